@@ -1,0 +1,55 @@
+// The literal list of commands. Docker's name first; the original
+// dockerlite's names are aliases (some with flags, e.g. lsc = ps -a).
+// Modules load lazily: a command pays only for what it uses.
+import type { Command } from './command.js';
+
+export interface Entry {
+  name: string;
+  load: () => Promise<{ default: Command<any> }>;
+}
+
+export const COMMANDS: Entry[] = [
+  { name: 'init', load: () => import('./commands/init.js') },
+  { name: 'deinit', load: () => import('./commands/deinit.js') },
+  { name: 'create', load: () => import('./commands/create.js') },
+  { name: 'run', load: () => import('./commands/run.js') },
+  { name: 'start', load: () => import('./commands/start.js') },
+  { name: 'commit', load: () => import('./commands/commit.js') },
+  { name: 'ps', load: () => import('./commands/ps.js') },
+  { name: 'images', load: () => import('./commands/images.js') },
+  { name: 'rm', load: () => import('./commands/rm.js') },
+  { name: 'rmi', load: () => import('./commands/rmi.js') },
+  { name: 'tag', load: () => import('./commands/tag.js') },
+  { name: 'import', load: () => import('./commands/import.js') },
+  { name: 'debootstrap', load: () => import('./commands/debootstrap.js') },
+  { name: 'inspect', load: () => import('./commands/inspect.js') },
+  { name: 'diff', load: () => import('./commands/diff.js') },
+  { name: 'kill', load: () => import('./commands/kill.js') },
+  { name: 'running', load: () => import('./commands/running.js') },
+  { name: 'findpid', load: () => import('./commands/findpid.js') },
+  { name: 'rootfs', load: () => import('./commands/rootfs.js') },
+  { name: 'chroot', load: () => import('./commands/chroot.js') },
+  { name: 'alias', load: () => import('./commands/alias.js') },
+  { name: 'version', load: () => import('./commands/version.js') },
+  { name: 'help', load: () => import('./commands/help.js') },
+];
+
+/** Original dockerlite names -> Docker's command (and the flags that make them equal). */
+export const ALIASES: Record<string, { to: string; args?: string[] }> = {
+  mkc: { to: 'create' },
+  runi: { to: 'run' },
+  runc: { to: 'start', args: ['-a'] },
+  mki: { to: 'commit' },
+  lsc: { to: 'ps', args: ['-a'] },
+  lsi: { to: 'images' },
+  rmc: { to: 'rm' },
+};
+
+export function find(name: string): Entry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** Every alias of a command, for help. */
+export function aliasesOf(name: string): string[] {
+  return Object.entries(ALIASES).filter(([, a]) => a.to === name).map(([k, a]) => (a.args ? `${k} (= ${name} ${a.args.join(' ')})` : k));
+}

@@ -1,0 +1,17 @@
+import { defineCommand } from '../command.js';
+import { expectArgs } from '../args.js';
+import { commit } from '../../engine/commit.js';
+
+export default defineCommand({
+  summary: "Create a new image from a container's changes: an O(1) read-only snapshot (original: mki)",
+  usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
+  flags: {
+    message: { type: 'string', short: 'm', help: 'Commit message' },
+    author: { type: 'string', short: 'a', help: 'Author (e.g. "Jane Doe <jane@example.com>")' },
+  },
+  async run({ flags, positionals }, ctx) {
+    expectArgs('commit', positionals, 1, 2, 'a container and an optional name');
+    const img = await commit(await ctx.store(), positionals[0], { ref: positionals[1], message: flags.message, author: flags.author });
+    ctx.out(`sha256:${img.id}\n`);
+  },
+});

@@ -1,0 +1,17 @@
+import { defineCommand } from '../command.js';
+import { expectArgs } from '../args.js';
+import { importTarball, openInput } from '../../engine/importer.js';
+
+export default defineCommand({
+  summary: 'Import a rootfs tarball (plain, gzip, zstd or xz; - for stdin) as a new image',
+  usage: '[OPTIONS] file|- [REPOSITORY[:TAG]]',
+  flags: { message: { type: 'string', short: 'm', help: 'Set a commit message for the imported image' } },
+  async run({ flags, positionals }, ctx) {
+    expectArgs('import', positionals, 1, 2, 'a tarball and an optional name');
+    const [file, ref] = positionals;
+    const img = await importTarball(await ctx.store(), openInput(file), {
+      ref, comment: flags.message ?? `Imported from ${file === '-' ? 'stdin' : file}`,
+    });
+    ctx.out(`sha256:${img.id}\n`);
+  },
+});

@@ -1,0 +1,27 @@
+import { defineCommand } from '../command.js';
+import { expectArgs } from '../args.js';
+import { removeImage } from '../../engine/images.js';
+import { describe } from '../../errors.js';
+
+export default defineCommand({
+  summary: 'Remove one or more images: untag first, delete when no name is left',
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  flags: { force: { type: 'boolean', short: 'f', help: 'Force removal of the image, even if containers use it' } },
+  async run({ flags, positionals }, ctx) {
+    expectArgs('rmi', positionals, 1, Infinity, 'an image');
+    const store = await ctx.store();
+    let failed = 0;
+    for (const q of positionals) {
+      try {
+        const r = await removeImage(store, q, { force: !!flags.force });
+        for (const u of r.untagged) ctx.out(`Untagged: ${u}\n`);
+        for (const d of r.deleted) ctx.out(`Deleted: sha256:${d}\n`);
+      } catch (e) {
+        if (positionals.length === 1) throw e;
+        ctx.warn(`dockerlite: error: ${describe(e)}\n`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  },
+});

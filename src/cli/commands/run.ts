@@ -1,0 +1,28 @@
+import { defineCommand } from '../command.js';
+import { expectArgs } from '../args.js';
+import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
+import { createContainer, getContainer, removeContainer } from '../../engine/containers.js';
+import { runAttached } from '../../engine/run.js';
+import { CommandNotRunnable, DockerliteError } from '../../errors.js';
+
+export default defineCommand({
+  summary: 'Create a container from an image and run a command in it, attached (original: runi)',
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  flags: CREATE_FLAGS,
+  stopAtPositional: true,
+  async run({ flags, positionals }, ctx) {
+    expectArgs('run', positionals, 1, Infinity, 'an image');
+    const [image, ...cmd] = positionals;
+    const store = await ctx.store();
+    let id: string | undefined;
+    try {
+      id = (await createContainer(store, toCreateOptions(flags, image, cmd))).id;
+      return await runAttached(store, await getContainer(store, id), { interactive: !!flags.interactive, autoRemove: !!flags.rm });
+    } catch (e) {
+      if (id && flags.rm) await removeContainer(store, id, { force: true }).catch(() => {});
+      // Docker's convention: 125 when dockerlite itself failed, 126/127 for the command.
+      if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;
+      throw e;
+    }
+  },
+});

@@ -1,0 +1,65 @@
+// argv -> command -> exit code. The only place that calls process.exit.
+import { version } from './version.js';
+import { ALIASES, find, aliasesOf } from './commands.js';
+import { parseFlags, wantsHelp, helpText } from './args.js';
+import type { Context } from './command.js';
+import { loadConfig } from '../config.js';
+import { describe, DockerliteError, InvalidArgument } from '../errors.js';
+import { setDebug } from '../sys/exec.js';
+
+
+/** Which command argv names: "volume ls" before "volume", aliases mapped to their target. */
+function pick(argv: string[]): { name: string; rest: string[]; invokedAs: string } {
+  const two = `${argv[0]} ${argv[1]}`;
+  if (argv.length > 1 && find(two)) return { name: two, rest: argv.slice(2), invokedAs: two };
+  const alias = ALIASES[argv[0]];
+  if (alias) return { name: alias.to, rest: [...(alias.args ?? []), ...argv.slice(1)], invokedAs: argv[0] };
+  return { name: argv[0], rest: argv.slice(1), invokedAs: argv[0] };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let debug = false;
+  while (argv[0]?.startsWith('-')) {
+    const flag = argv.shift()!;
+    if (flag === '--version' || flag === '-v') {
+      process.stdout.write(`dockerlite version ${version()}\n`);
+      return 0;
+    }
+    if (flag === '-D' || flag === '--debug') debug = true;
+    else if (flag === '-h' || flag === '--help') argv = ['help', ...argv];
+    else throw new InvalidArgument(`unknown flag: ${flag}; see 'dockerlite --help'`);
+  }
+  if (!argv.length) argv = ['help'];
+  const { name, rest, invokedAs } = pick(argv);
+  const entry = find(name);
+  if (!entry) throw new InvalidArgument(`'${argv[0]}' is not a dockerlite command; see 'dockerlite help'`);
+  const cfg = loadConfig();
+  if (debug || cfg.debug) setDebug(true);
+  const cmd = (await entry.load()).default;
+  if (wantsHelp(rest, cmd.flags, !!cmd.stopAtPositional)) {
+    process.stdout.write(helpText(name, cmd.usage, cmd.summary, cmd.flags, aliasesOf(name)));
+    return 0;
+  }
+  const parsed = parseFlags(name, rest, cmd.flags, { stopAtPositional: cmd.stopAtPositional });
+  let store: ReturnType<Context['store']> | undefined;
+  const ctx: Context = {
+    cfg,
+    invokedAs,
+    store: () => (store ??= import('../engine/system.js').then((m) => m.openStore(cfg))),
+    out: (t) => void process.stdout.write(t),
+    warn: (t) => void process.stderr.write(t),
+  };
+  return (await cmd.run(parsed, ctx)) ?? 0;
+}
+
+function exit(code: number): void {
+  // Let stdout drain first: on a pipe, process.exit would cut it short.
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  const code = err instanceof DockerliteError ? err.exitCode : 1;
+  process.stderr.write(`dockerlite: error: ${describe(err)}\n`);
+  if (process.env.DOCKERLITE_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  exit(code);
+});

@@ -1,0 +1,78 @@
+// The only caller of btrfs-progs. Images, layers and containers are
+// subvolumes; everything here is O(1) in the size of the tree except send.
+import { statfs, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { run, start, type ChildProcess } from '../sys/exec.js';
+import { ExecError } from '../errors.js';
+
+const BTRFS_SUPER_MAGIC = 0x9123683e;
+/** The root directory of every subvolume has this inode number. */
+const BTRFS_FIRST_FREE_OBJECTID = 256;
+
+export async function isBtrfs(path: string): Promise<boolean> {
+  try {
+    return (await statfs(path)).type === BTRFS_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+export async function isSubvolume(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    return st.isDirectory() && st.ino === BTRFS_FIRST_FREE_OBJECTID && (await isBtrfs(path));
+  } catch {
+    return false;
+  }
+}
+
+/** mkfs.btrfs -q -f FILE */
+export async function mkfs(device: string): Promise<void> {
+  await run('mkfs.btrfs', ['-q', '-f', '--', device]);
+}
+
+/** btrfs subvolume create PATH */
+export async function create(path: string): Promise<void> {
+  await run('btrfs', ['subvolume', 'create', '--', path]);
+}
+
+/** btrfs subvolume snapshot [-r] SRC DST */
+export async function snapshot(src: string, dst: string, opts: { readonly: boolean }): Promise<void> {
+  await run('btrfs', ['subvolume', 'snapshot', ...(opts.readonly ? ['-r'] : []), '--', src, dst]);
+}
+
+/** btrfs subvolume delete PATH (no-op when it is already gone) */
+export async function remove(path: string): Promise<void> {
+  try {
+    await run('btrfs', ['subvolume', 'delete', '--', path]);
+  } catch (e) {
+    if (e instanceof ExecError && !(await isSubvolume(path))) return;
+    throw e;
+  }
+}
+
+/** btrfs property set -ts PATH ro true|false */
+export async function setReadonly(path: string, ro: boolean): Promise<void> {
+  await run('btrfs', ['property', 'set', '-ts', '--', path, 'ro', String(ro)]);
+}
+
+/**
+ * btrfs send [--no-data] [-p PARENT] SUBVOL  — the stream on stdout.
+ * Both subvolumes must be read-only. The caller consumes child.stdout and awaits the exit.
+ */
+export function send(subvol: string, opts: { parent?: string; noData?: boolean }): ChildProcess {
+  const args = ['send', '-q'];
+  if (opts.noData) args.push('--no-data');
+  if (opts.parent) args.push('-p', opts.parent);
+  args.push('--', subvol);
+  return start('btrfs', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export type SendStream = Readable;
+
+/** btrfs filesystem usage -b PATH: bytes free on the store. */
+export async function freeBytes(path: string): Promise<number> {
+  const { stdout } = await run('btrfs', ['filesystem', 'usage', '-b', '--', path]);
+  const m = /Free \(estimated\):\s+(\d+)/.exec(stdout);
+  return m ? Number(m[1]) : NaN;
+}

@@ -1,0 +1,132 @@
+// The records dockerlite keeps on disk. Field names follow Docker and the
+// OCI image spec where those have a name for the same thing.
+
+/** The part of an OCI image config that says how to run it (also a container's Config). */
+export interface RunConfig {
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  Volumes?: Record<string, object>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  Hostname?: string;
+  Domainname?: string;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  Image?: string;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+  OnBuild?: string[] | null;
+  Shell?: string[];
+  ArgsEscaped?: boolean;
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+/** OCI image config (application/vnd.oci.image.config.v1+json). */
+export interface ImageConfig {
+  created?: string;
+  author?: string;
+  architecture: string;
+  os: string;
+  variant?: string;
+  config?: RunConfig;
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: HistoryEntry[];
+  [extra: string]: unknown;
+}
+
+/** layers/<key>.json — one read-only subvolume holding the whole rootfs at this layer. */
+export interface LayerRecord {
+  key: string;
+  /** The layer below, or null for a base layer. */
+  parent: string | null;
+  /** sha256 of the uncompressed layer tar; unknown for a commit until it is exported. */
+  diffId?: string;
+  /** OCI chain ID; the key of layers with a known chain. */
+  chainId?: string;
+  /** Bytes of file content this layer adds. */
+  size?: number;
+  created: string;
+}
+
+/** images/<id>.json */
+export interface ImageRecord {
+  /** Hex id: the config digest for images whose layers are all known, else random. */
+  id: string;
+  created: string;
+  config: ImageConfig;
+  /** Layer keys, bottom to top; the rootfs is the top one (or the empty layer). */
+  layers: string[];
+  /** The image this one was committed or built from. */
+  parent?: string;
+  /** Manifest digests this image is known by in registries (repo@digest). */
+  repoDigests?: string[];
+  comment?: string;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface HostConfig {
+  AutoRemove?: boolean;
+  Binds?: string[];
+  NetworkMode?: string;
+  PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  RestartPolicy?: { Name: string; MaximumRetryCount: number };
+  Privileged?: boolean;
+  ReadonlyRootfs?: boolean;
+  CapAdd?: string[];
+  CapDrop?: string[];
+  Memory?: number;
+  NanoCpus?: number;
+  PidsLimit?: number;
+  Tmpfs?: Record<string, string>;
+  Dns?: string[];
+  ExtraHosts?: string[];
+  [extra: string]: unknown;
+}
+
+/** containers/<id>/config.json — fixed at create time (rename aside). */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  /** Image id. */
+  image: string;
+  /** The image as the user named it. */
+  imageRef: string;
+  /** Layer key the rootfs was snapshotted from (the base of `diff`). */
+  layer: string;
+  /** Process to run: Path + Args, resolved from Entrypoint/Cmd at create time. */
+  path: string;
+  args: string[];
+  config: RunConfig;
+  hostConfig: HostConfig;
+}
+
+/** containers/<id>/state.json — changes as the container runs. */
+export interface ContainerState {
+  status: ContainerStatus;
+  /** The process that owns the container (lxc-execute), with its start time to detect reuse. */
+  pid: number;
+  pidStart: number;
+  exitCode: number;
+  error?: string;
+  startedAt: string;
+  finishedAt: string;
+  oomKilled?: boolean;
+  restartCount?: number;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
