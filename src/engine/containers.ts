@@ -3,6 +3,8 @@
 // runs). A container being made or removed lives under a scratch name, so a
 // crash never leaves half of one in the listing.
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { removeContainerCgroups } from '../runtime/cgroups.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord, ContainerState, HostConfig, RunConfig } from '../store/types.js';
@@ -11,7 +13,7 @@ import { readJson, readJsonOr, writeJson } from '../store/json.js';
 import { resolve, type Named } from '../store/resolve.js';
 import { randomId, shortId } from '../store/ids.js';
 import { scratchName, isAbandoned } from '../store/scratch.js';
-import { isAlive, sleep } from '../sys/proc.js';
+import { children, isAlive, sleep } from '../sys/proc.js';
 import { Conflict, NotFound } from '../errors.js';
 import * as btrfs from '../snapshots/btrfs.js';
 import { getImage, imageRootfs, topLayer, layersInUse } from './images.js';
@@ -55,6 +57,7 @@ export async function writeState(store: Store, id: string, state: ContainerState
 /** Read-modify-write of state.json under the container's lock. */
 export async function updateState(store: Store, id: string, fn: (s: ContainerState) => ContainerState): Promise<ContainerState> {
   return store.lock(`container-${id}`, async () => {
+    if (!existsSync(store.paths.container(id))) throw new NotFound(`no such container: ${id} (it was removed)`);
     const next = fn(await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()));
     await writeState(store, id, next);
     return next;
@@ -152,11 +155,19 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   return rec;
 }
 
-/** Send a signal to the process that owns a running container; SIGKILL also ends the container. */
+/**
+ * Send a signal to a running container. SIGKILL goes to the main process;
+ * when it is gone the reaper kills the rest and init exits with 137, as
+ * Docker reports. Other signals go to lxc-execute, which forwards them to
+ * init, which forwards them to the main process.
+ */
 export function signalOwner(state: ContainerState, signal: NodeJS.Signals | number): boolean {
   if (!isRunning(state) || !isAlive({ pid: state.pid, start: state.pidStart })) return false;
+  // SIGKILL goes to the main process (init's child): init then ends with its status, 137.
+  const init = signal === 'SIGKILL' || signal === 9 ? children(state.pid)[0] : undefined;
+  const main = init !== undefined ? children(init)[0] : undefined;
   try {
-    process.kill(state.pid, signal);
+    process.kill(main ?? init ?? state.pid, signal);
     return true;
   } catch {
     return false;
@@ -180,9 +191,11 @@ export async function removeContainer(store: Store, query: string, opts: { force
     signalOwner(c.state, 'SIGKILL');
     if (!(await waitGone(c.state))) throw new Conflict(`container ${c.name} did not stop after SIGKILL`);
   }
-  // Take it out of the listing in one step, then delete at leisure.
+  // Take it out of the listing in one step (under its lock, so no state write
+  // races with it), then delete at leisure.
   const doomed = join(store.paths.containers, scratchName());
-  await rename(store.paths.container(c.id), doomed);
+  await store.lock(`container-${c.id}`, () => rename(store.paths.container(c.id), doomed));
+  await removeContainerCgroups(c.id);
   await destroyContainerDir(store, doomed, c.id);
   await gcLayers(store, () => layersInUse(store));
   return c;
@@ -208,4 +221,12 @@ export async function readContainer(store: Store, id: string): Promise<Container
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFound(`no such container: ${id}`);
     throw e;
   }
+}
+
+/** Replace the command a container runs (path + args). */
+export async function setCommand(store: Store, id: string, argv: string[]): Promise<void> {
+  await store.lock(`container-${id}`, async () => {
+    const rec = await readContainer(store, id);
+    await writeJson(store.paths.containerConfig(id), { ...rec, path: argv[0], args: argv.slice(1), config: { ...rec.config, Cmd: argv, Entrypoint: null } });
+  });
 }

@@ -46,7 +46,8 @@ function normaliseQuery(q: string): string | undefined {
 
 export async function getImage(store: Store, query: string): Promise<ImageView> {
   try {
-    return resolve('image', query, await listImages(store), normaliseQuery);
+    // An invalid reference (that is not an id either) is reported as such.
+    return resolve('image', query, await listImages(store), (q) => formatReference(parseReference(q)));
   } catch (e) {
     if (e instanceof NotFound && !/^LAST$/.test(query)) throw new NotFound(`no such image: ${query}; see 'dockerlite images', or pull it first`);
     throw e;

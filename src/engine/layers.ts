@@ -102,6 +102,8 @@ export async function importLayer(store: Store, input: AsyncIterable<Buffer>, pa
     });
   } catch (e) {
     await btrfs.remove(scratch).catch(() => {});
+    // Out of space: wait until BTRFS has really freed the scratch, so the store works at once.
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') await btrfs.syncDeleted(store.paths.root).catch(() => {});
     throw e;
   }
 }

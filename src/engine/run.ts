@@ -1,12 +1,13 @@
 // Running a container attached to the caller's terminal: the CLI process
 // owns lxc-execute, records the state around it and passes signals on.
 import type { Store } from '../store/store.js';
-import { Conflict } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { identify } from '../sys/proc.js';
 import { wait } from '../sys/exec.js';
 import * as lxc from '../runtime/lxc.js';
+import { reapOnMainExit } from '../runtime/reaper.js';
 import { prepare } from './prepare.js';
-import { getContainer, isRunning, removeContainer, updateState, type ContainerView } from './containers.js';
+import { getContainer, isRunning, removeContainer, setCommand, updateState, type ContainerView } from './containers.js';
 
 export interface AttachOptions {
   /** Connect our stdin to the container (-i). */
@@ -23,6 +24,8 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 export async function runAttached(store: Store, c: ContainerView, o: AttachOptions): Promise<number> {
   if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running`);
   const prep = await prepare(store, c, o.argv);
+  // As the original's runc, a new command becomes the container's recorded command.
+  if (o.argv) await setCommand(store, c.id, o.argv);
   const child = lxc.execute({
     lxcPath: store.paths.lxc,
     name: c.id,
@@ -32,6 +35,7 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
   });
   const done = wait(child, 'lxc-execute');
   const owner = child.pid ? identify(child.pid) : undefined;
+  const reaper = owner ? reapOnMainExit(owner, c.id) : undefined;
   // Ctrl-C on a terminal already reaches lxc-execute (same process group);
   // forward only what was sent to us alone, or it would arrive twice.
   const fromTty = process.stdin.isTTY;
@@ -52,9 +56,15 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
       await updateState(store, c.id, (s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0, error: undefined }));
     }
     const { status } = await done;
-    await updateState(store, c.id, (s) => ({ ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: status, finishedAt: new Date().toISOString() }));
+    try {
+      await updateState(store, c.id, (s) => ({ ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: status, finishedAt: new Date().toISOString() }));
+    } catch (e) {
+      // Removed meanwhile (rm -f): there is nothing left to record the exit in.
+      if (!(e instanceof NotFound)) throw e;
+    }
     return status;
   } finally {
+    reaper?.stop();
     for (const [sig, h] of handlers) process.off(sig, h);
     if (o.autoRemove) await removeContainer(store, c.id, { force: true }).catch(() => {});
   }

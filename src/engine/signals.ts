@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import type { Store } from '../store/store.js';
 import { Conflict, InvalidArgument } from '../errors.js';
 import { children, isAlive } from '../sys/proc.js';
-import { getContainer, isRunning, type ContainerView } from './containers.js';
+import { getContainer, isRunning, signalOwner, type ContainerView } from './containers.js';
 
 /** SIGTERM, TERM, term or 15 -> 'SIGTERM'. */
 export function parseSignal(s: string): NodeJS.Signals {
@@ -26,15 +26,10 @@ export function containerInitPid(c: ContainerView): number {
   return kids[0];
 }
 
-/**
- * Deliver a signal. SIGKILL goes to the container's init, which takes the
- * whole pid namespace with it; other signals go through lxc-execute, which
- * passes them to init, which passes them to the command.
- */
+/** Deliver a signal (see signalOwner for where it goes). */
 export async function killContainer(store: Store, query: string, signal: string): Promise<void> {
   const sig = parseSignal(signal);
   const c = await getContainer(store, query);
   if (!isRunning(c.state)) throw new Conflict(`cannot kill container ${c.name}: it is not running`);
-  const target = sig === 'SIGKILL' ? containerInitPid(c) : c.state.pid;
-  process.kill(target, sig);
+  if (!signalOwner(c.state, sig)) throw new Conflict(`cannot kill container ${c.name}: it is not running`);
 }

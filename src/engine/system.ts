@@ -51,8 +51,11 @@ export async function init(cfg: Config, log: (line: string) => void = () => {}):
 /** Open the store, initialising it first if it is not ready. */
 export async function openStore(cfg: Config): Promise<Store> {
   const store = new Store(cfg);
-  if (store.ready) return store;
-  return init(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`));
+  if (!store.ready) return init(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`));
+  // Finish what a crashed dockerlite left half done (cheap: two directory listings).
+  await removeAbandoned(store);
+  await removeAbandonedContainers(store);
+  return store;
 }
 
 /** Stop every container, then unmount and remove the store and its loop image. */

@@ -35,11 +35,19 @@ export async function decompress(input: AsyncIterable<Buffer>): Promise<AsyncIte
   const kind = head.length >= 4 ? detect(head) : 'none';
   const source = Readable.from(replay(first, it), { objectMode: false });
   if (kind === 'none') return source;
-  if (kind === 'gzip') return source.pipe(createGunzip());
+  if (kind === 'gzip') {
+    const gz = createGunzip();
+    // Errors reach the reader through iteration; these listeners only keep an
+    // abandoned stream's late error from crashing the process.
+    gz.on('error', () => {});
+    source.on('error', (e) => gz.destroy(e));
+    return source.pipe(gz);
+  }
   const tool = { zstd: ['zstd', '-dcq'], xz: ['xz', '-dc'], bzip2: ['bzip2', '-dc'] }[kind];
   // zstd -dc / xz -dc / bzip2 -dc: decompress stdin to stdout
   const child = start(tool[0], tool.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   source.pipe(child.stdin!);
   child.stdin!.on('error', () => {});
+  child.stdout!.on('error', () => {});
   return child.stdout!;
 }

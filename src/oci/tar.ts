@@ -44,8 +44,10 @@ class ByteSource {
   private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   private it: AsyncIterator<Buffer>;
-  constructor(input: AsyncIterable<Buffer>) {
-    this.it = input[Symbol.asyncIterator]();
+  constructor(input: AsyncIterable<Buffer> | Iterable<Buffer>) {
+    this.it = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : (async function* () {
+      yield* input;
+    })();
   }
   private async fill(n: number): Promise<void> {
     while (this.buf.length < n && !this.ended) {
@@ -138,7 +140,7 @@ function applyPax(h: TarHeader, pax: Map<string, Buffer>): void {
 }
 
 /** Read entries one at a time. Each body must be consumed (or is skipped) before the next. */
-export async function* readTar(input: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
+export async function* readTar(input: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<TarEntry> {
   const src = new ByteSource(input);
   let global = new Map<string, Buffer>();
   let local = new Map<string, Buffer>();

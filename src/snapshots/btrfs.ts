@@ -51,6 +51,11 @@ export async function remove(path: string): Promise<void> {
   }
 }
 
+/** btrfs subvolume sync PATH: wait until deleted subvolumes are really gone (space freed). */
+export async function syncDeleted(fsPath: string): Promise<void> {
+  await run('btrfs', ['subvolume', 'sync', '--', fsPath]);
+}
+
 /** btrfs property set -ts PATH ro true|false */
 export async function setReadonly(path: string, ro: boolean): Promise<void> {
   await run('btrfs', ['property', 'set', '-ts', '--', path, 'ro', String(ro)]);

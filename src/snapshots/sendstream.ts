@@ -40,6 +40,7 @@ export function parseSendStream(buf: Buffer): SendOp[] {
   if (version < 1 || version > 3) throw new InvalidArgument(`unsupported btrfs send stream version ${version}`);
   const ops: SendOp[] = [];
   let i = 17;
+  let ended = false;
   while (i + 10 <= buf.length) {
     const len = buf.readUInt32LE(i);
     const cmd = buf.readUInt16LE(i + 4);
@@ -60,7 +61,11 @@ export function parseSendStream(buf: Buffer): SendOp[] {
     }
     ops.push(op);
     i = end;
-    if (cmd === Cmd.END) break;
+    if (cmd === Cmd.END) {
+      ended = true;
+      break;
+    }
   }
+  if (!ended) throw new InvalidArgument('truncated btrfs send stream (no end command)');
   return ops;
 }

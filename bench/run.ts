@@ -1,0 +1,16 @@
+// npm run bench [-- NAME...]: run benchmarks; each prints medians and ratios
+// against a baseline measured in the same invocation.
+import { foundation } from './foundation.js';
+
+const all: Record<string, () => Promise<void>> = { foundation: () => foundation() };
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(all)) {
+  const b = all[name];
+  if (!b) {
+    console.error(`unknown benchmark ${name}; have: ${Object.keys(all).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`# benchmark: ${name}`);
+  await b();
+}

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { commandLine, mergeEnv, parseEnvFile, envValue } from '../../src/engine/spec.js';
+import { InvalidArgument } from '../../src/errors.js';
+
+test('Entrypoint and Cmd combine as in Docker', () => {
+  const img = { Entrypoint: ['/entry'], Cmd: ['--default'] };
+  assert.deepEqual(commandLine(img, []), { entrypoint: ['/entry'], cmd: ['--default'] });
+  assert.deepEqual(commandLine(img, ['x']), { entrypoint: ['/entry'], cmd: ['x'] });
+  // --entrypoint drops the image's Cmd
+  assert.deepEqual(commandLine(img, [], ['/other']), { entrypoint: ['/other'], cmd: [] });
+  assert.deepEqual(commandLine({ Cmd: ['sh'] }, ['ls']), { entrypoint: [], cmd: ['ls'] });
+  assert.throws(() => commandLine({}, []), InvalidArgument);
+  assert.throws(() => commandLine(img, [], null), InvalidArgument);
+});
+
+test('environment lists merge, later wins, bare keys come from the host', () => {
+  process.env.DL_UNIT_X = 'fromhost';
+  const env = mergeEnv(['A=1', 'B=2'], ['B=3', 'DL_UNIT_X', 'DL_UNIT_MISSING']);
+  assert.deepEqual(env, ['A=1', 'B=3', 'DL_UNIT_X=fromhost']);
+  assert.equal(envValue(env, 'B'), '3');
+  assert.throws(() => mergeEnv(['=x']), InvalidArgument);
+});
+
+test('env files skip comments and blank lines', () => {
+  assert.deepEqual(parseEnvFile('# c\nA=1\n\n  B=two words\r\nC\n'), ['A=1', 'B=two words', 'C']);
+});
