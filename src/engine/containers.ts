@@ -5,6 +5,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { removeContainerCgroups } from '../runtime/cgroups.js';
+import * as hooks from './hooks.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord, ContainerState, HostConfig, RunConfig } from '../store/types.js';
@@ -191,6 +192,7 @@ export async function removeContainer(store: Store, query: string, opts: { force
     signalOwner(c.state, 'SIGKILL');
     if (!(await waitGone(c.state))) throw new Conflict(`container ${c.name} did not stop after SIGKILL`);
   }
+  await hooks.beforeRemove(store, c);
   // Take it out of the listing in one step (under its lock, so no state write
   // races with it), then delete at leisure.
   const doomed = join(store.paths.containers, scratchName());

@@ -11,6 +11,7 @@ import { resolveUser } from './user.js';
 import { envValue, mergeEnv, DEFAULT_PATH } from './spec.js';
 import { CommandNotRunnable } from '../errors.js';
 import { join } from 'node:path';
+import * as hooks from './hooks.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
@@ -71,6 +72,7 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     seccompProfile: await seccompProfilePath(store),
     ...extra,
   };
+  await hooks.beforeStart(store, c, spec);
   const configFile = store.paths.lxcConf(c.id);
   await writeFile(configFile, renderConfig(spec));
   return { spec, argv, configFile };

@@ -7,6 +7,7 @@ import { wait } from '../sys/exec.js';
 import * as lxc from '../runtime/lxc.js';
 import { reapOnMainExit } from '../runtime/reaper.js';
 import { prepare } from './prepare.js';
+import * as hooks from './hooks.js';
 import { getContainer, isRunning, removeContainer, setCommand, updateState, type ContainerView } from './containers.js';
 
 export interface AttachOptions {
@@ -54,8 +55,10 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
   try {
     if (owner) {
       await updateState(store, c.id, (s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0, error: undefined }));
+      await hooks.afterStart(store, c, owner.pid);
     }
     const { status } = await done;
+    await hooks.afterStop(store, c);
     try {
       await updateState(store, c.id, (s) => ({ ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: status, finishedAt: new Date().toISOString() }));
     } catch (e) {

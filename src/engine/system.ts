@@ -6,6 +6,7 @@ import { listImages, saveImage, tagImage } from './images.js';
 import { listContainers, removeAbandonedContainers, signalOwner, waitGone } from './containers.js';
 import { makeBusyboxImage } from './busybox.js';
 import { hostPlatform } from './importer.js';
+import * as hooks from './hooks.js';
 import { parseReference, formatReference } from '../oci/reference.js';
 
 export const EMPTY_IMAGE_REF = 'empty:latest';
@@ -66,6 +67,7 @@ export async function deinit(cfg: Config): Promise<void> {
       for (const c of await listContainers(store)) {
         if (signalOwner(c.state, 'SIGKILL')) await waitGone(c.state);
       }
+      await hooks.beforeDeinit(store);
     }
     await store.destroy();
   });
