@@ -34,6 +34,11 @@ export class Unavailable extends DockerliteError {
   override readonly kind = 'Unavailable';
 }
 
+/** A registry refused the credentials (or there were none): log in, or check the name. */
+export class Unauthorized extends DockerliteError {
+  override readonly kind = 'Unauthorized';
+}
+
 /** Something on the host failed while dockerlite was doing its work. */
 export class SystemError extends DockerliteError {
   override readonly kind = 'SystemError';
