@@ -59,6 +59,18 @@ export interface LayerRecord {
   /** Bytes of file content this layer adds. */
   size?: number;
   created: string;
+  /** The layer as a blob in the content store (compressed), once pulled, loaded, imported or exported. */
+  blob?: LayerBlob;
+  /** Bytes of the uncompressed layer tar (the one diffId names). */
+  tarSize?: number;
+  /** Repositories (registry/path) known to hold the blob: candidates for a cross-repository mount. */
+  sources?: string[];
+}
+
+export interface LayerBlob {
+  digest: string;
+  size: number;
+  compression: 'gzip' | 'zstd' | 'none';
 }
 
 /** images/<id>.json */
