@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import type { Store } from '../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../store/types.js';
 import { decompress } from '../oci/compression.js';
-import { importLayer } from './layers.js';
+import { importLayer, updateLayer } from './layers.js';
+import { gzipWriter, hasBlob, tee } from './blobs.js';
+import { withLease } from './leases.js';
 import { saveImage, tagImage } from './images.js';
 import { InvalidArgument, NotFound } from '../errors.js';
 
@@ -31,12 +33,24 @@ function badInput(e: unknown): unknown {
 }
 
 export async function importTarball(store: Store, input: AsyncIterable<Buffer>, o: ImportOptions = {}): Promise<ImageRecord> {
-  let layer;
-  try {
-    layer = await importLayer(store, await decompress(input), null);
-  } catch (e) {
-    throw badInput(e);
-  }
+  const layer = await withLease(store, async (lease) => {
+    // The tar is also kept, gzip-compressed, in the content store: push and save
+    // then send exactly the bytes its diff id names.
+    const writer = await gzipWriter(store);
+    let tarSize = 0;
+    try {
+      const rec = await importLayer(store, tee(await decompress(input), { write: async (c) => void (tarSize += c.length, await writer.write(c)) }), null);
+      const b = await writer.finish();
+      await lease.hold({ blobs: [b.digest] });
+      if (rec.blob && hasBlob(store, rec.blob.digest)) return rec;
+      const next = { ...rec, tarSize, blob: { digest: b.digest, size: b.size, compression: 'gzip' as const } };
+      await updateLayer(store, next);
+      return next;
+    } catch (e) {
+      await writer.abort();
+      throw badInput(e);
+    }
+  });
   const created = o.created ?? new Date().toISOString();
   const config: ImageConfig = {
     ...hostPlatform(),

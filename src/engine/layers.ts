@@ -94,6 +94,8 @@ export async function importLayer(store: Store, input: AsyncIterable<Buffer>, pa
   try {
     const d = digesting(input);
     const stats = await applyLayer(d.stream, scratch);
+    // The diff id covers the whole tar, padding after the end marker included.
+    for await (const _ of d.stream);
     const diffId = d.result().digest;
     const chainId = parentRec && parent !== EMPTY_LAYER ? (parentRec.chainId ? chainIdOf(parentRec.chainId, diffId) : undefined) : diffId;
     const key = chainId ? chainId.replace(/^sha256:/, '') : randomId();
