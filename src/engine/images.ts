@@ -1,16 +1,17 @@
 // Images: a config (OCI image config) plus a list of layers, in
 // images/<id>.json; names and tags in refs.json. The rootfs of an image is
 // the subvolume of its top layer.
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import type { Store } from '../store/store.js';
 import type { ImageConfig, ImageRecord } from '../store/types.js';
 import { readJson, readJsonOr, writeJson } from '../store/json.js';
 import { resolve, type Named } from '../store/resolve.js';
-import { randomId, sha256, shortId } from '../store/ids.js';
-import { parseReference, formatReference, familiar } from '../oci/reference.js';
+import { randomId, sha256 } from '../store/ids.js';
+import { parseReference, formatReference } from '../oci/reference.js';
 import { Conflict, NotFound } from '../errors.js';
-import { EMPTY_LAYER, layerPath, gcLayers, readLayer } from './layers.js';
+import { EMPTY_LAYER, layerPath, readLayer } from './layers.js';
 import { listContainers } from './containers.js';
+import { leased } from './leases.js';
 
 export type Refs = Record<string, string>;
 
@@ -36,7 +37,7 @@ export async function listImages(store: Store): Promise<ImageView[]> {
   return out;
 }
 
-function normaliseQuery(q: string): string | undefined {
+export function normaliseQuery(q: string): string | undefined {
   try {
     return formatReference(parseReference(q));
   } catch {
@@ -45,10 +46,15 @@ function normaliseQuery(q: string): string | undefined {
 }
 
 export async function getImage(store: Store, query: string): Promise<ImageView> {
+  const images = await listImages(store);
   try {
     // An invalid reference (that is not an id either) is reported as such.
-    return resolve('image', query, await listImages(store), (q) => formatReference(parseReference(q)));
+    return resolve('image', query, images, (q) => formatReference(parseReference(q)));
   } catch (e) {
+    // repo@sha256:... also names the image a registry knows by that manifest digest.
+    const ref = e instanceof NotFound && query.includes('@') ? normaliseQuery(query) : undefined;
+    const hit = ref && images.filter((i) => i.repoDigests?.includes(ref)).sort((a, b) => b.created.localeCompare(a.created))[0];
+    if (hit) return hit;
     if (e instanceof NotFound && !/^LAST$/.test(query)) throw new NotFound(`no such image: ${query}; see 'dockerlite images', or pull it first`);
     throw e;
   }
@@ -105,50 +111,8 @@ export async function layersInUse(store: Store): Promise<Set<string>> {
   const used = new Set<string>([EMPTY_LAYER]);
   for (const img of await listImages(store)) for (const l of img.layers) used.add(l);
   for (const c of await listContainers(store)) used.add(c.layer);
+  for (const k of (await leased(store)).layers) used.add(k);
   return used;
-}
-
-export interface RemoveResult {
-  untagged: string[];
-  deleted: string[];
-}
-
-/**
- * rmi: a reference that shares its image with other references is only
- * untagged; otherwise the image is deleted, unless containers use it (-f
- * deletes it anyway; their rootfs does not depend on it).
- */
-export async function removeImage(store: Store, query: string, opts: { force: boolean }): Promise<RemoveResult> {
-  const img = await getImage(store, query);
-  const res: RemoveResult = { untagged: [], deleted: [] };
-  const byRef = normaliseQuery(query);
-  const isRef = byRef !== undefined && img.names.includes(byRef);
-  if (isRef && img.names.length > 1) {
-    await untag(store, byRef!);
-    res.untagged.push(familiar(parseReference(byRef!)));
-    return res;
-  }
-  if (!isRef && img.names.length > 1 && !opts.force) {
-    throw new Conflict(`image ${shortId(img.id)} is referenced by several names (${img.names.map((n) => familiar(parseReference(n))).join(', ')}); remove them by name, or use -f`);
-  }
-  const users = (await listContainers(store)).filter((c) => c.image === img.id);
-  if (users.length && !opts.force) {
-    throw new Conflict(`image ${isRef ? query : shortId(img.id)} is in use by container ${shortId(users[0].id)}${users.length > 1 ? ` and ${users.length - 1} more` : ''}; remove the container(s) first, or use -f`);
-  }
-  await store.lock('refs', async () => {
-    const refs = await readRefs(store);
-    for (const [k, v] of Object.entries(refs)) {
-      if (v === img.id) {
-        delete refs[k];
-        res.untagged.push(familiar(parseReference(k)));
-      }
-    }
-    await writeJson(store.paths.refs, refs);
-  });
-  await unlink(store.paths.image(img.id));
-  res.deleted.push(img.id);
-  await gcLayers(store, () => layersInUse(store));
-  return res;
 }
 
 /** Total bytes of file content across an image's layers, where known. */

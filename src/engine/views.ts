@@ -80,8 +80,8 @@ export function inspectImage(store: Store, img: ImageView): Record<string, unkno
   const cfg = img.config;
   return {
     Id: `sha256:${img.id}`,
-    RepoTags: img.names.map((n) => familiar(parseReference(n))),
-    RepoDigests: img.repoDigests ?? [],
+    RepoTags: img.names.filter((n) => !n.includes('@')).map((n) => familiar(parseReference(n))),
+    RepoDigests: [...new Set([...(img.repoDigests ?? []), ...img.names.filter((n) => n.includes('@'))])].map((n) => familiar(parseReference(n))),
     Parent: img.parent ? `sha256:${img.parent}` : '',
     Comment: img.comment ?? cfg.history?.at(-1)?.comment ?? '',
     Created: img.created,

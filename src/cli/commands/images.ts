@@ -4,7 +4,20 @@ import { listImages } from '../../engine/images.js';
 import { imageSizeCached } from '../../engine/diff.js';
 import { table, ago, humanSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
-import { parseReference, familiarRepository } from '../../oci/reference.js';
+import { parseReference, familiarRepository, repository } from '../../oci/reference.js';
+import { InvalidArgument } from '../../errors.js';
+
+/** --filter dangling=true|false, reference=GLOB (as docker images). */
+function parseFilters(list: string[] = []): { dangling?: boolean; reference: RegExp[] } {
+  const out: { dangling?: boolean; reference: RegExp[] } = { reference: [] };
+  for (const f of list) {
+    const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (k === 'dangling' && (v === 'true' || v === 'false')) out.dangling = v === 'true';
+    else if (k === 'reference' && v) out.reference.push(new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`));
+    else throw new InvalidArgument(`invalid filter '${f}': supported are dangling=true|false and reference=PATTERN`);
+  }
+  return out;
+}
 
 export default defineCommand({
   summary: 'List images (original: lsi)',
@@ -12,6 +25,8 @@ export default defineCommand({
   flags: {
     all: { type: 'boolean', short: 'a', help: 'Show all images (including the empty base image)' },
     quiet: { type: 'boolean', short: 'q', help: 'Only show image IDs' },
+    digests: { type: 'boolean', help: 'Show digests' },
+    filter: { type: 'string', short: 'f', multiple: true, help: 'Filter output: dangling=true|false, reference=PATTERN', arg: 'filter' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
     format: { type: 'string', help: "'json' prints one JSON object per image" },
   },
@@ -20,22 +35,33 @@ export default defineCommand({
     const store = await ctx.store();
     const now = Date.now();
     const want = positionals[0] ? parseReference(positionals[0], { defaultTag: false }) : undefined;
-    const rows: Array<{ repo: string; tag: string; id: string; created: string; size?: number }> = [];
+    const filters = parseFilters(flags.filter);
+    const rows: Array<{ repo: string; tag: string; digest: string; id: string; created: string; size?: number }> = [];
     for (const img of (await listImages(store)).sort((a, b) => b.created.localeCompare(a.created))) {
       if (!flags.all && img.layers.length === 0) continue; // the empty base image
+      const tags = img.names.filter((n) => !n.includes('@'));
+      if (filters.dangling !== undefined && filters.dangling !== (tags.length === 0)) continue;
       const size = flags.quiet ? undefined : await imageSizeCached(store, img);
       const refs = img.names.map((n) => parseReference(n));
-      if (!refs.length && !want) rows.push({ repo: '<none>', tag: '<none>', id: img.id, created: img.created, size });
+      const digests = [...(img.repoDigests ?? []), ...img.names.filter((n) => n.includes('@'))].map((d) => parseReference(d));
+      const digestOf = (repo: string) => digests.find((d) => repository(d) === repo)?.digest ?? '<none>';
+      const base = { id: img.id, created: img.created, size };
+      if (!refs.length && !want && !filters.reference.length) rows.push({ repo: '<none>', tag: '<none>', digest: digests[0]?.digest ?? '<none>', ...base });
       for (const r of refs) {
         if (want && (r.domain !== want.domain || r.path !== want.path || (want.tag && want.tag !== r.tag))) continue;
-        rows.push({ repo: familiarRepository(r), tag: r.tag ?? '<none>', id: img.id, created: img.created, size });
+        // A digest reference shows when its repository has no tag here, as docker shows `busybox <none>`.
+        if (r.digest && refs.some((o) => o.tag && repository(o) === repository(r))) continue;
+        const repo = familiarRepository(r);
+        if (filters.reference.length && !filters.reference.some((re) => re.test(repo) || re.test(`${repo}:${r.tag ?? ''}`))) continue;
+        rows.push({ repo, tag: r.tag ?? '<none>', digest: r.digest ?? digestOf(repository(r)), ...base });
       }
     }
     const id = (x: string) => (flags['no-trunc'] ? `sha256:${x}` : shortId(x));
     if (flags.quiet) return ctx.out([...new Set(rows.map((r) => id(r.id)))].map((x) => x + '\n').join(''));
     if (flags.format === 'json') {
-      return ctx.out(rows.map((r) => JSON.stringify({ Repository: r.repo, Tag: r.tag, ID: id(r.id), CreatedAt: r.created, CreatedSince: ago(r.created, now), Size: humanSize(r.size) }) + '\n').join(''));
+      return ctx.out(rows.map((r) => JSON.stringify({ Repository: r.repo, Tag: r.tag, Digest: r.digest, ID: id(r.id), CreatedAt: r.created, CreatedSince: ago(r.created, now), Size: humanSize(r.size) }) + '\n').join(''));
     }
-    ctx.out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows.map((r) => [r.repo, r.tag, id(r.id), ago(r.created, now), humanSize(r.size)])));
+    const head = ['REPOSITORY', 'TAG', ...(flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
+    ctx.out(table(head, rows.map((r) => [r.repo, r.tag, ...(flags.digests ? [r.digest] : []), id(r.id), ago(r.created, now), humanSize(r.size)])));
   },
 });
