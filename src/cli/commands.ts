@@ -32,6 +32,12 @@ export const COMMANDS: Entry[] = [
   { name: 'alias', load: () => import('./commands/alias.js') },
   { name: 'version', load: () => import('./commands/version.js') },
   { name: 'help', load: () => import('./commands/help.js') },
+  { name: 'pull', load: () => import('./commands/pull.js') },
+  { name: 'push', load: () => import('./commands/push.js') },
+  { name: 'login', load: () => import('./commands/login.js') },
+  { name: 'logout', load: () => import('./commands/logout.js') },
+  { name: 'save', load: () => import('./commands/save.js') },
+  { name: 'load', load: () => import('./commands/load.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */
