@@ -38,6 +38,11 @@ export const COMMANDS: Entry[] = [
   { name: 'logout', load: () => import('./commands/logout.js') },
   { name: 'save', load: () => import('./commands/save.js') },
   { name: 'load', load: () => import('./commands/load.js') },
+  { name: 'search', load: () => import('./commands/search.js') },
+  { name: 'history', load: () => import('./commands/history.js') },
+  { name: 'image inspect', load: () => import('./commands/image-inspect.js') },
+  { name: 'image prune', load: () => import('./commands/image-prune.js') },
+  { name: 'system df', load: () => import('./commands/system-df.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */

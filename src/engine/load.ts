@@ -220,7 +220,7 @@ async function loadOciLayout(store: Store, inside: (p: string) => Promise<string
       blob: { digest: l.digest, size: l.size, compression: layerCompression(l.mediaType)! },
       fetch: async (progress) => importBlob(store, await layoutBlob(inside, l), l, ours, progress),
     }));
-    const res = await unpackImage(store, { configBytes, configDigest: m.config.digest, layers, keep: [bytes], tags: names, progress: loadWords(o.progress), concurrency: 1 });
+    const res = await unpackImage(store, { configBytes, configDigest: m.config.digest, layers, tags: names, progress: loadWords(o.progress), concurrency: 1 });
     out.push({ names: names.map((n) => familiar(parseReference(n))), id: res.image.id });
   }
   return out;

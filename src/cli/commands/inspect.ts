@@ -4,6 +4,7 @@ import { getContainer } from '../../engine/containers.js';
 import { getImage } from '../../engine/images.js';
 import { inspectContainer, inspectImage } from '../../engine/views.js';
 import { renderTemplate } from '../format.js';
+import { imageSizeCached } from '../../engine/diff.js';
 import { describe, InvalidArgument, NotFound } from '../../errors.js';
 
 export default defineCommand({
@@ -22,7 +23,7 @@ export default defineCommand({
     for (const q of positionals) {
       let doc: unknown;
       if (flags.type !== 'image') doc = await getContainer(store, q).then((c) => inspectContainer(store, c), (e) => (e instanceof NotFound ? undefined : Promise.reject(e)));
-      if (doc === undefined && flags.type !== 'container') doc = await getImage(store, q).then((i) => inspectImage(store, i), (e) => (e instanceof NotFound ? undefined : Promise.reject(e)));
+      if (doc === undefined && flags.type !== 'container') doc = await getImage(store, q).then(async (i) => ({ ...inspectImage(store, i), Size: await imageSizeCached(store, i) }), (e) => (e instanceof NotFound ? undefined : Promise.reject(e)));
       if (doc === undefined) {
         ctx.warn(`dockerlite: error: ${describe(new NotFound(`no such object: ${q}`))}\n`);
         missing++;
