@@ -1,6 +1,6 @@
 // Recognise and undo the compressions layers and tarballs come in, by their
 // magic bytes: gzip (zlib), zstd and xz (their command-line tools).
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { start } from '../sys/exec.js';
 
@@ -36,12 +36,14 @@ export async function decompress(input: AsyncIterable<Buffer>): Promise<AsyncIte
   const source = Readable.from(replay(first, it), { objectMode: false });
   if (kind === 'none') return source;
   if (kind === 'gzip') {
-    const gz = createGunzip();
+    // Big chunks, and room to run ahead: zlib works on its thread while the reader writes files.
+    const gz = createGunzip({ chunkSize: 256 << 10 });
+    const ahead = new PassThrough({ highWaterMark: 16 << 20 });
     // Errors reach the reader through iteration; these listeners only keep an
     // abandoned stream's late error from crashing the process.
-    gz.on('error', () => {});
+    gz.on('error', (e) => ahead.destroy(e));
     source.on('error', (e) => gz.destroy(e));
-    return source.pipe(gz);
+    return source.pipe(gz).pipe(ahead);
   }
   const tool = { zstd: ['zstd', '-dcq'], xz: ['xz', '-dc'], bzip2: ['bzip2', '-dc'] }[kind];
   // zstd -dc / xz -dc / bzip2 -dc: decompress stdin to stdout
