@@ -104,6 +104,23 @@ async function pushLayer(store: Store, reg: Registry, r: Reference, l: LayerReco
   await rememberSource(store, l.key, target);
 }
 
+/** The config blob: skipped if there, else mounted from a repository known to have the image, else uploaded. */
+async function pushConfig(reg: Registry, r: Reference, digest: string, bytes: Buffer, candidates: string[]): Promise<void> {
+  if (await reg.hasBlob(r.path, digest, [pushScope(r.path)])) return;
+  let location: URL | undefined;
+  for (const src of new Set(candidates)) {
+    if (!src.startsWith(`${r.domain}/`) || src === repository(r)) continue;
+    const res = await reg.startUpload(r.path, { digest, from: src.slice(r.domain.length + 1) }).catch(() => undefined);
+    if (res?.mounted) return;
+    if (res) {
+      location = res.location;
+      break;
+    }
+  }
+  location ??= ((await reg.startUpload(r.path)) as { location: URL }).location;
+  await reg.putBlob(r.path, location, digest, bytes.length, () => Readable.from([bytes]));
+}
+
 export async function pushImage(store: Store, refText: string, o: PushOptions): Promise<PushResult> {
   const r = parseReference(refText);
   if (r.digest) throw new InvalidArgument(`cannot push a digest reference (${refText}); push a tag`);
@@ -126,10 +143,10 @@ export async function pushImage(store: Store, refText: string, o: PushOptions): 
     const done = await Promise.allSettled(jobs);
     const failed = done.find((x): x is PromiseRejectedResult => x.status === 'rejected');
     if (failed) throw failed.reason;
-    if (!(await reg.hasBlob(r.path, d.configDigest, [pushScope(r.path)]))) {
-      const { location } = (await reg.startUpload(r.path)) as { location: URL };
-      await reg.putBlob(r.path, location, d.configDigest, d.configBytes.length, () => Readable.from([d.configBytes]));
-    }
+    await pushConfig(reg, r, d.configDigest, d.configBytes, [
+      ...(d.image.repoDigests ?? []).map((rd) => rd.slice(0, rd.indexOf('@'))),
+      ...d.layers.flatMap((l) => l.sources ?? []),
+    ]);
     const m = await manifestFor(store, d.image, d.configDigest, d.configBytes.length, d.layers);
     await reg.putManifest(r.path, r.tag!, m.bytes, m.mediaType);
     const digest = sha256Digest(m.bytes);

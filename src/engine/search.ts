@@ -35,7 +35,7 @@ export async function search(term: string, o: { limit: number }): Promise<Search
   let next: string | undefined;
   try {
     for (let page = 0; page < 10_000; page++) {
-      const res = await reg.catalogPage(100, next);
+      const res = await reg.catalogPage(next);
       names.push(...res.repositories.filter((r) => r.toLowerCase().includes(q)));
       if (!res.next || names.length >= o.limit) break;
       next = res.next;

@@ -264,9 +264,9 @@ export class Registry {
     discard(res);
   }
 
-  /** GET /v2/_catalog?n=&last=, following the Link header. */
-  async catalogPage(n: number, next?: string): Promise<{ repositories: string[]; next?: string }> {
-    const path = next ?? `/v2/_catalog?n=${n}`;
+  /** GET /v2/_catalog (the registry picks the page size), then the Link header's next page. */
+  async catalogPage(next?: string): Promise<{ repositories: string[]; next?: string }> {
+    const path = next ?? '/v2/_catalog';
     const res = await this.request({ method: 'GET', path, scopes: ['registry:catalog:*'], what: 'the catalog (/v2/_catalog)' });
     const doc = JSON.parse((await readBody(res, 16 << 20, 'catalog')).toString('utf8')) as { repositories?: unknown };
     const repos = Array.isArray(doc.repositories) ? doc.repositories.filter((r): r is string => typeof r === 'string') : [];
@@ -276,7 +276,7 @@ export class Registry {
   /** GET /v2/<name>/tags/list, every page. */
   async tags(repo: string): Promise<string[]> {
     const out: string[] = [];
-    let path: string | undefined = `/v2/${repo}/tags/list?n=1000`;
+    let path: string | undefined = `/v2/${repo}/tags/list`;
     for (let pages = 0; path && pages < 1000; pages++) {
       const res = await this.request({ method: 'GET', path, scopes: [pullScope(repo)], what: `tags of ${repo}` });
       const doc = JSON.parse((await readBody(res, 16 << 20, 'tag list')).toString('utf8')) as { tags?: unknown };
