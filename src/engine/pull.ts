@@ -42,32 +42,30 @@ export async function downloadBlob(store: Store, reg: Registry, repo: string, de
   try {
     const report = throttled((n) => progress({ id, status: 'Downloading', progress: { current: n, total: desc.size } }));
     for (let attempt = 1; ; attempt++) {
-      let failure: unknown;
+      // Failures before the body starts were already retried by the client.
+      const res = await reg.getBlob(repo, desc.digest, { offset: w.size, signal });
+      if (w.size > 0 && res.status !== 206) await w.reset();
+      const before = w.size;
+      let failure: Error | undefined;
       try {
-        const res = await reg.getBlob(repo, desc.digest, { offset: w.size, signal });
-        if (w.size > 0 && res.status !== 206) await w.reset();
-        try {
-          for await (const c of res.body) {
-            const chunk = c as Buffer;
-            if (w.size + chunk.length > desc.size) {
-              res.body.destroy();
-              throw new CorruptBlob(`blob ${desc.digest} from ${reg.host} is larger than its ${desc.size} bytes (corrupt data)`);
-            }
-            await w.write(chunk);
-            report(w.size);
+        for await (const c of res.body) {
+          const chunk = c as Buffer;
+          if (w.size + chunk.length > desc.size) {
+            res.body.destroy();
+            throw new CorruptBlob(`blob ${desc.digest} from ${reg.host} is larger than its ${desc.size} bytes (corrupt data)`);
           }
-        } catch (e) {
-          throw e instanceof CorruptBlob ? e : res.bodyError(e);
+          await w.write(chunk);
+          report(w.size);
         }
       } catch (e) {
-        if ((e as Error).name === 'AbortError' || !(e instanceof Unavailable)) throw e;
-        failure = e;
+        failure = res.bodyError(e);
+        if (failure instanceof CorruptBlob || failure.name === 'AbortError' || !(failure instanceof Unavailable)) throw failure;
       }
       report(w.size, true);
-      if (w.size === desc.size && !failure) break;
-      if (attempt >= 4) {
-        if (failure) throw failure;
-        throw new CorruptBlob(`blob ${desc.digest} from ${reg.host} was truncated: got ${w.size} of ${desc.size} bytes`);
+      if (!failure && w.size === desc.size) break;
+      // Cut short: resume from where it got to, as long as each try gets further.
+      if (attempt >= 5 || w.size === before) {
+        throw failure ?? new CorruptBlob(`blob ${desc.digest} from ${reg.host} was truncated: got ${w.size} of ${desc.size} bytes`);
       }
       progress({ id, status: `Retrying (got ${w.size} of ${desc.size} bytes)` });
       await sleep(200 * attempt, undefined, { signal });

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { writeTar, emptyHeader, type WriteEntry, type TarHeader } from '../../src/oci/tar.js';
 
 export const BUSYBOX = '/bin/busybox';
@@ -152,3 +153,29 @@ export function umociUnpack(layout: string, tag: string, bundle: string): string
 export function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
 }
+
+function httpCall(method: string, url: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : { 'Content-Length': '0' }) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Push blobs and a manifest of any kind straight to a plain-HTTP registry (POST + PUT uploads, PUT manifest). */
+export async function pushRaw(host: string, repo: string, tag: string, blobs: Buffer[], manifest: Buffer, mediaType: string): Promise<void> {
+  for (const b of blobs) {
+    const start = await httpCall('POST', `http://${host}/v2/${repo}/blobs/uploads/`);
+    const loc = new URL(start.headers.location as string, `http://${host}`);
+    loc.searchParams.set('digest', sha(b));
+    const put = await httpCall('PUT', loc.toString(), b, { 'Content-Type': 'application/octet-stream' });
+    if (put.status !== 201) throw new Error(`blob upload answered ${put.status}`);
+  }
+  const m = await httpCall('PUT', `http://${host}/v2/${repo}/manifests/${tag}`, manifest, { 'Content-Type': mediaType });
+  if (m.status !== 201) throw new Error(`manifest upload answered ${m.status}`);
+}
+
+export { sha as sha256Of };
