@@ -10,12 +10,14 @@
 // diff id is known the config is final, and a commit's random image id is
 // replaced by the config digest (references, child images and containers
 // follow it).
-import { readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ImageConfig, ImageRecord, LayerRecord } from '../store/types.js';
 import { readJson, readJsonOr, writeJson } from '../store/json.js';
 import { writeTar } from '../oci/tar.js';
-import { packPaths } from '../oci/pack.js';
+import { packPaths, walkTree } from '../oci/pack.js';
+import * as btrfs from '../snapshots/btrfs.js';
 import { WHITEOUT_PREFIX } from '../oci/apply.js';
 import { hexOf } from '../oci/manifest.js';
 import { chainIdOf, digesting, layerPath, readLayer, updateLayer } from './layers.js';
@@ -26,10 +28,45 @@ import type { Lease } from './leases.js';
 import type { Progress } from './progress.js';
 import { shortDigest } from './unpack.js';
 
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Every name of the hard-linked files among `paths`: a changed or new file
+ * with other names goes in the layer with all of them, so the link group
+ * (and whatever changed on the shared inode, an xattr say) survives apply.
+ * The send stream names only one path per inode, hence this.
+ */
+async function withLinkGroups(dir: string, paths: string[]): Promise<string[]> {
+  const need = new Map<number, number>();
+  for (const p of paths) {
+    const st = await lstat(join(dir, p)).catch(() => null);
+    if (st?.isFile() && st.nlink > 1) need.set(st.ino, st.nlink);
+  }
+  if (!need.size) return paths;
+  const names = new Map<number, string[]>();
+  let complete = true;
+  for (const [ino, nlink] of need) {
+    const found = await btrfs.inodePaths(ino, dir);
+    names.set(ino, found);
+    if (found.length < nlink) complete = false;
+  }
+  if (!complete) {
+    // A link group too big for inode-resolve's buffer: find its names the slow way, once.
+    for (const [ino] of need) names.set(ino, []);
+    for (const p of await walkTree(dir)) {
+      const st = await lstat(join(dir, p));
+      if (st.isFile() && need.has(st.ino)) names.get(st.ino)!.push(p);
+    }
+  }
+  const all = new Set(paths);
+  for (const list of names.values()) for (const p of list) all.add(p);
+  return [...all].sort(byName);
+}
+
 /** The relative paths to pack and the whiteouts to write for a layer over its parent. */
 export async function layerChanges(store: Store, rec: LayerRecord): Promise<{ paths: string[]; whiteouts: string[] }> {
   const changes = await changesOf(layerPath(store, rec.parent), layerPath(store, rec.key));
-  const paths: string[] = [];
+  let paths: string[] = [];
   const whiteouts: string[] = [];
   for (const c of changes) {
     const rel = c.path.slice(1);
@@ -40,6 +77,7 @@ export async function layerChanges(store: Store, rec: LayerRecord): Promise<{ pa
     const i = rel.lastIndexOf('/');
     whiteouts.push(i === -1 ? `${WHITEOUT_PREFIX}${rel}` : `${rel.slice(0, i)}/${WHITEOUT_PREFIX}${rel.slice(i + 1)}`);
   }
+  paths = await withLinkGroups(layerPath(store, rec.key), paths);
   return { paths, whiteouts };
 }
 

@@ -81,3 +81,14 @@ export async function freeBytes(path: string): Promise<number> {
   const m = /Free \(estimated\):\s+(\d+)/.exec(stdout);
   return m ? Number(m[1]) : NaN;
 }
+
+/**
+ * btrfs inspect-internal inode-resolve INO SUBVOL: the names of one inode
+ * (hard links), relative to the subvolume. The kernel fills a fixed buffer,
+ * so a very large link group may come back incomplete: compare with nlink.
+ */
+export async function inodePaths(ino: number | bigint, subvol: string): Promise<string[]> {
+  const { stdout } = await run('btrfs', ['inspect-internal', 'inode-resolve', '--', String(ino), subvol]);
+  const prefix = subvol.replace(/\/+$/, '') + '/';
+  return stdout.split('\n').filter(Boolean).map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l).replace(/^\/+/, ''));
+}
