@@ -21,7 +21,7 @@ export function normalisePlatform(p: Platform): Platform {
 /** "linux/arm64/v8", "linux/amd64", or just "arm64" (os linux). */
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().split('/');
-  if (!parts[0] || parts.length > 3 || parts.some((p) => !/^[\w.-]+$/.test(p))) throw new InvalidArgument(`invalid platform '${s}': expected os/arch[/variant], e.g. linux/arm64`);
+  if (!parts[0] || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9][\w.-]*$/.test(p))) throw new InvalidArgument(`invalid platform '${s}': expected os/arch[/variant], e.g. linux/arm64`);
   if (parts.length === 1) return normalisePlatform({ os: 'linux', architecture: parts[0] });
   return normalisePlatform({ os: parts[0], architecture: parts[1], variant: parts[2] });
 }
