@@ -18,6 +18,7 @@ export const CREATE_FLAGS = {
   tty: { type: 'boolean', short: 't', help: 'Allocate a pseudo-TTY' },
   label: { type: 'string', short: 'l', multiple: true, help: 'Set metadata on a container (KEY=VALUE)' },
   rm: { type: 'boolean', help: 'Automatically remove the container when it exits' },
+  pull: { type: 'string', help: 'Pull the image first: always, missing (default for images that name their registry), never' },
 } as const satisfies FlagDefs;
 
 export function labels(list: string[] | undefined): Record<string, string> {

@@ -231,8 +231,14 @@ test('run honours the pulled image config: Entrypoint, Cmd, Env, WorkingDir, Use
   });
   writeIndex(layout, [{ tag: 'c', desc: img.manifest }]);
   skopeoPush(layout, 'c', `${reg.host}/fixtures/configured:1`);
-  await env.ok(['pull', '-q', `${reg.host}/fixtures/configured:1`]);
-  assert.equal(await env.ok(['run', '--rm', `${reg.host}/fixtures/configured:1`]), 'hi from /home/app as 1000:1000 args:first second');
+  const never = await env.dl(['run', '--rm', '--pull', 'never', `${reg.host}/fixtures/configured:1`]);
+  assert.equal(never.status, 125);
+  assert.match(never.stderr, /no such image/);
+  // Missing, and naming its registry: run pulls it first, as docker run does.
+  const first = await env.dl(['run', '--rm', `${reg.host}/fixtures/configured:1`]);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stderr, new RegExp(`Unable to find image '${reg.host}/fixtures/configured:1' locally`));
+  assert.equal(first.stdout.trim(), 'hi from /home/app as 1000:1000 args:first second');
   assert.equal(await env.ok(['run', '--rm', '-e', 'GREETING=hey', `${reg.host}/fixtures/configured:1`, 'x', 'y']), 'hey from /home/app as 1000:1000 args:x y');
   const cfg = JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .Config}}', `${reg.host}/fixtures/configured:1`]));
   assert.deepEqual(cfg.ExposedPorts, { '8080/tcp': {} });

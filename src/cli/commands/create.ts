@@ -2,6 +2,8 @@ import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
 import { createContainer } from '../../engine/containers.js';
+import { ensureImage, pullPolicy } from '../../engine/ensure.js';
+import { progressPrinter } from '../progress.js';
 
 export default defineCommand({
   summary: 'Create a new container from an image (original: mkc IMAGE [NAME])',
@@ -17,7 +19,9 @@ export default defineCommand({
       opts.name = cmd[0];
       opts.cmd = cmd.slice(1);
     }
-    const c = await createContainer(await ctx.store(), opts);
+    const store = await ctx.store();
+    await ensureImage(store, image, { pull: pullPolicy(flags.pull), progress: progressPrinter(), warn: ctx.warn });
+    const c = await createContainer(store, opts);
     ctx.out(`${c.id}\n`);
   },
 });

@@ -4,6 +4,8 @@ import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
 import { createContainer, getContainer, removeContainer } from '../../engine/containers.js';
 import { runAttached } from '../../engine/run.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
+import { ensureImage, pullPolicy } from '../../engine/ensure.js';
+import { progressPrinter } from '../progress.js';
 
 export default defineCommand({
   summary: 'Create a container from an image and run a command in it, attached (original: runi)',
@@ -16,6 +18,7 @@ export default defineCommand({
     const store = await ctx.store();
     let id: string | undefined;
     try {
+      await ensureImage(store, image, { pull: pullPolicy(flags.pull), progress: progressPrinter(), warn: ctx.warn });
       id = (await createContainer(store, toCreateOptions(flags, image, cmd))).id;
       return await runAttached(store, await getContainer(store, id), { interactive: !!flags.interactive, autoRemove: !!flags.rm });
     } catch (e) {
