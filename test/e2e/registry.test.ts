@@ -192,6 +192,8 @@ test('push skips blobs the registry has, mounts across repositories, and keeps a
   assert.equal(during.filter((r) => r.startsWith('PUT /v2/share/two/blobs/uploads/')).length, 0, 'no layer or config was uploaded again');
   const third = await env.dl(['push', `${reg.host}/share/one:1`]);
   assert.match(third.stderr, new RegExp(`^${top}: Layer already exists$`, 'm'));
+  const pushed = /digest: (sha256:[0-9a-f]{64})/.exec(third.stderr)![1];
+  assert.match(await env.ok(['images', '--digests', `${reg.host}/share/one`]), new RegExp(`^${reg.host}/share/one\\s+1\\s+${pushed}\\s`, 'm'));
   await env.ok(['rm', 'unique']);
 
   // Re-pushing a pulled image elsewhere keeps its manifest digest.
@@ -245,4 +247,16 @@ test('run honours the pulled image config: Entrypoint, Cmd, Env, WorkingDir, Use
   assert.deepEqual(cfg.Volumes, { '/data': {} });
   assert.equal(cfg.StopSignal, 'SIGUSR1');
   assert.deepEqual(cfg.Labels, { 'org.example.role': 'fixture' });
+});
+
+test('zstd layers (as skopeo writes them on request) are pulled and run', { skip }, async () => {
+  const layout = join(work, 'zstd');
+  const img = await writeImage(layout, { layers: [{ entries: [...busyboxBase(), file('zstd-marker', 'compressed with zstd')] }], config: { Cmd: ['cat', '/zstd-marker'] } });
+  writeIndex(layout, [{ tag: 'z', desc: img.manifest }]);
+  const r = spawnSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-compress-format', 'zstd', '--dest-compress', `oci:${layout}:z`, `docker://${reg.host}/fixtures/zstd:1`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const m = skopeoRawManifest(`${reg.host}/fixtures/zstd:1`) as { layers: Array<{ mediaType: string }> };
+  assert.match(m.layers[0].mediaType, /zstd/, 'the registry really holds a zstd layer');
+  await env.ok(['pull', '-q', `${reg.host}/fixtures/zstd:1`]);
+  assert.equal(await env.ok(['run', '--rm', `${reg.host}/fixtures/zstd:1`]), 'compressed with zstd');
 });
