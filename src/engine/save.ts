@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Store } from '../store/store.js';
 import type { ImageRecord, LayerRecord } from '../store/types.js';
-import { Conflict, CommandNotRunnable, InvalidArgument } from '../errors.js';
+import { Conflict, InvalidArgument } from '../errors.js';
 import { writeTar, emptyHeader, type WriteEntry } from '../oci/tar.js';
 import { decompress } from '../oci/compression.js';
 import { parseReference, familiar, formatReference } from '../oci/reference.js';
@@ -147,7 +147,7 @@ export interface SaveOptions {
 export async function saveImages(store: Store, queries: string[], o: SaveOptions): Promise<void> {
   if (!queries.length) throw new InvalidArgument('nothing to save: name at least one image');
   if (o.format === 'oci-dir' && !o.output) throw new InvalidArgument('--format oci-dir needs --output DIRECTORY');
-  if (!o.output && o.stdout?.isTTY) throw new CommandNotRunnable('cowardly refusing to save to a terminal; use -o FILE or redirect stdout', 126);
+  if (!o.output && o.stdout?.isTTY) throw new InvalidArgument('cowardly refusing to save to a terminal; use -o FILE or redirect stdout');
   const wanted = await resolveItems(store, queries);
   await withLease(store, async (lease) => {
     const items: Item[] = [];

@@ -42,6 +42,7 @@ export async function decompress(input: AsyncIterable<Buffer>): Promise<AsyncIte
     // Errors reach the reader through iteration; these listeners only keep an
     // abandoned stream's late error from crashing the process.
     gz.on('error', (e) => ahead.destroy(e));
+    ahead.on('error', () => {});
     source.on('error', (e) => gz.destroy(e));
     return source.pipe(gz).pipe(ahead);
   }
