@@ -66,6 +66,8 @@ test("the original's command names and usage still work", { skip }, async () => 
   assert.equal(await env.ok(['runi', '--rm', 'oldimage', 'cat', '/ran']), 'ran');
   const rootfs = await env.ok(['rootfs', 'oldstyle']);
   assert.ok(existsSync(`${rootfs}/ran`));
+  // chroot: the debugging aid, with no isolation.
+  assert.equal(await env.ok(['chroot', 'oldstyle', 'cat', '/ran']), 'ran');
   // LAST is the newest container; ids resolve by prefix.
   assert.equal(await env.ok(['rootfs', 'LAST']), rootfs);
   assert.equal(await env.ok(['rootfs', cid.slice(0, 10)]), rootfs);
