@@ -127,6 +127,11 @@ export interface ContainerState {
   finishedAt: string;
   oomKilled?: boolean;
   restartCount?: number;
+  /** The per-container monitor that owns the LXC process (and its start time). */
+  monitorPid?: number;
+  monitorStart?: number;
+  /** Set by stop: the restart policy must not bring this run back. */
+  stopRequested?: boolean;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
