@@ -31,6 +31,14 @@ export const COMMANDS: Entry[] = [
   { name: 'chroot', load: () => import('./commands/chroot.js') },
   { name: 'alias', load: () => import('./commands/alias.js') },
   { name: 'version', load: () => import('./commands/version.js') },
+  { name: 'logs', load: () => import('./commands/logs.js') },
+  { name: 'stop', load: () => import('./commands/stop.js') },
+  { name: 'restart', load: () => import('./commands/restart.js') },
+  { name: 'wait', load: () => import('./commands/wait.js') },
+  { name: 'pause', load: () => import('./commands/pause.js') },
+  { name: 'unpause', load: () => import('./commands/unpause.js') },
+  { name: 'rename', load: () => import('./commands/rename.js') },
+  { name: 'attach', load: () => import('./commands/attach.js') },
   { name: 'help', load: () => import('./commands/help.js') },
 ];
 

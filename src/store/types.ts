@@ -12,6 +12,8 @@ export interface RunConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** Seconds stop waits before SIGKILL (--stop-timeout). */
+  StopTimeout?: number;
   Hostname?: string;
   Domainname?: string;
   Tty?: boolean;

@@ -1,0 +1,30 @@
+import { defineCommand } from '../command.js';
+import { expectArgs } from '../args.js';
+import { restartContainer } from '../../engine/lifecycle.js';
+import { describe, InvalidArgument } from '../../errors.js';
+
+export default defineCommand({
+  summary: 'Restart containers: stop (as dockerlite stop), then start in the background',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  flags: {
+    time: { type: 'string', short: 't', help: 'Seconds to wait before killing the container (default 10)', arg: 'int' },
+    signal: { type: 'string', short: 's', help: "Signal to send to the container (default: the image's STOPSIGNAL or SIGTERM)" },
+  },
+  async run({ flags, positionals }, ctx) {
+    expectArgs('restart', positionals, 1, Infinity, 'a container');
+    if (flags.time !== undefined && !/^\d+$/.test(flags.time)) throw new InvalidArgument(`invalid --time '${flags.time}': give whole seconds`);
+    const store = await ctx.store();
+    let failed = 0;
+    for (const q of positionals) {
+      try {
+        await restartContainer(store, q, { timeoutSec: flags.time !== undefined ? Number(flags.time) : undefined, signal: flags.signal });
+        ctx.out(`${q}\n`);
+      } catch (e) {
+        if (positionals.length === 1) throw e;
+        ctx.warn(`dockerlite: error: ${describe(e)}\n`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  },
+});
