@@ -22,6 +22,7 @@ import * as btrfs from '../snapshots/btrfs.js';
 import { getImage, imageRootfs, topLayer, layersInUse } from './images.js';
 import { gcLayers } from './layers.js';
 import { checkName, randomName } from './names.js';
+import { removeAnonymousVolumes, resolveVolumes } from './volumes.js';
 import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec.js';
 
 export interface ContainerView extends ContainerRecord, Named {
@@ -122,6 +123,9 @@ export interface CreateOptions {
   interactive?: boolean;
   labels?: Record<string, string>;
   hostConfig?: HostConfig;
+  /** --stop-signal and --stop-timeout (seconds). */
+  stopSignal?: string;
+  stopTimeout?: number;
 }
 
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
@@ -151,10 +155,14 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     ...(imgCfg.ExposedPorts ? { ExposedPorts: imgCfg.ExposedPorts } : {}),
     ...(imgCfg.Volumes ? { Volumes: imgCfg.Volumes } : {}),
     ...(imgCfg.StopSignal ? { StopSignal: imgCfg.StopSignal } : {}),
+    ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
+    ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
   };
+  const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
+  hostConfig.Binds = await resolveVolumes(store, hostConfig.Binds, imgCfg.Volumes);
   const rec: ContainerRecord = {
     id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: topLayer(img),
-    path: argv[0], args: argv.slice(1), config, hostConfig: o.hostConfig ?? {},
+    path: argv[0], args: argv.slice(1), config, hostConfig,
   };
 
   // Build it under a scratch name; only a complete container is renamed into place.
@@ -219,7 +227,7 @@ export async function waitGone(state: ContainerState, timeoutMs = 10_000): Promi
   return true;
 }
 
-export async function removeContainer(store: Store, query: string, opts: { force: boolean }): Promise<ContainerRecord> {
+export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
   const c = await getContainer(store, query);
   if (isRunning(c.state)) {
     if (!opts.force) throw new Conflict(`container ${c.name} is running; stop it first, or use rm -f`);
@@ -238,6 +246,7 @@ export async function removeContainer(store: Store, query: string, opts: { force
   await store.lock(`container-${c.id}`, () => rename(store.paths.container(c.id), doomed));
   await removeContainerCgroups(c.id);
   await destroyContainerDir(store, doomed, c.id);
+  if (opts.volumes) await removeAnonymousVolumes(store, c.hostConfig.Binds);
   await gcLayers(store, () => layersInUse(store));
   return c;
 }

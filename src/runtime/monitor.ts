@@ -334,7 +334,7 @@ if (rec?.hostConfig.AutoRemove) {
   try {
     const { Store } = await import('../store/store.js');
     const { removeContainer } = await import('../engine/containers.js');
-    await removeContainer(new Store(args.cfg), id, { force: true });
+    await removeContainer(new Store(args.cfg), id, { force: true, volumes: true });
   } catch (e) {
     process.stderr.write(`auto-remove: ${(e as Error).message}\n`);
   }

@@ -91,6 +91,8 @@ export interface HostConfig {
   CapAdd?: string[];
   CapDrop?: string[];
   Memory?: number;
+  /** Memory plus swap, bytes; -1 for unlimited swap. */
+  MemorySwap?: number;
   NanoCpus?: number;
   PidsLimit?: number;
   Tmpfs?: Record<string, string>;
