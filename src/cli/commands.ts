@@ -39,6 +39,17 @@ export const COMMANDS: Entry[] = [
   { name: 'unpause', load: () => import('./commands/unpause.js') },
   { name: 'rename', load: () => import('./commands/rename.js') },
   { name: 'attach', load: () => import('./commands/attach.js') },
+  { name: 'exec', load: () => import('./commands/exec.js') },
+  { name: 'top', load: () => import('./commands/top.js') },
+  { name: 'stats', load: () => import('./commands/stats.js') },
+  { name: 'cp', load: () => import('./commands/cp.js') },
+  { name: 'export', load: () => import('./commands/export.js') },
+  { name: 'port', load: () => import('./commands/port.js') },
+  { name: 'volume create', load: () => import('./commands/volume-create.js') },
+  { name: 'volume ls', load: () => import('./commands/volume-ls.js') },
+  { name: 'volume inspect', load: () => import('./commands/volume-inspect.js') },
+  { name: 'volume rm', load: () => import('./commands/volume-rm.js') },
+  { name: 'volume prune', load: () => import('./commands/volume-prune.js') },
   { name: 'help', load: () => import('./commands/help.js') },
 ];
 
