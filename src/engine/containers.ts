@@ -97,8 +97,11 @@ export async function listContainers(store: Store): Promise<ContainerView[]> {
     if (id.startsWith('.')) continue;
     const rec = await readJsonOr<ContainerRecord | null>(store.paths.containerConfig(id), null);
     if (!rec) continue;
-    const disk = await readJsonOr<ContainerState>(store.paths.containerState(id), freshState());
-    if (abandoned(disk)) await recoverAbandoned(store, rec).catch(() => {});
+    let disk = await readJsonOr<ContainerState>(store.paths.containerState(id), freshState());
+    if (abandoned(disk)) {
+      await recoverAbandoned(store, rec).catch(() => {});
+      disk = await readJsonOr<ContainerState>(store.paths.containerState(id), disk);
+    }
     out.push({ ...rec, names: [rec.name], state: trueState(disk) });
   }
   return out;

@@ -4,7 +4,9 @@
 // works too), each resolved inside the rootfs so a symlink in the image
 // cannot point a mount at the host.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile, readFile, lstat } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, lstat, stat, utimes } from 'node:fs/promises';
+import { readJsonOr, writeJson } from '../store/json.js';
+import type { Change } from '../snapshots/changes.js';
 import { dirname, isAbsolute, join, relative, posix } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
@@ -63,12 +65,24 @@ export function checkBindSource(m: MountSpec): void {
   if (m.type === 'bind' && !existsSync(m.source)) throw new InvalidArgument(`bind source path does not exist: ${m.source}`);
 }
 
-/** Make the mount point inside the rootfs (a file or a directory, like the source); the path relative to the rootfs for LXC. */
-async function mountPoint(rootfs: string, target: string, kind: 'dir' | 'file'): Promise<string> {
+/**
+ * Make the mount point inside the rootfs (a file or a directory, like the
+ * source); the path relative to the rootfs for LXC. What it creates is
+ * recorded (made), and the parent's times are put back, so `diff` can leave
+ * out what is dockerlite's doing (Docker keeps these in an "init" layer).
+ */
+async function makeMountPoint(rootfs: string, target: string, kind: 'dir' | 'file', made: Set<string>): Promise<string> {
   const host = await resolveInRoot(rootfs, target);
   if (!existsSync(host)) {
+    // The highest missing ancestor is what appears new; its parent's times are restored.
+    let top = host;
+    while (!existsSync(dirname(top))) top = dirname(top);
+    const parent = dirname(top);
+    const times = await stat(parent);
     await mkdir(kind === 'dir' ? host : dirname(host), { recursive: true });
     if (kind === 'file') await writeFile(host, '', { flag: 'a' });
+    for (let p = host; p.length >= top.length; p = dirname(p)) made.add('/' + relative(rootfs, p));
+    await utimes(parent, times.atime, times.mtime).catch(() => {});
   } else if ((await lstat(host)).isDirectory() !== (kind === 'dir')) {
     throw new InvalidArgument(`cannot mount a ${kind === 'dir' ? 'directory' : 'file'} on ${target}: it is a ${kind === 'dir' ? 'file' : 'directory'} in the image`);
   }
@@ -121,6 +135,9 @@ async function writeManagedFiles(store: Store, c: ContainerRecord): Promise<void
 export async function containerMounts(store: Store, c: ContainerRecord, volumePath: (name: string) => string): Promise<MountEntry[]> {
   const rootfs = store.paths.rootfs(c.id);
   const out: MountEntry[] = [];
+  const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
+  const made = new Set(await readJsonOr<string[]>(madeFile, []));
+  const mountPoint = (r: string, t: string, k: 'dir' | 'file') => makeMountPoint(r, t, k, made);
   await writeManagedFiles(store, c);
   for (const f of ['hostname', 'hosts', 'resolv.conf'] as const) {
     out.push({ source: managedFile(store, c.id, f), target: await mountPoint(rootfs, `/etc/${f}`, 'file'), fstype: 'none', options: ['bind'] });
@@ -136,5 +153,28 @@ export async function containerMounts(store: Store, c: ContainerRecord, volumePa
     // Docker's defaults for --tmpfs; the user's options come last and win.
     out.push({ source: 'tmpfs', target: await mountPoint(rootfs, target, 'dir'), fstype: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
   }
+  await writeJson(madeFile, [...made].sort());
   return out;
+}
+
+/**
+ * diff without dockerlite's mount points: the paths it added (while still
+ * empty) and the directories that changed only because it added them (ctime).
+ */
+export async function hideMountPoints(store: Store, id: string, changes: Change[]): Promise<Change[]> {
+  const made = new Set(await readJsonOr<string[]>(join(store.paths.container(id), 'mountpoints.json'), []));
+  if (!made.size) return changes;
+  const rootfs = store.paths.rootfs(id);
+  const empty = async (p: string) => {
+    const st = await lstat(join(rootfs, p)).catch(() => undefined);
+    return !!st && (st.isDirectory() || st.size === 0);
+  };
+  const kept: Change[] = [];
+  for (const ch of changes) {
+    if (ch.kind === 'A' && made.has(ch.path) && (await empty(ch.path))) continue;
+    kept.push(ch);
+  }
+  // A changed directory whose only changes were our additions: it shows as C with nothing else under it.
+  const parents = new Set([...made].map((p) => posix.dirname(p)));
+  return kept.filter((ch) => !(ch.kind === 'C' && parents.has(ch.path) && !kept.some((k) => k !== ch && k.path.startsWith(ch.path + '/'))));
 }

@@ -111,15 +111,23 @@ export async function startDetached(store: Store, c: ContainerView, argv?: strin
 /** Signals a user sends to `dockerlite run` that belong to the container (Docker's --sig-proxy). */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-/** Stream a session until the container exits or the user detaches; returns the exit status (0 on detach). */
-async function follow(store: Store, c: ContainerView, session: Session, tty: boolean): Promise<number> {
+/** Pass signals sent to us on to the container (not with a tty: there the keys travel as bytes). Returns the undo. */
+function proxySignals(store: Store, c: ContainerView, tty: boolean): () => void {
+  if (tty) return () => {};
   const handlers = FORWARDED.map((sig) => {
     const h = () => {
       void readState(store, c.id).then((s) => signalOwner(s, sig), () => {});
     };
-    if (!tty) process.on(sig, h);
+    process.on(sig, h);
     return [sig, h] as const;
   });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
+
+/** Stream a session until the container exits or the user detaches; returns the exit status (0 on detach). */
+async function follow(store: Store, c: ContainerView, session: Session, unproxy: () => void): Promise<number> {
   try {
     const r = await session.done;
     if (r === 'detached') {
@@ -131,7 +139,7 @@ async function follow(store: Store, c: ContainerView, session: Session, tty: boo
     const s = await readState(store, c.id).catch(() => undefined);
     return s?.exitCode ?? 125;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    unproxy();
   }
 }
 
@@ -147,14 +155,16 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
     l.release();
     throw e;
   }
+  const unproxy = proxySignals(store, c, tty);
   session.go();
   try {
     await started(l, c);
   } catch (e) {
+    unproxy();
     session.close();
     throw e;
   }
-  return follow(store, c, session, tty);
+  return follow(store, c, session, unproxy);
 }
 
 /** Attach to a running container (dockerlite attach). */
@@ -163,7 +173,7 @@ export async function attachRunning(store: Store, query: string, o: { stdin: boo
   if (!isRunning(c.state)) throw new Conflict(`cannot attach to container ${c.name}: it is not running; start it with 'dockerlite start -a ${c.name}'`);
   const tty = !!c.config.Tty;
   const session = await openSession(store, c.id, { stdin: o.stdin && !!c.config.OpenStdin, tty, detachKeys: o.detachKeys });
-  return follow(store, c, session, tty);
+  return follow(store, c, session, proxySignals(store, c, tty));
 }
 
 export async function runById(store: Store, id: string, o: AttachOptions): Promise<number> {

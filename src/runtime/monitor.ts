@@ -104,6 +104,8 @@ function flushLog(): void {
 // ---- attach clients ----
 
 const clients = new Set<Socket>();
+const early: Buffer[] = [];
+let earlyEof = false;
 let child: ChildProcess | undefined;
 let ownerPid = 0;
 let size = args.size;
@@ -142,8 +144,14 @@ const server = createServer((sock) => {
   sock.on(
     'data',
     decoder((type, payload) => {
-      if (type === Frame.Stdin && stdinOpen) child?.stdin?.write(payload);
-      else if (type === Frame.StdinEof && !rec0.config.Tty) child?.stdin?.end();
+      if (type === Frame.Stdin && stdinOpen) {
+        // Input that comes before the container started waits for it.
+        if (child?.stdin) child.stdin.write(payload);
+        else early.push(Buffer.from(payload));
+      } else if (type === Frame.StdinEof && !rec0.config.Tty) {
+        if (child?.stdin) child.stdin.end();
+        else earlyEof = true;
+      }
       else if (type === Frame.Resize) {
         const [rows, cols] = payload.toString().split(' ').map(Number);
         if (rows > 0 && cols > 0) void resize(rows, cols);
@@ -200,6 +208,8 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   let exited = false;
   void done.then(() => (exited = true), () => (exited = true));
   c.stdin?.on('error', () => {});
+  for (const b of early.splice(0)) c.stdin?.write(b);
+  if (earlyEof) c.stdin?.end();
   c.stdout!.on('data', (b: Buffer) => {
     logChunk('stdout', b);
     broadcast(Frame.Stdout, b);
