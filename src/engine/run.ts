@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { Readable } from 'node:stream';
 import { Conflict, SystemError } from '../errors.js';
 import { start } from '../sys/exec.js';
+import { sleep } from '../sys/proc.js';
 import type { MonitorArgs } from '../runtime/monitor.js';
 import { prepare } from './prepare.js';
 import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from './containers.js';
@@ -115,8 +116,14 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 function proxySignals(store: Store, c: ContainerView, tty: boolean): () => void {
   if (tty) return () => {};
   const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      void readState(store, c.id).then((s) => signalOwner(s, sig), () => {});
+    // A signal can come before the monitor has recorded the start: wait for it a little.
+    const h = async () => {
+      for (let i = 0; i < 250; i++) {
+        const s = await readState(store, c.id).catch(() => undefined);
+        if (!s || (s.status !== 'created' && !isRunning(s))) return;
+        if (s.status === 'running' && signalOwner(s, sig)) return;
+        await sleep(20);
+      }
     };
     process.on(sig, h);
     return [sig, h] as const;
