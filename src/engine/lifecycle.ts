@@ -16,16 +16,6 @@ function monitorOf(s: ContainerState) {
   return { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
 }
 
-/** Until the container's LXC process and its monitor are gone (the exit is then recorded). */
-async function settled(store: Store, id: string, deadline: number): Promise<boolean> {
-  for (;;) {
-    const s = await readState(store, id).catch(() => undefined);
-    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-}
-
 /**
  * Docker's stop: the image's STOPSIGNAL (or SIGTERM) to the main process,
  * then SIGKILL after the grace period. The restart policy does not bring a
@@ -33,20 +23,28 @@ async function settled(store: Store, id: string, deadline: number): Promise<bool
  */
 export async function stopContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<ContainerView> {
   const c = await getContainer(store, query);
-  if (!isRunning(c.state)) return c; // already stopped: nothing to do, as Docker
-  const s = await updateState(store, c.id, (st) => ({ ...st, stopRequested: true }));
+  if (!isRunning(c.state) && !isAlive(monitorOf(c.state))) return c; // already stopped: nothing to do, as Docker
+  await updateState(store, c.id, (st) => ({ ...st, stopRequested: true }));
   const sig = parseSignal(o.signal ?? c.config.StopSignal ?? 'SIGTERM');
-  const grace = (o.timeoutSec ?? Number(c.config.StopTimeout ?? 10)) * 1000;
-  if (s.status !== 'restarting') {
-    signalOwner(s, sig);
-    thaw(c.id); // a paused container must run to handle the signal
-    if (!(await settled(store, c.id, Date.now() + grace))) {
-      signalOwner(await readState(store, c.id), 'SIGKILL');
-      thaw(c.id);
+  const deadline = Date.now() + (o.timeoutSec ?? Number(c.config.StopTimeout ?? 10)) * 1000;
+  // Signal each run it finds (a restart may have begun a new one just now), SIGKILL after the grace period.
+  let signalled = 0;
+  let killed = 0;
+  for (;;) {
+    const s = await readState(store, c.id).catch(() => undefined);
+    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) return c;
+    if ((s.status === 'running' || s.status === 'paused') && s.pid !== signalled && signalOwner(s, sig)) {
+      signalled = s.pid;
+      thaw(c.id); // a paused container must run to handle the signal
     }
+    if (Date.now() > deadline && s.status !== 'restarting' && s.pid && s.pid !== killed) {
+      signalOwner(s, 'SIGKILL');
+      thaw(c.id);
+      killed = s.pid;
+    }
+    if (Date.now() > deadline + 30_000) throw new Conflict(`container ${c.name} did not stop`);
+    await sleep(25);
   }
-  if (!(await settled(store, c.id, Date.now() + 30_000))) throw new Conflict(`container ${c.name} did not stop`);
-  return c;
 }
 
 export async function restartContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {

@@ -282,16 +282,21 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     const r = await runOnce(rec, argv, first);
     const finishedAt = new Date().toISOString();
-    const s = await patchState((st) => ({
-      ...st,
-      status: 'exited',
-      pid: 0,
-      pidStart: 0,
-      exitCode: r.status,
-      finishedAt,
-      oomKilled: r.oomKilled,
-      ...(r.startError ? { error: r.startError } : {}),
-    }));
+    // The exit and the restart decision are one write: `stop` never sees a gap between them.
+    const s = await patchState((st) => {
+      const restart = !r.startError && shouldRestart(rec, st, r.status);
+      return {
+        ...st,
+        status: restart ? 'restarting' : 'exited',
+        pid: 0,
+        pidStart: 0,
+        exitCode: r.status,
+        finishedAt,
+        oomKilled: r.oomKilled,
+        ...(restart ? { restartCount: (st.restartCount ?? 0) + 1 } : {}),
+        ...(r.startError ? { error: r.startError } : {}),
+      };
+    });
     await afterStop(rec);
     if (first && r.startError) {
       ready(`error ${r.startError}`);
@@ -299,10 +304,9 @@ async function main(): Promise<number> {
     }
     first = false;
     ownerPid = 0;
-    if (!s || r.startError || !shouldRestart(rec, s, r.status)) return r.status;
+    if (s?.status !== 'restarting') return r.status;
     // Docker's back-off: 100 ms, doubling, reset after a run of 10 s or more.
     backoff = Date.now() - t0 >= 10_000 ? 100 : backoff;
-    await patchState((st) => ({ ...st, status: 'restarting', restartCount: (st.restartCount ?? 0) + 1 }));
     await sleep(backoff);
     backoff = Math.min(backoff * 2, 60_000);
     const again = await readJsonOr<ContainerState>(paths.containerState(id), {} as ContainerState);
