@@ -41,8 +41,9 @@ export function freshState(): ContainerState {
  */
 export function trueState(s: ContainerState): ContainerState {
   if (!isRunning(s)) return s;
-  const owner = s.status === 'restarting' ? { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 } : { pid: s.pid, start: s.pidStart };
-  if (isAlive(owner)) return s;
+  const monitor = { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
+  // A live monitor records the exit itself within moments; until then its record stands (so wait gets the real code).
+  if (isAlive(s.status === 'restarting' ? monitor : { pid: s.pid, start: s.pidStart }) || isAlive(monitor)) return s;
   return { ...s, status: 'exited', pid: 0, exitCode: s.exitCode || 255, error: s.error || 'the container ended without its exit being recorded (its monitor was killed, or the host restarted)' };
 }
 
