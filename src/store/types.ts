@@ -12,6 +12,8 @@ export interface RunConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** Seconds stop waits before SIGKILL (--stop-timeout). */
+  StopTimeout?: number;
   Hostname?: string;
   Domainname?: string;
   Tty?: boolean;
@@ -89,6 +91,8 @@ export interface HostConfig {
   CapAdd?: string[];
   CapDrop?: string[];
   Memory?: number;
+  /** Memory plus swap, bytes; -1 for unlimited swap. */
+  MemorySwap?: number;
   NanoCpus?: number;
   PidsLimit?: number;
   Tmpfs?: Record<string, string>;
@@ -127,6 +131,11 @@ export interface ContainerState {
   finishedAt: string;
   oomKilled?: boolean;
   restartCount?: number;
+  /** The per-container monitor that owns the LXC process (and its start time). */
+  monitorPid?: number;
+  monitorStart?: number;
+  /** Set by stop: the restart policy must not bring this run back. */
+  stopRequested?: boolean;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
