@@ -32,6 +32,9 @@ export const COMMANDS: Entry[] = [
   { name: 'alias', load: () => import('./commands/alias.js') },
   { name: 'version', load: () => import('./commands/version.js') },
   { name: 'help', load: () => import('./commands/help.js') },
+  { name: 'build', load: () => import('./commands/build.js') },
+  { name: 'builder prune', load: () => import('./commands/builder-prune.js') },
+  { name: 'history', load: () => import('./commands/history.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */
