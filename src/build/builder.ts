@@ -301,7 +301,7 @@ class Builder {
     const wrap = (e: unknown): never => {
       if (e instanceof DockerfileError || e instanceof StepFailed || e instanceof Interrupted) throw e;
       if (e instanceof DockerliteError) {
-        e.message = `${this.df.file}:${i.line}: ${e.message}`;
+        e.message = `${this.df.file}:${i.line}: ${i.kind === 'FROM' ? '' : `${i.kind}: `}${e.message}`;
         throw e;
       }
       if (e instanceof LexError || (e instanceof Error && !(e as NodeJS.ErrnoException).code)) this.fail(i.line, `${i.kind}: ${e.message}`);
@@ -545,7 +545,10 @@ class Builder {
         root = layerPath(this.store, topLayer({ layers: st.state.layers } as ImageRecord));
         what = `stage ${from.stage.name ?? from.stage.index}`;
       } else {
-        const img = await ensureBaseImage(this.store, from.image);
+        const img = await ensureBaseImage(this.store, from.image).catch((e) => {
+          if (e instanceof NotFound) throw new NotFound(`--from=${from.image}: no build stage has that name, and there is no such image in the store (pull it first)`);
+          throw e;
+        });
         root = imageRootfs(this.store, img);
         what = `image ${from.image}`;
       }

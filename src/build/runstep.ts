@@ -45,11 +45,13 @@ export interface RunStepOptions {
  * container is removed, to freeze its rootfs. Returns the exit status and keep's result.
  */
 export async function runStep<T>(store: Store, o: RunStepOptions, keep: (rootfs: string) => Promise<T>): Promise<{ status: number; kept?: T }> {
+  const scriptName = o.script !== undefined ? `.dockerlite-heredoc-${randomBytes(6).toString('hex')}` : undefined;
+  const argv = scriptName ? [`/${scriptName}`] : o.argv;
   const c = await createContainer(store, {
     image: o.image,
     layer: o.layer,
     baseConfig: { Env: o.env, User: o.user, WorkingDir: o.workdir },
-    cmd: o.argv,
+    cmd: argv,
     entrypoint: null,
     labels: { [OWNER_LABEL]: `${me?.pid}:${me?.start}` },
     hostConfig: o.hostConfig ?? {},
@@ -57,15 +59,13 @@ export async function runStep<T>(store: Store, o: RunStepOptions, keep: (rootfs:
   const rootfs = store.paths.rootfs(c.id);
   try {
     o.started?.(c);
-    let argv = o.argv;
     let scriptPath: string | undefined;
     let rootTimes: { atime: Date; mtime: Date } | undefined;
-    if (o.script !== undefined) {
-      const name = `.dockerlite-heredoc-${randomBytes(6).toString('hex')}`;
-      scriptPath = join(rootfs, name);
+    if (scriptName) {
+      // Run the script from a file in the rootfs, removed again before the snapshot.
+      scriptPath = join(rootfs, scriptName);
       rootTimes = await stat(rootfs);
-      await writeFile(scriptPath, o.script, { mode: 0o755 });
-      argv = [`/${name}`];
+      await writeFile(scriptPath, o.script!, { mode: 0o755 });
     }
     const status = await execute(store, c, argv, o);
     if (scriptPath) {
