@@ -251,7 +251,7 @@ function suggest(word: string): string {
 
 /** Is this text meant as JSON (so a parse failure is an error, not a shell command like `[ -f x ]`)? */
 function meantAsJson(s: string): boolean {
-  return /^\[\s*["']/.test(s) && /["']\s*\]$/.test(s) && (/^\[["']/.test(s) || s.includes(','));
+  return /^\[\s*["']/.test(s) && /\]$/.test(s) && (/^\[["']/.test(s) || s.includes(','));
 }
 
 function jsonArray(ctx: Ctx, line: number, kind: string, s: string): string[] | undefined {
