@@ -610,12 +610,12 @@ class Builder {
       res = await fetch(url, { redirect: 'follow', signal: this.o.signal });
     } catch (e) {
       const cause = (e as { cause?: Error }).cause;
-      throw new Unavailable(`ADD ${url}: cannot fetch it: ${cause?.message ?? (e as Error).message}`);
+      throw new Unavailable(`cannot fetch ${url}: ${cause?.message ?? (e as Error).message}`);
     }
-    if (!res.ok || !res.body) throw new Unavailable(`ADD ${url}: cannot fetch it: the server answered ${res.status} ${res.statusText}`);
+    if (!res.ok || !res.body) throw new Unavailable(`cannot fetch ${url}: the server answered ${res.status} ${res.statusText}`);
     let name = decodeURIComponent(new URL(res.url || url).pathname.split('/').pop() ?? '');
     if (!name || name === '.' || name === '..') {
-      if (destIsDir) throw new InvalidArgument(`ADD ${url}: cannot tell a file name from the URL; give the destination as a file path`);
+      if (destIsDir) throw new InvalidArgument(`cannot tell a file name from ${url}; give the destination as a file path`);
       name = 'download';
     }
     const path = join(dir, 'data');
@@ -630,7 +630,7 @@ class Builder {
       await fh.close();
     }
     const digest = `sha256:${h.digest('hex')}`;
-    if (checksum && checksum !== digest) throw new InvalidArgument(`ADD ${url}: checksum mismatch: expected ${checksum}, got ${digest}`);
+    if (checksum && checksum !== digest) throw new InvalidArgument(`checksum mismatch for ${url}: expected ${checksum}, got ${digest}`);
     const lm = res.headers.get('last-modified');
     const mtime = lm ? new Date(lm) : undefined;
     return { path, name, digest, mtime: mtime && !Number.isNaN(mtime.getTime()) ? mtime : undefined };

@@ -129,7 +129,7 @@ export async function openContext(store: Store, o: OpenOptions): Promise<BuildCo
     // Docker falls back to a lower-case "dockerfile".
     path = join(dir, 'Dockerfile');
     if (!existsSync(path) && existsSync(join(dir, 'dockerfile'))) path = join(dir, 'dockerfile');
-    name = posix.join(o.context, basename(path));
+    name = basename(path); // as BuildKit names it in errors: Dockerfile:3
   }
   const text = await readDockerfile(path, name);
   return { dir, ignore: await loadIgnore(dir, path), dockerfile: { name, text }, close: async () => {} };
