@@ -352,7 +352,7 @@ test('bad input: each error names the file, the line and the cause', { skip }, a
     ['missing file', 'FROM busybox\nCOPY nope.txt /x\n', /^Dockerfile:2: COPY: nope\.txt: no such file or directory in the build context$/],
     ['no such stage', 'FROM busybox\nCOPY --from=bulider /out /out\n', /^Dockerfile:2: COPY: --from=bulider: no build stage has that name, and there is no such image in the store \(pull it first\)$/],
     ['no such target', 'FROM busybox AS a\n', /^Dockerfile: target stage "b" could not be found \(its stages: a\)$/, ['--target', 'b']],
-    ['cyclic --from', 'FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n', /^Dockerfile:2: COPY --from=b: circular dependency between stages \(a -> b -> a\)$/],
+    ['cyclic --from', 'FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n', /^Dockerfile:2: COPY --from=b: circular dependency between stages \(b -> a -> b\)$/],
     ['empty Dockerfile', '', /^Dockerfile:1: the Dockerfile has no instructions/],
     ['missing base image', 'FROM nosuch:1\n', /^Dockerfile:1: image nosuch:1 is not in the store; pull it first$/],
   ];
