@@ -11,11 +11,12 @@
 // `builder prune`. This file imports nothing from the engine, so layers.ts
 // can import it.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ImageConfig } from '../store/types.js';
-import { readJsonOr, writeJson } from '../store/json.js';
+import { readJsonOr } from '../store/json.js';
 import { sha256 } from '../store/ids.js';
 
 export interface CacheEntry {
@@ -47,7 +48,8 @@ export function stepKey(parent: string, descriptor: unknown): string {
 
 /** The entry for key, if it exists and every layer it names is still in the store. */
 export async function lookup(store: Store, key: string): Promise<CacheEntry | undefined> {
-  const e = await readJsonOr<CacheEntry | null>(entryPath(store, key), null);
+  // A torn entry (a crash before the data reached the disk) is only a miss.
+  const e = await readJsonOr<CacheEntry | null>(entryPath(store, key), null).catch(() => null);
   if (!e) return undefined;
   for (const l of e.layers) {
     if (!existsSync(store.paths.layerMeta(l)) || !existsSync(store.paths.layer(l))) return undefined;
@@ -55,10 +57,23 @@ export async function lookup(store: Store, key: string): Promise<CacheEntry | un
   return e;
 }
 
-/** Record a step's result. Written before its layer is sealed, so no collection can take the layer in between. */
+/**
+ * Record a step's result. Written before its layer is sealed, so no
+ * collection can take the layer in between. Temp-then-rename, but without
+ * fsync: an entry lost in a crash is a cache miss, not an error, and a build
+ * writes one per step.
+ */
 export async function put(store: Store, e: CacheEntry): Promise<void> {
-  await mkdir(cacheDir(store), { recursive: true });
-  await writeJson(entryPath(store, e.key), e);
+  const dir = cacheDir(store);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${e.key}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, JSON.stringify(e) + '\n');
+  try {
+    await rename(tmp, entryPath(store, e.key));
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
 }
 
 export async function drop(store: Store, key: string): Promise<void> {
