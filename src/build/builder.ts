@@ -19,7 +19,7 @@ import { CommandNotRunnable, DockerliteError, InvalidArgument, NotFound, Unavail
 import { randomId, sha256, shortId } from '../store/ids.js';
 import { scratchName } from '../store/scratch.js';
 import * as btrfs from '../snapshots/btrfs.js';
-import { getImage, imageRootfs, saveImage, tagImage, canonicalConfig, topLayer, type ImageView } from '../engine/images.js';
+import { getImage, saveImage, tagImage, canonicalConfig, topLayer, type ImageView } from '../engine/images.js';
 import { EMPTY_LAYER, layerPath, scratchLayer, sealLayer } from '../engine/layers.js';
 import { hostPlatform } from '../engine/importer.js';
 import { mergeEnv } from '../engine/spec.js';
@@ -540,20 +540,22 @@ class Builder {
     let what: string;
     let ignore = null as BuildContext['ignore'] | null;
     if (from) {
+      let layer: string;
       if ('stage' in from) {
         const st = this.done.get(from.stage)!;
-        root = layerPath(this.store, topLayer({ layers: st.state.layers } as ImageRecord));
+        layer = topLayer({ layers: st.state.layers } as ImageRecord);
         what = `stage ${from.stage.name ?? from.stage.index}`;
       } else {
         const img = await ensureBaseImage(this.store, from.image).catch((e) => {
           if (e instanceof NotFound) throw new NotFound(`--from=${from.image}: no build stage has that name, and there is no such image in the store (pull it first)`);
           throw e;
         });
-        root = imageRootfs(this.store, img);
+        layer = topLayer(img);
         what = `image ${from.image}`;
       }
+      root = layerPath(this.store, layer);
       // Layers never change, so the source layer stands for its content.
-      parts.push(['layer', root]);
+      parts.push(['layer', layer]);
     } else {
       root = this.o.context.dir;
       ignore = this.o.context.ignore;

@@ -14,6 +14,7 @@ import { prepare } from '../engine/prepare.js';
 import * as hooks from '../engine/hooks.js';
 import * as lxc from '../runtime/lxc.js';
 import { reapOnMainExit } from '../runtime/reaper.js';
+import { containerPids } from '../runtime/cgroups.js';
 import { identify, isAlive } from '../sys/proc.js';
 import { wait } from '../sys/exec.js';
 import { shortId } from '../store/ids.js';
@@ -116,6 +117,14 @@ export async function sweepBuildContainers(store: Store): Promise<string[]> {
     if (!owner) continue;
     const [pid, start] = owner.split(':').map(Number);
     if (isAlive({ pid, start })) continue;
+    // Its reaper died with the builder: end every process of the container, not just the main one.
+    for (const p of containerPids(c.id)) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
     await removeContainer(store, c.id, { force: true }).catch(() => {});
     swept.push(shortId(c.id));
   }

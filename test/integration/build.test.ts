@@ -6,9 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { TestEnv, missingPrereq } from '../helpers/env.js';
+import { TestEnv, missingPrereq, BIN, eventually } from '../helpers/env.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'mkfs.btrfs', 'busybox', 'tar'] });
 const env = new TestEnv();
@@ -368,5 +368,34 @@ test('bad input: each error names the file, the line and the cause', { skip }, a
   writeFileSync(join(dir, 'other.df'), 'FROM busybox\nBOGUS\n');
   const f = await env.dl(['build', '-f', join(dir, 'other.df'), dir]);
   assert.match(f.stderr, new RegExp(`${join(dir, 'other.df')}:2: unknown instruction: BOGUS`));
+  assertNoLeftovers();
+});
+
+test('an interrupted build cleans up; a killed builder\'s container goes at the next build', { skip }, async () => {
+  const dir = context({ Dockerfile: 'FROM busybox\nRUN echo started; sleep 60\n' });
+  const start = () => {
+    const child = spawn(process.execPath, [BIN, 'build', '--no-cache', dir], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    const exited = new Promise<number>((ok) => child.on('close', (code, sig) => ok(code ?? (sig ? 128 + 9 : 0))));
+    return { child, exited, out: () => out };
+  };
+  // Ctrl-C (SIGINT): the command is stopped, its container removed, exit 130.
+  const a = start();
+  await eventually(() => /^started$/m.test(a.out()), 'the RUN to start', 30_000);
+  a.child.kill('SIGINT');
+  assert.equal(await a.exited, 130);
+  assert.equal(await env.ok(['ps', '-aq']), '');
+  assertNoLeftovers();
+
+  // SIGKILL leaves the container running; the next build removes it and its processes.
+  const b = start();
+  await eventually(() => /^started$/m.test(b.out()), 'the RUN to start', 30_000);
+  b.child.kill('SIGKILL');
+  await b.exited;
+  assert.notEqual(await env.ok(['ps', '-aq']), '', 'the orphan is there');
+  const next = await env.dl(['build', '-q', '-'], { input: 'FROM busybox\nLABEL x=y\n' });
+  assert.equal(next.status, 0, next.stderr);
+  assert.equal(await env.ok(['ps', '-aq']), '', 'and gone');
   assertNoLeftovers();
 });
