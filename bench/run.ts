@@ -2,8 +2,9 @@
 // against a baseline measured in the same invocation.
 import { foundation } from './foundation.js';
 import { lifecycle } from './lifecycle.js';
+import { buildBench } from './build.js';
 
-const all: Record<string, () => Promise<void>> = { foundation: () => foundation(), lifecycle: () => lifecycle() };
+const all: Record<string, () => Promise<void>> = { foundation: () => foundation(), lifecycle: () => lifecycle(), build: () => buildBench() };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(all)) {

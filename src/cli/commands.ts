@@ -51,6 +51,9 @@ export const COMMANDS: Entry[] = [
   { name: 'volume rm', load: () => import('./commands/volume-rm.js') },
   { name: 'volume prune', load: () => import('./commands/volume-prune.js') },
   { name: 'help', load: () => import('./commands/help.js') },
+  { name: 'build', load: () => import('./commands/build.js') },
+  { name: 'builder prune', load: () => import('./commands/builder-prune.js') },
+  { name: 'history', load: () => import('./commands/history.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */

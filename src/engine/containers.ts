@@ -20,7 +20,7 @@ import { children, isAlive, sleep } from '../sys/proc.js';
 import { Conflict, NotFound } from '../errors.js';
 import * as btrfs from '../snapshots/btrfs.js';
 import { getImage, imageRootfs, topLayer, layersInUse } from './images.js';
-import { gcLayers } from './layers.js';
+import { gcLayers, layerPath } from './layers.js';
 import { checkName, randomName } from './names.js';
 import { removeAnonymousVolumes, resolveVolumes } from './volumes.js';
 import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec.js';
@@ -130,11 +130,15 @@ export interface CreateOptions {
   /** --stop-signal and --stop-timeout (seconds). */
   stopSignal?: string;
   stopTimeout?: number;
+  /** A build step: snapshot this layer instead of the image's top one... */
+  layer?: string;
+  /** ...and start from these run settings instead of the image's. */
+  baseConfig?: RunConfig;
 }
 
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
   const img = await getImage(store, o.image);
-  const imgCfg = img.config.config ?? {};
+  const imgCfg = o.baseConfig ?? img.config.config ?? {};
   const id = randomId();
   const name = o.name !== undefined ? checkName(o.name) : undefined;
   const { entrypoint, cmd } = commandLine(imgCfg, o.cmd, o.entrypoint);
@@ -165,7 +169,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
   hostConfig.Binds = await resolveVolumes(store, hostConfig.Binds, imgCfg.Volumes);
   const rec: ContainerRecord = {
-    id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: topLayer(img),
+    id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: o.layer ?? topLayer(img),
     path: argv[0], args: argv.slice(1), config, hostConfig,
   };
 
@@ -173,7 +177,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const scratch = join(store.paths.containers, scratchName());
   await mkdir(scratch);
   try {
-    await btrfs.snapshot(imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
+    await btrfs.snapshot(o.layer ? layerPath(store, o.layer) : imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
     await writeJson(join(scratch, 'state.json'), freshState());
     await store.lock('names', async () => {
       const taken = new Set((await listContainers(store)).map((c) => c.name));

@@ -4,7 +4,7 @@
 // works too), each resolved inside the rootfs so a symlink in the image
 // cannot point a mount at the host.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile, readFile, lstat, stat, utimes } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, lstat, stat, utimes, rmdir, unlink } from 'node:fs/promises';
 import { readJsonOr, writeJson } from '../store/json.js';
 import type { Change } from '../snapshots/changes.js';
 import { dirname, isAbsolute, join, relative, posix } from 'node:path';
@@ -177,4 +177,34 @@ export async function hideMountPoints(store: Store, id: string, changes: Change[
   // A changed directory whose only changes were our additions: it shows as C with nothing else under it.
   const parents = new Set([...made].map((p) => posix.dirname(p)));
   return kept.filter((ch) => !(ch.kind === 'C' && parents.has(ch.path) && !kept.some((k) => k !== ch && k.path.startsWith(ch.path + '/'))));
+}
+
+/**
+ * Take dockerlite's mount points out of a stopped container's rootfs (the
+ * paths it added that are still empty), putting the parents' times back, so
+ * a snapshot of it (a build step, a commit) holds only the container's own
+ * changes. The next start makes them again.
+ */
+export async function removeMountPoints(store: Store, id: string): Promise<void> {
+  const madeFile = join(store.paths.container(id), 'mountpoints.json');
+  const made = await readJsonOr<string[]>(madeFile, []);
+  if (!made.length) return;
+  const rootfs = store.paths.rootfs(id);
+  // Deepest first, so a directory we made is empty by the time we reach it.
+  for (const p of [...made].sort((a, b) => b.length - a.length)) {
+    const host = join(rootfs, p);
+    const st = await lstat(host).catch(() => undefined);
+    if (!st) continue;
+    const parent = dirname(host);
+    const times = await stat(parent).catch(() => undefined);
+    try {
+      if (st.isDirectory()) await rmdir(host);
+      else if (st.isFile() && st.size === 0) await unlink(host);
+      else continue;
+    } catch {
+      continue; // the container put something in it: it is the container's now
+    }
+    if (times) await utimes(parent, times.atime, times.mtime).catch(() => {});
+  }
+  await writeJson(madeFile, []);
 }
