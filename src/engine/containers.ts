@@ -8,7 +8,7 @@ import { removeContainerCgroups } from '../runtime/cgroups.js';
 import * as hooks from './hooks.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import type { ContainerRecord, ContainerState, HostConfig, RunConfig } from '../store/types.js';
+import type { ContainerRecord, ContainerState, HostConfig, NetworkingConfig, RunConfig } from '../store/types.js';
 import { ZERO_TIME } from '../store/types.js';
 import { readJson, readJsonOr, writeJson } from '../store/json.js';
 import { resolve, type Named } from '../store/resolve.js';
@@ -95,6 +95,9 @@ export interface CreateOptions {
   interactive?: boolean;
   labels?: Record<string, string>;
   hostConfig?: HostConfig;
+  networkingConfig?: NetworkingConfig;
+  /** --expose: ports (80/tcp) added to the image's ExposedPorts. */
+  exposedPorts?: string[];
 }
 
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
@@ -121,14 +124,16 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     AttachStdin: !!o.interactive,
     AttachStdout: true,
     AttachStderr: true,
-    ...(imgCfg.ExposedPorts ? { ExposedPorts: imgCfg.ExposedPorts } : {}),
+    ...(imgCfg.ExposedPorts || o.exposedPorts?.length ? { ExposedPorts: { ...imgCfg.ExposedPorts, ...Object.fromEntries((o.exposedPorts ?? []).map((p) => [p, {}])) } } : {}),
     ...(imgCfg.Volumes ? { Volumes: imgCfg.Volumes } : {}),
     ...(imgCfg.StopSignal ? { StopSignal: imgCfg.StopSignal } : {}),
   };
   const rec: ContainerRecord = {
     id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: topLayer(img),
     path: argv[0], args: argv.slice(1), config, hostConfig: o.hostConfig ?? {},
+    ...(o.networkingConfig ? { networkingConfig: o.networkingConfig } : {}),
   };
+  await hooks.beforeCreate(store, rec);
 
   // Build it under a scratch name; only a complete container is renamed into place.
   const scratch = join(store.paths.containers, scratchName());
