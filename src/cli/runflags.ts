@@ -5,6 +5,7 @@ import type { FlagDefs, Flags } from './args.js';
 import type { CreateOptions } from '../engine/containers.js';
 import { parseEnvFile } from '../engine/spec.js';
 import { InvalidArgument } from '../errors.js';
+import { NETWORK_FLAGS, networkOptions } from '../network/flags.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string', help: 'Assign a name to the container' },
@@ -18,6 +19,7 @@ export const CREATE_FLAGS = {
   tty: { type: 'boolean', short: 't', help: 'Allocate a pseudo-TTY' },
   label: { type: 'string', short: 'l', multiple: true, help: 'Set metadata on a container (KEY=VALUE)' },
   rm: { type: 'boolean', help: 'Automatically remove the container when it exits' },
+  ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
 
 export function labels(list: string[] | undefined): Record<string, string> {
@@ -39,6 +41,7 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     }
   }
   env.push(...(f.env ?? []));
+  const net = networkOptions(f);
   return {
     image,
     cmd,
@@ -51,6 +54,8 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     tty: f.tty,
     interactive: f.interactive,
     labels: labels(f.label),
-    hostConfig: { AutoRemove: !!f.rm },
+    hostConfig: { AutoRemove: !!f.rm, ...net.hostConfig },
+    networkingConfig: net.networkingConfig,
+    exposedPorts: net.exposedPorts,
   };
 }
