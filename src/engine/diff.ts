@@ -3,7 +3,8 @@
 // (deletions and metadata-only changes included) and costs what the change
 // costs, not what the image weighs.
 import { lstat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { hidePlaceholders } from './initfiles.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
@@ -40,7 +41,10 @@ export async function withFrozen<T>(store: Store, subvol: string, fn: (snap: str
 export async function containerChanges(store: Store, c: ContainerView): Promise<Change[]> {
   const base = layerPath(store, c.layer);
   if (!existsSync(base)) throw new NotFound(`the base layer of container ${c.name} is gone, so there is nothing to diff against`);
-  return withFrozen(store, store.paths.rootfs(c.id), (snap) => changesOf(base, snap));
+  return withFrozen(store, store.paths.rootfs(c.id), async (snap) => {
+    const changes = await changesOf(base, snap);
+    return hidePlaceholders(changes, (p) => statSync(join(snap, p), { throwIfNoEntry: false })?.size === 0);
+  });
 }
 
 /** Bytes of regular-file content a layer adds over its parent; computed once and kept. */

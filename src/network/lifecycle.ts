@@ -24,6 +24,7 @@ import { publish, requested, unpublish, wantsPorts } from './publish.js';
 import { containerNetFile, modeOf, vethName, type ContainerNet, type NetworkRecord } from './model.js';
 import { portKey, splitKey } from './ports.js';
 import { existsSync } from 'node:fs';
+import { mountTarget } from '../engine/initfiles.js';
 
 /** At create: the networks exist, addresses fit their subnets, and the flags do not contradict the mode. */
 export async function checkCreate(store: Store, rec: ContainerRecord): Promise<void> {
@@ -113,11 +114,13 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
   const mode = modeOf(c);
   let net = readNet(store, c);
   await clearLeftovers(store, c, net);
+  const hostsAt = await mountTarget(spec.rootfs, '/etc/hosts');
+  const resolvAt = await mountTarget(spec.rootfs, '/etc/resolv.conf');
   const mounts = (files: { hosts: string; resolv: string }) => {
     spec.mounts = [
       ...(spec.mounts ?? []),
-      { source: files.hosts, target: 'etc/hosts', fstype: 'none', options: ['bind', 'create=file'] },
-      { source: files.resolv, target: 'etc/resolv.conf', fstype: 'none', options: ['bind', 'create=file'] },
+      { source: files.hosts, target: hostsAt, fstype: 'none', options: ['bind'] },
+      { source: files.resolv, target: resolvAt, fstype: 'none', options: ['bind'] },
     ];
   };
   if (mode.kind === 'none') {
