@@ -5,7 +5,7 @@
 // exactly, and no rule of anyone else is ever flushed or touched.
 //
 //   nat PREROUTING/OUTPUT -m addrtype --dst-type LOCAL -> DL-T   DNAT of published ports
-//   nat POSTROUTING -> DL-T-POST        masquerade: outbound, from 127.0.0.1, hairpin
+//   nat POSTROUTING -> DL-T-POST        masquerade: outbound, from 127.0.0.1, hairpin (per network)
 //   filter FORWARD (first) -> DL-T-FWD  isolation first (-> DL-T-ISO), then accepts
 import type { Store } from '../store/store.js';
 import * as ipt from '../sys/iptables.js';
@@ -54,6 +54,9 @@ function networkRules(n: Names, net: NetworkRecord): Array<{ table: ipt.Table; c
   const out: Array<{ table: ipt.Table; chain: string; rule: string[]; first?: boolean }> = [
     // Published ports reached from 127.0.0.1 leave with the bridge's address (needs route_localnet).
     { table: 'nat', chain: n.post, rule: ['-s', '127.0.0.0/8', '-o', br, ...tag, '-j', 'MASQUERADE'] },
+    // Hairpin: a container reaching a published port of its own network (itself included) through a
+    // host address; the answer must come back through the host to be un-DNATed.
+    { table: 'nat', chain: n.post, rule: ['-s', net.Subnet, '-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'MASQUERADE'] },
     // Containers of different networks never reach each other.
     { table: 'filter', chain: n.isolate, rule: ['-o', br, ...tag, '-j', 'DROP'] },
     { table: 'filter', chain: n.forward, rule: ['-i', br, '!', '-o', br, ...tag, '-j', n.isolate], first: true },
@@ -102,15 +105,13 @@ export async function removeNetwork(store: Store, net: NetworkRecord): Promise<v
   });
 }
 
-/** DNAT (and hairpin masquerade) for a container's published ports, to its address cip. */
+/** DNAT for a container's published ports, to its address cip. */
 export async function addPorts(store: Store, cid: string, cip: string, maps: Mapping[]): Promise<void> {
   const n = namesFor(store);
   const tag = c(n.ctrComment(cid));
   for (const m of maps) {
     const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ['-d', `${m.hostIp}/32`] : [];
     await ipt.append('nat', n.dnat, [...dst, '-p', m.proto, '-m', m.proto, '--dport', String(m.hostPort), ...tag, '-j', 'DNAT', '--to-destination', `${cip}:${m.containerPort}`]);
-    // A container reaching its own published port through a host address: answer through the host, too.
-    await ipt.append('nat', n.post, ['-s', `${cip}/32`, '-d', `${cip}/32`, '-p', m.proto, '-m', m.proto, '--dport', String(m.containerPort), ...tag, '-j', 'MASQUERADE']);
   }
 }
 
