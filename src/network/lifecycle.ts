@@ -129,7 +129,9 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
     return;
   }
   if (mode.kind === 'host') {
-    spec.hostNetwork = true;
+    // Our own namespace, named by our pid: pid 1 may be out of reach (a
+    // sandbox's init) or live in another namespace than the one we manage.
+    spec.netNamespaceOf = process.pid;
     mounts(await writeOwnFiles(store, c, net));
     return;
   }
