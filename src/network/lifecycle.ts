@@ -207,6 +207,8 @@ export async function beforeRemove(store: Store, c: ContainerRecord): Promise<vo
     const rec = recs.find((r) => r.Id === ep.NetworkID);
     if (rec && ep.IPAddress) await release(store, rec, c.id, ep.IPAddress);
   }
+  // Any other claim of it (a network.json lost in a crash, a disconnect cut short): a scan per network.
+  for (const rec of recs) await release(store, rec, c.id);
 }
 
 /** The store is going away (every container stopped): remove every veth, rule and bridge it made. */
