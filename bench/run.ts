@@ -1,8 +1,9 @@
 // npm run bench [-- NAME...]: run benchmarks; each prints medians and ratios
 // against a baseline measured in the same invocation.
 import { foundation } from './foundation.js';
+import { network } from './network.js';
 
-const all: Record<string, () => Promise<void>> = { foundation: () => foundation() };
+const all: Record<string, () => Promise<void>> = { foundation: () => foundation(), network: () => network() };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(all)) {
