@@ -146,21 +146,6 @@ export async function publishedOnHost(): Promise<PublishedRule[]> {
   return out;
 }
 
-/** Containers (12-hex id prefixes) that have rules in this store. */
-export async function containersWithRules(store: Store): Promise<string[]> {
-  const n = namesFor(store);
-  const prefix = `dockerlite:${n.tag}:ctr:`;
-  const ids = new Set<string>();
-  for (const chain of [n.dnat, n.post]) {
-    for (const r of await ipt.rules('nat', chain)) {
-      const at = r.rule.indexOf('--comment');
-      const cm = at === -1 ? '' : r.rule[at + 1];
-      if (cm.startsWith(prefix)) ids.add(cm.slice(prefix.length));
-    }
-  }
-  return [...ids];
-}
-
 /** Remove the store's jumps and chains: everything it ever added. */
 export async function teardown(store: Store): Promise<void> {
   const n = namesFor(store);

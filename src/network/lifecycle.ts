@@ -40,6 +40,8 @@ export async function checkCreate(store: Store, rec: ContainerRecord): Promise<v
   if (mode.kind === 'none' || mode.kind === 'container') {
     if (ports) throw new InvalidArgument(`conflicting options: port publishing and --network ${mode.kind === 'none' ? 'none' : 'container:'}`);
   }
+  // As Docker: a warning, not an error; the container's ports are the host's already.
+  if (mode.kind === 'host' && ports) process.stderr.write('dockerlite: warning: published ports are discarded when using host network mode\n');
   if (mode.kind === 'container') {
     if (hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length || hc.ExtraHosts?.length) {
       throw new InvalidArgument('conflicting options: --dns and --add-host cannot be used with --network container:, which shares that container\'s files');

@@ -58,9 +58,6 @@ export const DEFAULT_NETWORK = 'bridge';
 /** Networks that exist in every store without a record. */
 export const PSEUDO_NETWORKS = ['host', 'none'] as const;
 
-export function networksDir(store: Store): string {
-  return store.paths.networks;
-}
 export function networkDir(store: Store, id: string): string {
   return join(store.paths.networks, id);
 }

@@ -15,6 +15,7 @@ function running(c: ContainerView): boolean {
 
 /** NetworkSettings.Ports: what is published while the container runs. */
 export function publishedPorts(store: Store, c: ContainerView): PortMap {
+  if (modeOf(c).kind !== 'bridge') return {};
   return portsView(c, readNet(store, c).Ports, running(c));
 }
 

@@ -4,24 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { run } from './exec.js';
 
-/** Interface names are at most 15 bytes (IFNAMSIZ - 1). */
-export const IFNAMSIZ = 15;
-
 export function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);
 }
 
 export function isBridge(name: string): boolean {
   return existsSync(`/sys/class/net/${name}/bridge`);
-}
-
-/** Names of every network interface in our namespace. */
-export function linkNames(): string[] {
-  try {
-    return readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter(Boolean);
-  } catch {
-    return [];
-  }
 }
 
 /** ip link add name NAME type bridge */
@@ -32,13 +20,6 @@ export async function addBridge(name: string): Promise<void> {
 /** ip addr replace CIDR dev DEV   (replace: adding an address it already has is not an error) */
 export async function setAddress(dev: string, cidr: string): Promise<void> {
   await run('ip', ['addr', 'replace', cidr, 'dev', dev]);
-}
-
-/** ip -j -4 addr show dev DEV -> ["10.1.1.1/24", ...] */
-export async function addresses(dev: string): Promise<string[]> {
-  const { stdout } = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', dev]);
-  const links = JSON.parse(stdout || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number }> }>;
-  return links.flatMap((l) => (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
 }
 
 /** ip link set dev DEV up */
@@ -77,12 +58,6 @@ export async function configureInside(pid: number, dev: string, o: { mac?: strin
 /** nsenter --net=/proc/PID/ns/net -- ip route replace default via GW dev DEV */
 export async function setDefaultRouteInside(pid: number, gateway: string, dev: string): Promise<void> {
   await run('nsenter', ['--net=/proc/' + pid + '/ns/net', '--', 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', dev]);
-}
-
-/** Interface names inside the network namespace of pid: nsenter --net=/proc/PID/ns/net -- ip -o link show */
-export async function linksInside(pid: number): Promise<string[]> {
-  const { stdout } = await run('nsenter', ['--net=/proc/' + pid + '/ns/net', '--', 'ip', '-o', 'link', 'show']);
-  return stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
 }
 
 export interface Route {

@@ -64,12 +64,6 @@ export async function rules(table: Table, chain?: string): Promise<Array<{ chain
   return out;
 }
 
-/** Chain names in a table (iptables -t TABLE -S lists them as "-N NAME"). */
-export async function chains(table: Table): Promise<string[]> {
-  const r = await ipt(table, ['-S'], true);
-  return r.stdout.split('\n').filter((l) => l.startsWith('-N ')).map((l) => l.slice(3).trim());
-}
-
 /** Split an iptables -S line into words: double quotes group, backslash escapes inside them. */
 export function splitWords(line: string): string[] {
   const out: string[] = [];
