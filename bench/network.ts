@@ -23,7 +23,7 @@ function fetchAll(url: string): Promise<{ ms: number; bytes: number }> {
   });
 }
 
-export async function network(n = 15): Promise<void> {
+export async function network(n = 25): Promise<void> {
   const env = new TestEnv();
   const dl = (args: string[]) => timeCmd(process.execPath, [BIN, ...args], { env: env.env });
   const out = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env: env.env, encoding: 'utf8' }).stdout.trim();
