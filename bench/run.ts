@@ -3,8 +3,14 @@
 import { foundation } from './foundation.js';
 import { lifecycle } from './lifecycle.js';
 import { buildBench } from './build.js';
+import { network } from './network.js';
 
-const all: Record<string, () => Promise<void>> = { foundation: () => foundation(), lifecycle: () => lifecycle(), build: () => buildBench() };
+const all: Record<string, () => Promise<void>> = {
+  foundation: () => foundation(),
+  lifecycle: () => lifecycle(),
+  build: () => buildBench(),
+  network: () => network(),
+};
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(all)) {

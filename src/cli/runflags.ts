@@ -11,6 +11,7 @@ import { checkVolumeName } from '../engine/volumes.js';
 import { normalizeCap } from '../engine/caps.js';
 import { parseLimits, parseRestart } from '../engine/limits.js';
 import { parseSignal } from '../engine/signals.js';
+import { NETWORK_FLAGS, networkOptions } from '../network/flags.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string', help: 'Assign a name to the container' },
@@ -37,7 +38,7 @@ export const CREATE_FLAGS = {
   'pids-limit': { type: 'string', help: 'Tune container pids limit (-1 for unlimited)', arg: 'int' },
   'stop-signal': { type: 'string', help: 'Signal to stop the container (default SIGTERM)', arg: 'signal' },
   'stop-timeout': { type: 'string', help: 'Seconds to wait for the stop signal before SIGKILL (default 10)', arg: 'int' },
-  'add-host': { type: 'string', multiple: true, help: 'Add a custom host-to-IP mapping to /etc/hosts (host:ip)', arg: 'list' },
+  ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
 
 export function labels(list: string[] | undefined): Record<string, string> {
@@ -59,6 +60,7 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     }
   }
   env.push(...(f.env ?? []));
+  const net = networkOptions(f);
   return {
     image,
     cmd,
@@ -73,7 +75,9 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     labels: labels(f.label),
     stopSignal: f['stop-signal'] === undefined ? undefined : parseSignal(f['stop-signal']),
     stopTimeout: f['stop-timeout'] === undefined ? undefined : wholeNumber('--stop-timeout', f['stop-timeout']),
-    hostConfig: lifecycleHostConfig(f),
+    hostConfig: { ...lifecycleHostConfig(f), ...net.hostConfig },
+    networkingConfig: net.networkingConfig,
+    exposedPorts: net.exposedPorts,
   };
 }
 
@@ -103,11 +107,5 @@ function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
   if (f['cap-drop']?.length) hc.CapDrop = f['cap-drop'].map(normalizeCap).map((c) => c.toUpperCase());
   if (f.privileged) hc.Privileged = true;
   Object.assign(hc, parseLimits({ memory: f.memory, memorySwap: f['memory-swap'], cpus: f.cpus, pidsLimit: f['pids-limit'] }));
-  if (f['add-host']?.length) {
-    hc.ExtraHosts = f['add-host'].map((h) => {
-      if (!/^[^:\s]+:[0-9a-fA-F.:]+$/.test(h)) throw new InvalidArgument(`invalid --add-host '${h}': use host:ip`);
-      return h;
-    });
-  }
   return hc;
 }

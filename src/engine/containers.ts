@@ -10,7 +10,7 @@ import { nsPid } from '../runtime/reaper.js';
 import * as hooks from './hooks.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import type { ContainerRecord, ContainerState, HostConfig, RunConfig } from '../store/types.js';
+import type { ContainerRecord, ContainerState, HostConfig, NetworkingConfig, RunConfig } from '../store/types.js';
 import { ZERO_TIME } from '../store/types.js';
 import { readJson, readJsonOr, writeJson } from '../store/json.js';
 import { resolve, type Named } from '../store/resolve.js';
@@ -134,6 +134,9 @@ export interface CreateOptions {
   layer?: string;
   /** ...and start from these run settings instead of the image's. */
   baseConfig?: RunConfig;
+  networkingConfig?: NetworkingConfig;
+  /** --expose: ports (80/tcp) added to the image's ExposedPorts. */
+  exposedPorts?: string[];
 }
 
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
@@ -160,7 +163,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     AttachStdin: !!o.interactive,
     AttachStdout: true,
     AttachStderr: true,
-    ...(imgCfg.ExposedPorts ? { ExposedPorts: imgCfg.ExposedPorts } : {}),
+    ...(imgCfg.ExposedPorts || o.exposedPorts?.length ? { ExposedPorts: { ...imgCfg.ExposedPorts, ...Object.fromEntries((o.exposedPorts ?? []).map((p) => [p, {}])) } } : {}),
     ...(imgCfg.Volumes ? { Volumes: imgCfg.Volumes } : {}),
     ...(imgCfg.StopSignal ? { StopSignal: imgCfg.StopSignal } : {}),
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
@@ -171,7 +174,9 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const rec: ContainerRecord = {
     id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: o.layer ?? topLayer(img),
     path: argv[0], args: argv.slice(1), config, hostConfig,
+    ...(o.networkingConfig ? { networkingConfig: o.networkingConfig } : {}),
   };
+  await hooks.beforeCreate(store, rec);
 
   // Build it under a scratch name; only a complete container is renamed into place.
   const scratch = join(store.paths.containers, scratchName());

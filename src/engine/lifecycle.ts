@@ -1,5 +1,6 @@
 // stop, restart, wait, pause/unpause and rename of a container. Starting is
 // in run.ts; the monitor records every exit, so these only signal and wait.
+import * as hooks from './hooks.js';
 import type { Store } from '../store/store.js';
 import type { ContainerState } from '../store/types.js';
 import { Conflict, InvalidArgument } from '../errors.js';
@@ -86,4 +87,6 @@ export async function renameContainer(store: Store, query: string, newName: stri
       await writeJson(store.paths.containerConfig(c.id), { ...rec, name });
     });
   });
+  const c = await getContainer(store, name);
+  await hooks.afterRename(store, c, isRunning(c.state));
 }

@@ -4,7 +4,7 @@
 // works too), each resolved inside the rootfs so a symlink in the image
 // cannot point a mount at the host.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile, readFile, lstat, stat, utimes, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, writeFile, lstat, stat, utimes, rmdir, unlink } from 'node:fs/promises';
 import { readJsonOr, writeJson } from '../store/json.js';
 import type { Change } from '../snapshots/changes.js';
 import { dirname, isAbsolute, join, relative, posix } from 'node:path';
@@ -89,46 +89,21 @@ async function makeMountPoint(rootfs: string, target: string, kind: 'dir' | 'fil
   return relative(rootfs, host);
 }
 
-// ---- the managed /etc files ----
-
-const HOSTS_BASE = `127.0.0.1\tlocalhost
-::1\tlocalhost ip6-localhost ip6-loopback
-fe00::0\tip6-localnet
-ff00::0\tip6-mcastprefix
-ff02::1\tip6-allnodes
-ff02::2\tip6-allrouters
-`;
-
-/** The host's resolv.conf without loopback name servers (they mean nothing in another network namespace), as Docker does. */
-export function containerResolvConf(host: string, dns?: string[]): string {
-  const kept = host.split('\n').filter((l) => {
-    const m = /^\s*nameserver\s+(\S+)/.exec(l);
-    if (!m) return /^\s*(search|domain|options)\s/.test(l);
-    return !dns?.length && !/^127\.|^::1$/.test(m[1]);
-  });
-  return [...(dns ?? []).map((d) => `nameserver ${d}`), ...kept].join('\n') + '\n';
+/** A mount point for `target` in a container's rootfs, recorded so diff, build and commit can leave it out. */
+export async function mountPointFor(store: Store, id: string, target: string, kind: 'dir' | 'file' = 'file'): Promise<string> {
+  const madeFile = join(store.paths.container(id), 'mountpoints.json');
+  const made = new Set(await readJsonOr<string[]>(madeFile, []));
+  const before = made.size;
+  const rel = await makeMountPoint(store.paths.rootfs(id), target, kind, made);
+  if (made.size !== before) await writeJson(madeFile, [...made].sort());
+  return rel;
 }
 
-export function etcHosts(extra: string[] = []): string {
-  return HOSTS_BASE + extra.map((e) => {
-    const i = e.lastIndexOf(':');
-    return `${e.slice(i + 1)}\t${e.slice(0, i)}\n`;
-  }).join('');
-}
+// ---- the managed /etc/hostname ----
+// (/etc/hosts and /etc/resolv.conf belong to networking: src/network/resolution.ts.)
 
-/**
- * Files dockerlite writes for a container at each start, in containers/<id>/
- * (networking may rewrite hosts and resolv.conf in its beforeStart hook).
- */
-export function managedFile(store: Store, id: string, name: 'hostname' | 'hosts' | 'resolv.conf'): string {
-  return join(store.paths.container(id), name);
-}
-
-async function writeManagedFiles(store: Store, c: ContainerRecord): Promise<void> {
-  await writeFile(managedFile(store, c.id, 'hostname'), `${c.config.Hostname || c.id.slice(0, 12)}\n`);
-  await writeFile(managedFile(store, c.id, 'hosts'), etcHosts(c.hostConfig.ExtraHosts));
-  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(managedFile(store, c.id, 'resolv.conf'), containerResolvConf(host, c.hostConfig.Dns));
+export function hostnameFile(store: Store, id: string): string {
+  return join(store.paths.container(id), 'hostname');
 }
 
 /** Every mount of a container, in mount order, with mount points made. */
@@ -138,10 +113,8 @@ export async function containerMounts(store: Store, c: ContainerRecord, volumePa
   const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
   const made = new Set(await readJsonOr<string[]>(madeFile, []));
   const mountPoint = (r: string, t: string, k: 'dir' | 'file') => makeMountPoint(r, t, k, made);
-  await writeManagedFiles(store, c);
-  for (const f of ['hostname', 'hosts', 'resolv.conf'] as const) {
-    out.push({ source: managedFile(store, c.id, f), target: await mountPoint(rootfs, `/etc/${f}`, 'file'), fstype: 'none', options: ['bind'] });
-  }
+  await writeFile(hostnameFile(store, c.id), `${c.config.Hostname || c.id.slice(0, 12)}\n`);
+  out.push({ source: hostnameFile(store, c.id), target: await mountPoint(rootfs, '/etc/hostname', 'file'), fstype: 'none', options: ['bind'] });
   for (const b of c.hostConfig.Binds ?? []) {
     const m = parseMountSpec(b);
     checkBindSource(m);

@@ -76,6 +76,11 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
   await applyHostConfig(store, c, spec);
   await hooks.beforeStart(store, c, spec);
   const configFile = store.paths.lxcConf(c.id);
-  await writeFile(configFile, renderConfig(spec));
+  try {
+    await writeFile(configFile, renderConfig(spec));
+  } catch (e) {
+    await hooks.afterStop(store, c); // beforeStart succeeded: undo it
+    throw e;
+  }
   return { spec, argv, configFile };
 }

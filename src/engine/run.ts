@@ -14,6 +14,7 @@ import { start } from '../sys/exec.js';
 import { sleep } from '../sys/proc.js';
 import type { MonitorArgs } from '../runtime/monitor.js';
 import { prepare } from './prepare.js';
+import * as hooks from './hooks.js';
 import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from './containers.js';
 import { openSession, type Session } from './attach.js';
 
@@ -86,7 +87,11 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
   const pipe = child.stdio[3] as Readable;
   const next = lineReader(pipe);
   const first = await next();
-  if (first !== 'listening') throw new SystemError(`the monitor of container ${c.name} failed to start${first ? `: ${first.replace(/^error /, '')}` : ''} (see ${join(store.paths.container(c.id), 'monitor.log')})`);
+  if (first !== 'listening') {
+    // No monitor will ever run afterStop for what prepare()'s beforeStart set up.
+    await hooks.afterStop(store, c).catch(() => {});
+    throw new SystemError(`the monitor of container ${c.name} failed to start${first ? `: ${first.replace(/^error /, '')}` : ''} (see ${join(store.paths.container(c.id), 'monitor.log')})`);
+  }
   return {
     next,
     release: () => {

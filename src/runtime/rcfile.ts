@@ -61,6 +61,8 @@ export interface LxcSpec {
   net?: NetEntry[];
   /** Share the host's network namespace (--network host). */
   hostNetwork?: boolean;
+  /** Share the network namespace of this host pid, another container's init (--network container:<id>). */
+  netNamespaceOf?: number;
   readonlyRootfs?: boolean;
   /** Give the container a /dev/pts (needed for ttys inside it). */
   ptys?: boolean;
@@ -107,6 +109,8 @@ export function renderConfig(s: LxcSpec): string {
   for (const m of s.mounts ?? []) set('lxc.mount.entry', `${fstabEscape(m.source)} ${fstabEscape(m.target)} ${m.fstype} ${m.options.join(',')} 0 0`);
   if (s.hostNetwork) {
     set('lxc.namespace.share.net', '1');
+  } else if (s.netNamespaceOf) {
+    set('lxc.namespace.share.net', s.netNamespaceOf);
   } else {
     const nets = s.net?.length ? s.net : [{ type: 'empty' as const }];
     nets.forEach((n, i) => {

@@ -97,8 +97,24 @@ export interface HostConfig {
   PidsLimit?: number;
   Tmpfs?: Record<string, string>;
   Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
   ExtraHosts?: string[];
+  /** -P: publish every exposed port on a free host port. */
+  PublishAllPorts?: boolean;
   [extra: string]: unknown;
+}
+
+/** One network attachment as requested at create (Docker's EndpointSettings subset). */
+export interface EndpointConfig {
+  Aliases?: string[];
+  IPAMConfig?: { IPv4Address?: string } | null;
+  MacAddress?: string;
+}
+
+/** Docker's NetworkingConfig: the networks to attach at create, by name. */
+export interface NetworkingConfig {
+  EndpointsConfig?: Record<string, EndpointConfig>;
 }
 
 /** containers/<id>/config.json — fixed at create time (rename aside). */
@@ -117,6 +133,8 @@ export interface ContainerRecord {
   args: string[];
   config: RunConfig;
   hostConfig: HostConfig;
+  /** Networks to attach at create (--network, --ip, --network-alias, --mac-address). */
+  networkingConfig?: NetworkingConfig;
 }
 
 /** containers/<id>/state.json — changes as the container runs. */

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cgroupSettings, parseBytes, parseLimits, parseRestart } from '../../src/engine/limits.js';
 import { effectiveCaps, normalizeCap } from '../../src/engine/caps.js';
-import { parseMountSpec, parseTmpfs, containerResolvConf, etcHosts } from '../../src/engine/mounts.js';
+import { parseMountSpec, parseTmpfs } from '../../src/engine/mounts.js';
 import { parseFilters, matches } from '../../src/engine/filters.js';
 import { formatList } from '../../src/cli/format.js';
 import { parseDetachKeys } from '../../src/engine/attach.js';
@@ -91,12 +91,6 @@ test('-v and --tmpfs specs', () => {
   assert.throws(() => parseTmpfs('run'), InvalidArgument);
 });
 
-test("managed /etc files: no loopback resolvers, extra hosts", () => {
-  const host = 'nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example.org\noptions edns0\n';
-  assert.equal(containerResolvConf(host), 'nameserver 10.0.0.2\nsearch example.org\noptions edns0\n');
-  assert.equal(containerResolvConf(host, ['10.9.9.9']), 'nameserver 10.9.9.9\nsearch example.org\noptions edns0\n');
-  assert.match(etcHosts(['db:10.1.2.3']), /^10\.1\.2\.3\tdb$/m);
-});
 
 test('ps filters: one key ORs its values, different keys AND', () => {
   const c = (name: string, status: string, exitCode = 0, labels: Record<string, string> = {}) =>

@@ -7,6 +7,7 @@ import { formatList } from '../format.js';
 import { table, ago, commandColumn } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
+import { portsColumn } from '../../network/views.js';
 
 export default defineCommand({
   summary: 'List containers (original: lsc = ps -a)',
@@ -26,29 +27,24 @@ export default defineCommand({
     const filters = parseFilters(flags.filter);
     if (flags.last !== undefined && !/^\d+$/.test(flags.last)) throw new InvalidArgument(`invalid --last '${flags.last}': give a number`);
     const limit = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
-    let cs = (await listContainers(await ctx.store())).sort((a, b) => b.created.localeCompare(a.created));
+    const store = await ctx.store();
+    let cs = (await listContainers(store)).sort((a, b) => b.created.localeCompare(a.created));
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
     cs = cs.filter((c) => matches(c, filters));
     if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
-    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now)) + '\n').join(''));
-    if (flags.format !== undefined) return ctx.out(formatList(flags.format, cs.map((c) => ({ ...containerRow(c, now), ...(flags['no-trunc'] ? { ID: c.id } : {}) }))));
+    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now, portsColumn(store, c))) + '\n').join(''));
+    if (flags.format !== undefined) return ctx.out(formatList(flags.format, cs.map((c) => ({ ...containerRow(c, now, portsColumn(store, c)), ...(flags['no-trunc'] ? { ID: c.id } : {}) }))));
     const rows = cs.map((c) => [
       flags['no-trunc'] ? c.id : shortId(c.id),
       c.imageRef,
       commandColumn([c.path, ...c.args], !flags['no-trunc']),
       ago(c.created, now),
       statusText(c.state, now),
-      portsColumn(c.hostConfig.PortBindings, isRunning(c.state)),
+      portsColumn(store, c),
       c.name,
     ]);
     ctx.out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
   },
 });
-
-/** "0.0.0.0:8080->80/tcp", as Docker; only while it runs. */
-function portsColumn(b: Record<string, Array<{ HostIp: string; HostPort: string }>> | undefined, running: boolean): string {
-  if (!running || !b) return '';
-  return Object.entries(b).flatMap(([k, bs]) => (bs ?? []).map((x) => `${x.HostIp || '0.0.0.0'}:${x.HostPort}->${k}`)).join(', ');
-}
