@@ -1,9 +1,18 @@
 // npm run bench [-- NAME...]: run benchmarks; each prints medians and ratios
 // against a baseline measured in the same invocation.
 import { foundation } from './foundation.js';
+import { lifecycle } from './lifecycle.js';
+import { buildBench } from './build.js';
+import { network } from './network.js';
 import { registry } from './registry.js';
 
-const all: Record<string, () => Promise<void>> = { foundation: () => foundation(), registry: () => registry() };
+const all: Record<string, () => Promise<void>> = {
+  foundation: () => foundation(),
+  lifecycle: () => lifecycle(),
+  build: () => buildBench(),
+  network: () => network(),
+  registry: () => registry(),
+};
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(all)) {

@@ -14,11 +14,13 @@ export interface Config {
   bridge: string;
   /** Subnet of the default bridge, CIDR. */
   subnet: string;
+  /** Where `network create` without --subnet takes a free /24 from, CIDR. */
+  pool: string;
   /** Trace every external command to stderr. */
   debug: boolean;
 }
 
-const KEYS = ['DOCKERLITE_ROOT', 'DOCKERLITE_LOOPFILE', 'DOCKERLITE_LOOPSIZE', 'DOCKERLITE_BRIDGE', 'DOCKERLITE_SUBNET', 'DOCKERLITE_DEBUG'] as const;
+const KEYS = ['DOCKERLITE_ROOT', 'DOCKERLITE_LOOPFILE', 'DOCKERLITE_LOOPSIZE', 'DOCKERLITE_BRIDGE', 'DOCKERLITE_SUBNET', 'DOCKERLITE_POOL', 'DOCKERLITE_DEBUG'] as const;
 type Key = (typeof KEYS)[number];
 
 /** Parse shell-style KEY=VALUE lines; quotes are stripped, comments ignored. */
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loopSizeMB: size,
     bridge: get('DOCKERLITE_BRIDGE') || 'dockerlite0',
     subnet: get('DOCKERLITE_SUBNET') || '10.1.1.0/24',
+    pool: get('DOCKERLITE_POOL') || '10.2.0.0/16',
     debug: !!debug && debug !== '0' && debug !== 'false',
   };
   if (env === process.env) cached = cfg;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the suites with node's test runner: unit tests in parallel, then the
 // root-only integration and end-to-end suites. `node test/run.mjs unit` runs one suite.
-// After the run it checks that nothing was left behind (mounts, loop devices, LXC processes).
+// After the run it checks that nothing was left behind (mounts, loop devices, LXC processes,
+// network links, iptables rules), counting only what was not there before it began.
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -14,6 +15,27 @@ const suites = [
   { name: 'e2e', concurrency: 1 },
 ].filter((s) => !wanted.length || wanted.includes(s.name));
 
+// Leak check: a test that leaves these behind has a clean-up bug.
+function leftovers() {
+  const found = [];
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) if (line.includes('/tmp/dltest-')) found.push(`mount: ${line}`);
+  const loops = spawnSync('losetup', ['-a'], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of loops.split('\n')) if (line.includes('dltest-')) found.push(`loop: ${line}`);
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of ps.split('\n')) if (/lxc-(execute|start|attach).*dltest-/.test(line)) found.push(`process: ${line.trim()}`);
+  // Test bridges (dlt + the test's id), user-network bridges (dl-<id>), container veths (vdl...).
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of links.split('\n')) if (/^\d+: (dlt[0-9a-f]{6}|dl-[0-9a-f]{12}|vdl)/.test(line)) found.push(`link: ${line.split(':')[1].trim()}`);
+  // iptables chains and rules of test stores (named and commented after their bridge).
+  for (const table of ['filter', 'nat']) {
+    const rules = spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
+    for (const line of rules.split('\n')) if (/DL-dlt[0-9a-f]{6}|dockerlite:dlt[0-9a-f]{6}/.test(line)) found.push(`iptables ${table}: ${line}`);
+  }
+  return found;
+}
+// What was there before this run (another run in progress, a developer's own store) is not this run's leak.
+const before = new Set(leftovers());
+
 let failed = false;
 for (const s of suites) {
   const dir = join(dist, s.name);
@@ -24,15 +46,7 @@ for (const s of suites) {
   if (r.status !== 0) failed = true;
 }
 
-// Leak check: a test that leaves these behind has a clean-up bug.
-const leaks = [];
-for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) if (line.includes('/tmp/dltest-')) leaks.push(`mount: ${line}`);
-const loops = spawnSync('losetup', ['-a'], { encoding: 'utf8' }).stdout ?? '';
-for (const line of loops.split('\n')) if (line.includes('dltest-')) leaks.push(`loop: ${line}`);
-const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout ?? '';
-for (const line of ps.split('\n')) if (/lxc-(execute|start|attach).*dltest-/.test(line)) leaks.push(`process: ${line.trim()}`);
-const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
-for (const line of links.split('\n')) if (/^\d+: (dlt[0-9a-f]{6}|vdl)/.test(line)) leaks.push(`link: ${line.split(':')[1].trim()}`);
+const leaks = leftovers().filter((l) => !before.has(l));
 if (leaks.length) {
   console.error(`\n# LEAKS: the tests left these behind:\n${leaks.join('\n')}`);
   failed = true;

@@ -45,3 +45,34 @@ export function renderTemplate(template: string, data: unknown): string {
   const t = template.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   return t.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, expr: string) => evaluate(expr, data));
 }
+
+/** Column titles for `table` templates, as Docker prints them. */
+const HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS',
+  Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', State: 'STATE', Name: 'NAME', Driver: 'DRIVER', Mountpoint: 'MOUNTPOINT',
+  Size: 'SIZE', Mounts: 'MOUNTS', Container: 'CONTAINER', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %',
+  NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS', Repository: 'REPOSITORY', Tag: 'TAG',
+};
+
+function header(template: string): string {
+  return template.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, expr: string) => {
+    const field = /\.([A-Za-z]+)\s*$/.exec(expr)?.[1] ?? expr;
+    return HEADERS[field] ?? field.toUpperCase();
+  });
+}
+
+/**
+ * --format for lists: a template per row, or Docker's `table TEMPLATE`,
+ * which adds a header and aligns the tab-separated columns.
+ */
+export function formatList(template: string, rows: unknown[], tableOf?: (header: string[], rows: string[][]) => string): string {
+  const m = /^table\s*(.*)$/s.exec(template);
+  if (!m) return rows.map((r) => renderTemplate(template, r) + '\n').join('');
+  const t = m[1] || '{{.ID}}';
+  const cells = rows.map((r) => renderTemplate(t, r).split('\t'));
+  const head = header(t.replace(/\\t/g, '\t')).split('\t');
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  if (tableOf) return tableOf(head, cells);
+  const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i] + 3))).join('').trimEnd();
+  return [line(head), ...cells.map(line)].join('\n') + '\n';
+}

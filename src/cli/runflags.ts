@@ -5,6 +5,13 @@ import type { FlagDefs, Flags } from './args.js';
 import type { CreateOptions } from '../engine/containers.js';
 import { parseEnvFile } from '../engine/spec.js';
 import { InvalidArgument } from '../errors.js';
+import type { HostConfig } from '../store/types.js';
+import { checkBindSource, parseMountSpec, parseTmpfs } from '../engine/mounts.js';
+import { checkVolumeName } from '../engine/volumes.js';
+import { normalizeCap } from '../engine/caps.js';
+import { parseLimits, parseRestart } from '../engine/limits.js';
+import { parseSignal } from '../engine/signals.js';
+import { NETWORK_FLAGS, networkOptions } from '../network/flags.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string', help: 'Assign a name to the container' },
@@ -17,8 +24,22 @@ export const CREATE_FLAGS = {
   interactive: { type: 'boolean', short: 'i', help: 'Keep STDIN open and connected' },
   tty: { type: 'boolean', short: 't', help: 'Allocate a pseudo-TTY' },
   label: { type: 'string', short: 'l', multiple: true, help: 'Set metadata on a container (KEY=VALUE)' },
-  rm: { type: 'boolean', help: 'Automatically remove the container when it exits' },
+  rm: { type: 'boolean', help: 'Automatically remove the container (and its anonymous volumes) when it exits' },
+  volume: { type: 'string', short: 'v', multiple: true, help: 'Bind mount /host:/ctr[:ro], named volume name:/ctr[:ro], or anonymous volume /ctr', arg: 'list' },
+  tmpfs: { type: 'string', multiple: true, help: 'Mount a tmpfs directory, /ctr[:options]', arg: 'list' },
+  'read-only': { type: 'boolean', help: "Mount the container's root filesystem as read only" },
+  restart: { type: 'string', help: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped (default "no")', arg: 'policy' },
+  'cap-add': { type: 'string', multiple: true, help: 'Add Linux capabilities (e.g. NET_ADMIN, ALL)', arg: 'list' },
+  'cap-drop': { type: 'string', multiple: true, help: 'Drop Linux capabilities (e.g. CHOWN, ALL)', arg: 'list' },
+  privileged: { type: 'boolean', help: 'Give extended privileges to this container (all capabilities, no device or syscall filter)' },
+  memory: { type: 'string', short: 'm', help: 'Memory limit (e.g. 512m, 1g)', arg: 'bytes' },
+  'memory-swap': { type: 'string', help: "Memory plus swap limit; '-1' for unlimited swap", arg: 'bytes' },
+  cpus: { type: 'string', help: 'Number of CPUs (e.g. 1.5)', arg: 'decimal' },
+  'pids-limit': { type: 'string', help: 'Tune container pids limit (-1 for unlimited)', arg: 'int' },
+  'stop-signal': { type: 'string', help: 'Signal to stop the container (default SIGTERM)', arg: 'signal' },
+  'stop-timeout': { type: 'string', help: 'Seconds to wait for the stop signal before SIGKILL (default 10)', arg: 'int' },
   pull: { type: 'string', help: 'Pull the image first: always, missing (default for images that name their registry), never' },
+  ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
 
 export function labels(list: string[] | undefined): Record<string, string> {
@@ -40,6 +61,7 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     }
   }
   env.push(...(f.env ?? []));
+  const net = networkOptions(f);
   return {
     image,
     cmd,
@@ -52,6 +74,39 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     tty: f.tty,
     interactive: f.interactive,
     labels: labels(f.label),
-    hostConfig: { AutoRemove: !!f.rm },
+    stopSignal: f['stop-signal'] === undefined ? undefined : parseSignal(f['stop-signal']),
+    stopTimeout: f['stop-timeout'] === undefined ? undefined : wholeNumber('--stop-timeout', f['stop-timeout']),
+    hostConfig: { ...lifecycleHostConfig(f), ...net.hostConfig },
+    networkingConfig: net.networkingConfig,
+    exposedPorts: net.exposedPorts,
   };
+}
+
+function wholeNumber(flag: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgument(`invalid ${flag} '${v}': give a whole number`);
+  return Number(v);
+}
+
+/** Mounts, restart policy, privileges and limits, checked now so a mistake fails create/run at once. */
+function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
+  const hc: HostConfig = { AutoRemove: !!f.rm };
+  if (f.volume?.length) {
+    hc.Binds = f.volume.map((v) => {
+      const m = parseMountSpec(v);
+      checkBindSource(m);
+      if (m.type === 'volume' && m.source) checkVolumeName(m.source);
+      return v;
+    });
+  }
+  if (f.tmpfs?.length) hc.Tmpfs = Object.fromEntries(f.tmpfs.map(parseTmpfs));
+  if (f['read-only']) hc.ReadonlyRootfs = true;
+  if (f.restart !== undefined) {
+    hc.RestartPolicy = parseRestart(f.restart);
+    if (f.rm && hc.RestartPolicy.Name !== 'no') throw new InvalidArgument('conflicting options: --restart and --rm');
+  }
+  if (f['cap-add']?.length) hc.CapAdd = f['cap-add'].map(normalizeCap).map((c) => c.toUpperCase());
+  if (f['cap-drop']?.length) hc.CapDrop = f['cap-drop'].map(normalizeCap).map((c) => c.toUpperCase());
+  if (f.privileged) hc.Privileged = true;
+  Object.assign(hc, parseLimits({ memory: f.memory, memorySwap: f['memory-swap'], cpus: f.cpus, pidsLimit: f['pids-limit'] }));
+  return hc;
 }

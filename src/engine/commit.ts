@@ -3,7 +3,8 @@
 // is computed later, when the image is first pushed or saved.
 import type { Store } from '../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../store/types.js';
-import { getContainer } from './containers.js';
+import { getContainer, isRunning } from './containers.js';
+import { removeMountPoints } from './mounts.js';
 import { readImage, saveImage, tagImage } from './images.js';
 import { snapshotLayer } from './layers.js';
 import { shellJoin } from '../util/human.js';
@@ -19,6 +20,8 @@ export interface CommitOptions {
 export async function commit(store: Store, query: string, o: CommitOptions = {}): Promise<ImageRecord> {
   const c = await getContainer(store, query);
   const base = await readImage(store, c.image).catch(() => null);
+  // A stopped container's mount points are dockerlite's, not its changes (a running one's are in use).
+  if (!isRunning(c.state)) await removeMountPoints(store, c.id);
   const layer = await snapshotLayer(store, store.paths.rootfs(c.id), c.layer);
   const created = new Date().toISOString();
   const run: RunConfig = {

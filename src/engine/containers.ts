@@ -5,10 +5,12 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { removeContainerCgroups } from '../runtime/cgroups.js';
+import { thaw } from '../runtime/freezer.js';
+import { nsPid } from '../runtime/reaper.js';
 import * as hooks from './hooks.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import type { ContainerRecord, ContainerState, HostConfig, RunConfig } from '../store/types.js';
+import type { ContainerRecord, ContainerState, HostConfig, NetworkingConfig, RunConfig } from '../store/types.js';
 import { ZERO_TIME } from '../store/types.js';
 import { readJson, readJsonOr, writeJson } from '../store/json.js';
 import { resolve, type Named } from '../store/resolve.js';
@@ -18,8 +20,9 @@ import { children, isAlive, sleep } from '../sys/proc.js';
 import { Conflict, NotFound } from '../errors.js';
 import * as btrfs from '../snapshots/btrfs.js';
 import { getImage, imageRootfs, topLayer, layersInUse } from './images.js';
-import { gcLayers } from './layers.js';
+import { gcLayers, layerPath } from './layers.js';
 import { checkName, randomName } from './names.js';
+import { removeAnonymousVolumes, resolveVolumes } from './volumes.js';
 import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec.js';
 
 export interface ContainerView extends ContainerRecord, Named {
@@ -33,14 +36,38 @@ export function freshState(): ContainerState {
 /**
  * The state on disk, checked against the host: a container recorded as
  * running whose owning process is gone (or was replaced by another process
- * with the same pid) is reported as exited. Readers never write this back;
- * the owner records the real exit.
+ * with the same pid) is reported as exited. Between two runs of a restart
+ * policy ('restarting') there is no LXC process; its monitor must be alive.
  */
 export function trueState(s: ContainerState): ContainerState {
-  if ((s.status === 'running' || s.status === 'paused' || s.status === 'restarting') && !isAlive({ pid: s.pid, start: s.pidStart })) {
-    return { ...s, status: 'exited', pid: 0, exitCode: s.exitCode || 255, error: s.error ?? 'the container process ended without recording its exit' };
-  }
-  return s;
+  if (!isRunning(s)) return s;
+  const monitor = { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
+  // A live monitor records the exit itself within moments; until then its record stands (so wait gets the real code).
+  if (isAlive(s.status === 'restarting' ? monitor : { pid: s.pid, start: s.pidStart }) || isAlive(monitor)) return s;
+  return { ...s, status: 'exited', pid: 0, exitCode: s.exitCode || 255, error: s.error || 'the container ended without its exit being recorded (its monitor was killed, or the host restarted)' };
+}
+
+/** A stale record whose monitor is gone too: nobody will ever record the exit, so a reader must. */
+function abandoned(disk: ContainerState): boolean {
+  return isRunning(disk) && !isRunning(trueState(disk)) && !isAlive({ pid: disk.monitorPid ?? 0, start: disk.monitorStart ?? 0 });
+}
+
+/**
+ * Record the exit a dead monitor could not, and undo what the container's
+ * start did (hooks.afterStop, cgroups). Under the container's lock, so only
+ * one reader does it.
+ */
+async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<void> {
+  let recovered = false;
+  await store.lock(`container-${rec.id}`, async () => {
+    const disk = await readJsonOr<ContainerState>(store.paths.containerState(rec.id), freshState());
+    if (!abandoned(disk)) return;
+    await writeState(store, rec.id, { ...trueState(disk), finishedAt: new Date().toISOString() });
+    recovered = true;
+  });
+  if (!recovered) return;
+  await hooks.afterStop(store, rec).catch(() => {});
+  await removeContainerCgroups(rec.id);
 }
 
 export function isRunning(s: ContainerState): boolean {
@@ -71,7 +98,12 @@ export async function listContainers(store: Store): Promise<ContainerView[]> {
     if (id.startsWith('.')) continue;
     const rec = await readJsonOr<ContainerRecord | null>(store.paths.containerConfig(id), null);
     if (!rec) continue;
-    out.push({ ...rec, names: [rec.name], state: await readState(store, id) });
+    let disk = await readJsonOr<ContainerState>(store.paths.containerState(id), freshState());
+    if (abandoned(disk)) {
+      await recoverAbandoned(store, rec).catch(() => {});
+      disk = await readJsonOr<ContainerState>(store.paths.containerState(id), disk);
+    }
+    out.push({ ...rec, names: [rec.name], state: trueState(disk) });
   }
   return out;
 }
@@ -95,11 +127,21 @@ export interface CreateOptions {
   interactive?: boolean;
   labels?: Record<string, string>;
   hostConfig?: HostConfig;
+  /** --stop-signal and --stop-timeout (seconds). */
+  stopSignal?: string;
+  stopTimeout?: number;
+  /** A build step: snapshot this layer instead of the image's top one... */
+  layer?: string;
+  /** ...and start from these run settings instead of the image's. */
+  baseConfig?: RunConfig;
+  networkingConfig?: NetworkingConfig;
+  /** --expose: ports (80/tcp) added to the image's ExposedPorts. */
+  exposedPorts?: string[];
 }
 
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
   const img = await getImage(store, o.image);
-  const imgCfg = img.config.config ?? {};
+  const imgCfg = o.baseConfig ?? img.config.config ?? {};
   const id = randomId();
   const name = o.name !== undefined ? checkName(o.name) : undefined;
   const { entrypoint, cmd } = commandLine(imgCfg, o.cmd, o.entrypoint);
@@ -121,20 +163,26 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     AttachStdin: !!o.interactive,
     AttachStdout: true,
     AttachStderr: true,
-    ...(imgCfg.ExposedPorts ? { ExposedPorts: imgCfg.ExposedPorts } : {}),
+    ...(imgCfg.ExposedPorts || o.exposedPorts?.length ? { ExposedPorts: { ...imgCfg.ExposedPorts, ...Object.fromEntries((o.exposedPorts ?? []).map((p) => [p, {}])) } } : {}),
     ...(imgCfg.Volumes ? { Volumes: imgCfg.Volumes } : {}),
     ...(imgCfg.StopSignal ? { StopSignal: imgCfg.StopSignal } : {}),
+    ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
+    ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
   };
+  const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
+  hostConfig.Binds = await resolveVolumes(store, hostConfig.Binds, imgCfg.Volumes);
   const rec: ContainerRecord = {
-    id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: topLayer(img),
-    path: argv[0], args: argv.slice(1), config, hostConfig: o.hostConfig ?? {},
+    id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: o.layer ?? topLayer(img),
+    path: argv[0], args: argv.slice(1), config, hostConfig,
+    ...(o.networkingConfig ? { networkingConfig: o.networkingConfig } : {}),
   };
+  await hooks.beforeCreate(store, rec);
 
   // Build it under a scratch name; only a complete container is renamed into place.
   const scratch = join(store.paths.containers, scratchName());
   await mkdir(scratch);
   try {
-    await btrfs.snapshot(imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
+    await btrfs.snapshot(o.layer ? layerPath(store, o.layer) : imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
     await writeJson(join(scratch, 'state.json'), freshState());
     await store.lock('names', async () => {
       const taken = new Set((await listContainers(store)).map((c) => c.name));
@@ -157,18 +205,25 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
 }
 
 /**
- * Send a signal to a running container. SIGKILL goes to the main process;
- * when it is gone the reaper kills the rest and init exits with 137, as
- * Docker reports. Other signals go to lxc-execute, which forwards them to
- * init, which forwards them to the main process.
+ * The container's main process on the host: the child of LXC's init (which
+ * is lxc-execute's child) that is pid 2 inside.
+ */
+export function mainPid(state: ContainerState): number | undefined {
+  const init = children(state.pid)[0];
+  if (init === undefined) return undefined;
+  return children(init).find((p) => nsPid(p) === 2);
+}
+
+/**
+ * Send a signal to a running container's main process, as Docker sends it
+ * to the container's pid 1. When the main process ends, the reaper kills the
+ * rest and init exits with its status (137 for SIGKILL). Before the main
+ * process exists the signal goes to lxc-execute, which forwards it to init.
  */
 export function signalOwner(state: ContainerState, signal: NodeJS.Signals | number): boolean {
   if (!isRunning(state) || !isAlive({ pid: state.pid, start: state.pidStart })) return false;
-  // SIGKILL goes to the main process (init's child): init then ends with its status, 137.
-  const init = signal === 'SIGKILL' || signal === 9 ? children(state.pid)[0] : undefined;
-  const main = init !== undefined ? children(init)[0] : undefined;
   try {
-    process.kill(main ?? init ?? state.pid, signal);
+    process.kill(mainPid(state) ?? state.pid, signal);
     return true;
   } catch {
     return false;
@@ -185,13 +240,18 @@ export async function waitGone(state: ContainerState, timeoutMs = 10_000): Promi
   return true;
 }
 
-export async function removeContainer(store: Store, query: string, opts: { force: boolean }): Promise<ContainerRecord> {
+export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
   const c = await getContainer(store, query);
   if (isRunning(c.state)) {
     if (!opts.force) throw new Conflict(`container ${c.name} is running; stop it first, or use rm -f`);
+    await updateState(store, c.id, (s) => ({ ...s, stopRequested: true }));
     signalOwner(c.state, 'SIGKILL');
+    thaw(c.id);
     if (!(await waitGone(c.state))) throw new Conflict(`container ${c.name} did not stop after SIGKILL`);
   }
+  // Let its monitor finish recording the exit and running afterStop (unless we are that monitor, removing --rm).
+  const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
+  if (monitor.pid !== process.pid) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
   await hooks.beforeRemove(store, c);
   // Take it out of the listing in one step (under its lock, so no state write
   // races with it), then delete at leisure.
@@ -199,6 +259,7 @@ export async function removeContainer(store: Store, query: string, opts: { force
   await store.lock(`container-${c.id}`, () => rename(store.paths.container(c.id), doomed));
   await removeContainerCgroups(c.id);
   await destroyContainerDir(store, doomed, c.id);
+  if (opts.volumes) await removeAnonymousVolumes(store, c.hostConfig.Binds);
   await gcLayers(store, () => layersInUse(store));
   return c;
 }

@@ -2,7 +2,10 @@
 // mirror (on request, never at init). The downloaded packages are cached, so
 // a second build needs the mirror only for its index.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat, rename } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { sha256 } from '../store/ids.js';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
@@ -11,7 +14,7 @@ import * as mount from '../sys/mount.js';
 import { scratchName } from '../store/scratch.js';
 import { writeTar } from '../oci/tar.js';
 import { packTree } from '../oci/pack.js';
-import { importTarball, hostPlatform } from './importer.js';
+import { importTarball, hostPlatform, openInput } from './importer.js';
 import { Unavailable } from '../errors.js';
 import { DEFAULT_PATH } from './spec.js';
 
@@ -45,26 +48,58 @@ export interface DebootstrapOptions {
   ref: string;
   mirror?: string;
   variant?: string;
+  /** Rebuild even if a cached rootfs is fresh. */
+  refresh?: boolean;
 }
 
+/** How long a finished rootfs is reused before debootstrap runs again. */
+const CACHE_DAYS = 7;
+
+/**
+ * Make (or reuse) a Debian rootfs tarball, then import it. The tarball is
+ * cached under /var/cache/dockerlite/debootstrap, keyed by mirror, suite,
+ * variant and architecture, so the same image (same id) comes back quickly
+ * for a week; --refresh rebuilds it from the mirror.
+ */
 export async function debootstrapImage(store: Store, o: DebootstrapOptions, log: (l: string) => void): Promise<ImageRecord> {
   const mirror = o.mirror ?? aptMirror();
-  const target = join(store.paths.tmp, scratchName());
+  const variant = o.variant ?? 'minbase';
+  const arch = hostPlatform().architecture;
+  const key = sha256(`${mirror} ${o.suite} ${variant} ${arch}`).slice(0, 16);
+  const cached = join(CACHE_DIR, `rootfs-${o.suite}-${variant}-${arch}-${key}.tar`);
   await mkdir(CACHE_DIR, { recursive: true });
-  log(`debootstrap ${o.suite} from ${mirror}\n`);
+  const st = await stat(cached).catch(() => null);
+  if (!st || o.refresh || Date.now() - st.mtimeMs > CACHE_DAYS * 86_400_000) {
+    await buildRootfsTar(store, { suite: o.suite, mirror, variant }, cached, log);
+  } else log(`using the debootstrap rootfs cached at ${cached} (--refresh rebuilds it)\n`);
+  const created = (await stat(cached)).mtime.toISOString();
+  return importTarball(store, openInput(cached), {
+    ref: o.ref,
+    created,
+    config: { Env: [`PATH=${DEFAULT_PATH}`], Cmd: ['bash'] },
+    comment: `debootstrap --variant=${variant} ${o.suite} ${mirror}`,
+    createdBy: `debootstrap ${o.suite} (${arch})`,
+  });
+}
+
+async function buildRootfsTar(store: Store, o: { suite: string; mirror: string; variant: string }, dest: string, log: (l: string) => void): Promise<void> {
+  const target = join(store.paths.tmp, scratchName());
+  log(`debootstrap ${o.suite} from ${o.mirror}\n`);
   try {
-    await debootstrap({ suite: o.suite, target, mirror, variant: o.variant ?? 'minbase', cacheDir: CACHE_DIR });
+    await debootstrap({ suite: o.suite, target, mirror: o.mirror, variant: o.variant, cacheDir: CACHE_DIR });
     // Keep the image lean, as Debian's official images are.
     for (const junk of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
       await rm(join(target, junk), { recursive: true, force: true });
       await mkdir(join(target, junk, junk.endsWith('archives') ? 'partial' : ''), { recursive: true });
     }
-    return await importTarball(store, writeTar(packTree(target)), {
-      ref: o.ref,
-      config: { Env: [`PATH=${DEFAULT_PATH}`], Cmd: ['bash'] },
-      comment: `debootstrap --variant=${o.variant ?? 'minbase'} ${o.suite} ${mirror}`,
-      createdBy: `debootstrap ${o.suite} (${hostPlatform().architecture})`,
-    });
+    const tmp = `${dest}.${process.pid}.tmp`;
+    try {
+      await pipeline(writeTar(packTree(target)), createWriteStream(tmp));
+      await rename(tmp, dest);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
   } finally {
     for (const m of await mount.mountsUnder(target)) await mount.umount(m, true).catch(() => {});
     await rm(target, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { ImageRecord } from '../store/types.js';
 import * as btrfs from '../snapshots/btrfs.js';
 import { readSendStream } from '../snapshots/sendstream.js';
 import { changesBetween, type Change } from '../snapshots/changes.js';
+import { hideMountPoints } from './mounts.js';
 import { ExecError, NotFound } from '../errors.js';
 import { scratchName } from '../store/scratch.js';
 import { wait } from '../sys/exec.js';
@@ -40,7 +41,8 @@ export async function withFrozen<T>(store: Store, subvol: string, fn: (snap: str
 export async function containerChanges(store: Store, c: ContainerView): Promise<Change[]> {
   const base = layerPath(store, c.layer);
   if (!existsSync(base)) throw new NotFound(`the base layer of container ${c.name} is gone, so there is nothing to diff against`);
-  return withFrozen(store, store.paths.rootfs(c.id), (snap) => changesOf(base, snap));
+  const changes = await withFrozen(store, store.paths.rootfs(c.id), (snap) => changesOf(base, snap));
+  return hideMountPoints(store, c.id, changes);
 }
 
 /** Bytes of regular-file content a layer adds over its parent; computed once and kept. */

@@ -13,6 +13,7 @@ import * as btrfs from '../snapshots/btrfs.js';
 import { applyLayer } from '../oci/apply.js';
 import { NotFound } from '../errors.js';
 import { scratchName, isAbandoned } from '../store/scratch.js';
+import { cachedLayers } from '../build/cache.js';
 
 /** The empty base: an empty read-only subvolume under images with no layers. */
 export const EMPTY_LAYER = 'empty';
@@ -136,7 +137,7 @@ export async function listLayerKeys(store: Store): Promise<string[]> {
 }
 
 /** Extra holders of layers beyond images and containers (the build cache registers here). */
-export const layerHolders: Array<(store: Store) => Promise<Iterable<string>>> = [];
+export const layerHolders: Array<(store: Store) => Promise<Iterable<string>>> = [cachedLayers];
 
 /** Delete layers that no image, container or other holder uses. Call after removals. */
 export async function gcLayers(store: Store, inUse: () => Promise<Set<string>>): Promise<string[]> {

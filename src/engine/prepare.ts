@@ -12,6 +12,7 @@ import { envValue, mergeEnv, DEFAULT_PATH } from './spec.js';
 import { CommandNotRunnable } from '../errors.js';
 import { join } from 'node:path';
 import * as hooks from './hooks.js';
+import { applyHostConfig } from './hostconfig.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
@@ -72,8 +73,14 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     seccompProfile: await seccompProfilePath(store),
     ...extra,
   };
+  await applyHostConfig(store, c, spec);
   await hooks.beforeStart(store, c, spec);
   const configFile = store.paths.lxcConf(c.id);
-  await writeFile(configFile, renderConfig(spec));
+  try {
+    await writeFile(configFile, renderConfig(spec));
+  } catch (e) {
+    await hooks.afterStop(store, c); // beforeStart succeeded: undo it
+    throw e;
+  }
   return { spec, argv, configFile };
 }

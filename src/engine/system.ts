@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { Store } from '../store/store.js';
 import { ensureEmptyLayer, removeAbandoned, EMPTY_LAYER } from './layers.js';
 import { listImages, saveImage, tagImage } from './images.js';
-import { listContainers, removeAbandonedContainers, signalOwner, waitGone } from './containers.js';
+import { isRunning, listContainers, removeAbandonedContainers, signalOwner, updateState, waitGone } from './containers.js';
 import { makeBusyboxImage } from './busybox.js';
 import { hostPlatform } from './importer.js';
 import * as hooks from './hooks.js';
@@ -65,7 +65,10 @@ export async function deinit(cfg: Config): Promise<void> {
   await store.lockSetup(async () => {
     if (store.ready) {
       for (const c of await listContainers(store)) {
+        // No restart policy may bring it back while the store goes away; then let its monitor finish.
+        if (isRunning(c.state)) await updateState(store, c.id, (s) => ({ ...s, stopRequested: true })).catch(() => {});
         if (signalOwner(c.state, 'SIGKILL')) await waitGone(c.state);
+        await waitGone({ ...c.state, pid: c.state.monitorPid ?? 0, pidStart: c.state.monitorStart ?? 0 });
       }
       await hooks.beforeDeinit(store);
     }

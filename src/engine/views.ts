@@ -8,6 +8,7 @@ import { ago, humanDuration, shellJoin } from '../util/human.js';
 import { shortId } from '../store/ids.js';
 import { familiar, parseReference } from '../oci/reference.js';
 import { imageRootfs } from './images.js';
+import { networkSettings } from '../network/views.js';
 
 /** "Up 3 minutes", "Exited (1) 2 seconds ago", "Created" — as docker ps. */
 export function statusText(s: ContainerState, now = Date.now()): string {
@@ -30,7 +31,7 @@ export function statusText(s: ContainerState, now = Date.now()): string {
 }
 
 /** One `ps --format json` object, with Docker's field names. */
-export function containerRow(c: ContainerView, now = Date.now()): Record<string, unknown> {
+export function containerRow(c: ContainerView, now = Date.now(), ports = ''): Record<string, unknown> {
   return {
     ID: shortId(c.id),
     Image: c.imageRef,
@@ -39,7 +40,7 @@ export function containerRow(c: ContainerView, now = Date.now()): Record<string,
     RunningFor: ago(c.created, now),
     Status: statusText(c.state, now),
     State: c.state.status,
-    Ports: '',
+    Ports: ports,
     Names: c.name,
     Labels: Object.entries(c.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
   };
@@ -71,6 +72,7 @@ export function inspectContainer(store: Store, c: ContainerView): Record<string,
     Driver: 'btrfs',
     Platform: 'linux',
     HostConfig: c.hostConfig,
+    NetworkSettings: networkSettings(store, c),
     GraphDriver: { Name: 'btrfs', Data: { Rootfs: store.paths.rootfs(c.id), BaseLayer: c.layer } },
     Config: c.config,
   };

@@ -14,12 +14,46 @@ export interface ExecuteOptions {
   detached?: boolean;
 }
 
+/** lxc-execute -P PATH -n NAME -f CONFIG [-o LOG -l ERROR -q] -- ARGV... (as an argv, for wrapping in setpriv/script) */
+export function executeArgv(o: Omit<ExecuteOptions, 'stdio'>): string[] {
+  const args = ['lxc-execute', '-P', o.lxcPath, '-n', o.name, '-f', o.configFile];
+  if (o.logFile) args.push('-o', o.logFile, '-l', 'ERROR', '-q');
+  return [...args, '--', ...o.argv];
+}
+
 /** lxc-execute -P PATH -n NAME -f CONFIG [-o LOG -l ERROR] -- ARGV... */
 export function execute(o: ExecuteOptions): ChildProcess {
-  const args = ['-P', o.lxcPath, '-n', o.name, '-f', o.configFile];
-  if (o.logFile) args.push('-o', o.logFile, '-l', 'ERROR', '-q');
-  args.push('--', ...o.argv);
-  return start('lxc-execute', args, { stdio: o.stdio, detached: o.detached, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  const [cmd, ...args] = executeArgv(o);
+  return start(cmd, args, { stdio: o.stdio, detached: o.detached, env: lxcEnv() });
+}
+
+/** LXC tools get a plain environment: nothing of the caller's leaks into a container. */
+export function lxcEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+}
+
+export interface AttachOptions {
+  lxcPath: string;
+  name: string;
+  argv: string[];
+  env: string[];
+  uid: number;
+  gid: number;
+  stdio: StdioOptions;
+  detached?: boolean;
+}
+
+/**
+ * lxc-attach -P PATH -n NAME --clear-env -v K=V... -u UID -g GID -- ARGV...
+ * Joins every namespace, the cgroup, the capability set, seccomp and LSM
+ * profile of the running container. It gives the command a pty of the
+ * container's own when its stdin is a terminal.
+ */
+export function attach(o: AttachOptions): ChildProcess {
+  const args = ['-P', o.lxcPath, '-n', o.name, '--clear-env', '-q'];
+  for (const e of o.env) args.push('-v', e);
+  args.push('-u', String(o.uid), '-g', String(o.gid), '--', ...o.argv);
+  return start('lxc-attach', args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
 }
 
 /** lxc-info -P PATH -n NAME -p -H: the container's init pid on the host, or undefined. */

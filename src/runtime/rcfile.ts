@@ -61,11 +61,20 @@ export interface LxcSpec {
   net?: NetEntry[];
   /** Share the host's network namespace (--network host). */
   hostNetwork?: boolean;
+  /** Share the network namespace of this host pid, another container's init (--network container:<id>). */
+  netNamespaceOf?: number;
   readonlyRootfs?: boolean;
   /** Give the container a /dev/pts (needed for ttys inside it). */
   ptys?: boolean;
+  /** Give the container a console pty (-t): LXC proxies it to lxc-execute's terminal. */
+  tty?: boolean;
   /** Extra raw lines, appended last. */
   extra?: string[];
+}
+
+/** A path in an fstab-style mount entry: blanks and backslashes as octal escapes. */
+export function fstabEscape(p: string): string {
+  return p.replace(/[\\ \t\n]/g, (ch) => `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
 export function renderConfig(s: LxcSpec): string {
@@ -80,7 +89,7 @@ export function renderConfig(s: LxcSpec): string {
   set('lxc.mount.auto', s.privileged ? 'proc:rw sys:rw cgroup:rw' : 'proc:mixed sys:ro cgroup:ro');
   set('lxc.pty.max', s.ptys === false ? 0 : 1024);
   set('lxc.tty.max', 0);
-  set('lxc.console.path', 'none');
+  if (!s.tty) set('lxc.console.path', 'none');
   if (!s.privileged) {
     // Hide host information as Docker does: files under /dev/null, directories under an empty read-only tmpfs.
     for (const masked of ['proc/kcore', 'proc/keys', 'proc/timer_list', 'proc/sched_debug']) {
@@ -97,9 +106,11 @@ export function renderConfig(s: LxcSpec): string {
   for (const [k, v] of s.cgroup ?? []) set(`${cg}.${k}`, v);
   if (s.apparmor) set('lxc.apparmor.profile', s.privileged ? 'unconfined' : 'generated');
   if (s.seccompProfile && !s.privileged) set('lxc.seccomp.profile', s.seccompProfile);
-  for (const m of s.mounts ?? []) set('lxc.mount.entry', `${m.source} ${m.target} ${m.fstype} ${m.options.join(',')} 0 0`);
+  for (const m of s.mounts ?? []) set('lxc.mount.entry', `${fstabEscape(m.source)} ${fstabEscape(m.target)} ${m.fstype} ${m.options.join(',')} 0 0`);
   if (s.hostNetwork) {
     set('lxc.namespace.share.net', '1');
+  } else if (s.netNamespaceOf) {
+    set('lxc.namespace.share.net', s.netNamespaceOf);
   } else {
     const nets = s.net?.length ? s.net : [{ type: 'empty' as const }];
     nets.forEach((n, i) => {

@@ -11,7 +11,7 @@ import { containerPids } from './cgroups.js';
 const POLL_MS = 100;
 
 /** A process's pid in the innermost pid namespace it belongs to. */
-function nsPid(pid: number): number | undefined {
+export function nsPid(pid: number): number | undefined {
   try {
     const m = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1].trim().split(/\s+/).pop()) : undefined;
@@ -25,9 +25,10 @@ export interface Reaper {
 }
 
 /** Watch container `name`, owned by lxc-execute process `owner`. */
-export function reapOnMainExit(owner: ProcId, name: string): Reaper {
+export function reapOnMainExit(owner: ProcId, name: string, onTick?: () => void): Reaper {
   const timer = setInterval(() => {
     if (!isAlive(owner)) return clearInterval(timer);
+    onTick?.();
     const procs = containerPids(name).map((pid) => ({ pid, ns: nsPid(pid) }));
     if (procs.some((p) => p.ns === 2)) return; // the main process still runs
     for (const p of procs) {

@@ -12,6 +12,8 @@ export interface RunConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** Seconds stop waits before SIGKILL (--stop-timeout). */
+  StopTimeout?: number;
   Hostname?: string;
   Domainname?: string;
   Tty?: boolean;
@@ -101,12 +103,30 @@ export interface HostConfig {
   CapAdd?: string[];
   CapDrop?: string[];
   Memory?: number;
+  /** Memory plus swap, bytes; -1 for unlimited swap. */
+  MemorySwap?: number;
   NanoCpus?: number;
   PidsLimit?: number;
   Tmpfs?: Record<string, string>;
   Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
   ExtraHosts?: string[];
+  /** -P: publish every exposed port on a free host port. */
+  PublishAllPorts?: boolean;
   [extra: string]: unknown;
+}
+
+/** One network attachment as requested at create (Docker's EndpointSettings subset). */
+export interface EndpointConfig {
+  Aliases?: string[];
+  IPAMConfig?: { IPv4Address?: string } | null;
+  MacAddress?: string;
+}
+
+/** Docker's NetworkingConfig: the networks to attach at create, by name. */
+export interface NetworkingConfig {
+  EndpointsConfig?: Record<string, EndpointConfig>;
 }
 
 /** containers/<id>/config.json — fixed at create time (rename aside). */
@@ -125,6 +145,8 @@ export interface ContainerRecord {
   args: string[];
   config: RunConfig;
   hostConfig: HostConfig;
+  /** Networks to attach at create (--network, --ip, --network-alias, --mac-address). */
+  networkingConfig?: NetworkingConfig;
 }
 
 /** containers/<id>/state.json — changes as the container runs. */
@@ -139,6 +161,11 @@ export interface ContainerState {
   finishedAt: string;
   oomKilled?: boolean;
   restartCount?: number;
+  /** The per-container monitor that owns the LXC process (and its start time). */
+  monitorPid?: number;
+  monitorStart?: number;
+  /** Set by stop: the restart policy must not bring this run back. */
+  stopRequested?: boolean;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -42,3 +42,37 @@ test('a newline in an env value cannot inject config lines', () => {
   const t = renderConfig({ ...base, env: ['X=1\nlxc.init.uid = 0'] });
   assert.deepEqual(lines(t, 'lxc.init.uid'), ['1000']);
 });
+
+test('a veth on the bridge, with address, gateway and MAC; or another namespace shared', () => {
+  const t = renderConfig({
+    ...base,
+    net: [
+      { type: 'veth', link: 'dl0', name: 'eth0', hwaddr: '02:42:0a:01:01:02', vethPair: 'vdlabc0', ipv4: '10.1.1.2/24 10.1.1.255', gateway: '10.1.1.1' },
+      { type: 'veth', link: 'dl-1', name: 'eth1', vethPair: 'vdlabc1', ipv4: '10.2.0.2/24 10.2.0.255' },
+    ],
+  });
+  assert.deepEqual(lines(t, 'lxc.net.0.type'), ['veth']);
+  assert.deepEqual(lines(t, 'lxc.net.0.link'), ['dl0']);
+  assert.deepEqual(lines(t, 'lxc.net.0.flags'), ['up']);
+  assert.deepEqual(lines(t, 'lxc.net.0.veth.pair'), ['vdlabc0']);
+  assert.deepEqual(lines(t, 'lxc.net.0.hwaddr'), ['02:42:0a:01:01:02']);
+  assert.deepEqual(lines(t, 'lxc.net.0.ipv4.address'), ['10.1.1.2/24 10.1.1.255']);
+  assert.deepEqual(lines(t, 'lxc.net.0.ipv4.gateway'), ['10.1.1.1']);
+  assert.deepEqual(lines(t, 'lxc.net.1.name'), ['eth1']);
+  assert.equal(lines(t, 'lxc.net.1.ipv4.gateway').length, 0, 'only the first network holds the default route');
+  assert.equal(lines(t, 'lxc.namespace.share.net').length, 0);
+
+  const shared = renderConfig({ ...base, netNamespaceOf: 4242, net: [{ type: 'veth', link: 'x' }] });
+  assert.deepEqual(lines(shared, 'lxc.namespace.share.net'), ['4242']);
+  assert.equal(lines(shared, 'lxc.net.0.type').length, 0, 'no interfaces of its own when sharing');
+  const host = renderConfig({ ...base, hostNetwork: true });
+  assert.deepEqual(lines(host, 'lxc.namespace.share.net'), ['1']);
+  assert.equal(lines(host, 'lxc.net.0.type').length, 0);
+  const none = renderConfig({ ...base, net: [] });
+  assert.deepEqual(lines(none, 'lxc.net.0.type'), ['empty'], '--network none: loopback only');
+});
+
+test('bind mounts render as fstab lines', () => {
+  const t = renderConfig({ ...base, mounts: [{ source: '/s/containers/x/hosts', target: 'etc/hosts', fstype: 'none', options: ['bind', 'create=file'] }] });
+  assert.ok(lines(t, 'lxc.mount.entry').includes('/s/containers/x/hosts etc/hosts none bind,create=file 0 0'));
+});

@@ -25,3 +25,19 @@ test('environment lists merge, later wins, bare keys come from the host', () => 
 test('env files skip comments and blank lines', () => {
   assert.deepEqual(parseEnvFile('# c\nA=1\n\n  B=two words\r\nC\n'), ['A=1', 'B=two words', 'C']);
 });
+
+test('the apt mirror is read from one-line and deb822 sources', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { aptMirror } = await import('../../src/engine/debootstrap.js');
+  const dir = mkdtempSync(`${tmpdir()}/apt-`);
+  try {
+    writeFileSync(`${dir}/a.list`, '# comment\ndeb [arch=amd64] http://security.debian.org/debian-security bookworm-security main\ndeb http://mirror.example/debian bookworm main\n');
+    writeFileSync(`${dir}/b.sources`, 'Types: deb\nURIs: http://deb.example/debian\nSuites: bookworm\n');
+    assert.equal(aptMirror([`${dir}/a.list`]), 'http://mirror.example/debian');
+    assert.equal(aptMirror([`${dir}/missing`, `${dir}/b.sources`]), 'http://deb.example/debian');
+    assert.throws(() => aptMirror([`${dir}/missing`]), /no Debian mirror/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

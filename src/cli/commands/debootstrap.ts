@@ -8,11 +8,12 @@ export default defineCommand({
   flags: {
     mirror: { type: 'string', help: "Debian mirror URL (default: the first one in this machine's apt sources)", arg: 'url' },
     variant: { type: 'string', help: 'debootstrap variant (default: minbase)' },
+    refresh: { type: 'boolean', help: 'Run debootstrap again even if a rootfs from the last 7 days is cached' },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('debootstrap', positionals, 0, 2);
     const suite = positionals[0] ?? 'bookworm';
-    const img = await debootstrapImage(await ctx.store(), { suite, ref: positionals[1] ?? `debian:${suite}`, mirror: flags.mirror, variant: flags.variant }, ctx.warn);
+    const img = await debootstrapImage(await ctx.store(), { suite, ref: positionals[1] ?? `debian:${suite}`, mirror: flags.mirror, variant: flags.variant, refresh: flags.refresh }, ctx.warn);
     ctx.out(`sha256:${img.id}\n`);
   },
 });

@@ -26,6 +26,6 @@ export default defineCommand({
     if (flags.format === 'json') return ctx.out(docs.map((d) => JSON.stringify(d) + '\n').join(''));
     if (flags.format) return ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
     const cut = (s: string) => (flags['no-trunc'] || s.length <= 45 ? s : `${s.slice(0, 44)}…`);
-    ctx.out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], docs.map((d) => [d.ID, d.CreatedSince, cut(d.CreatedBy), d.Size, d.Comment])));
+    ctx.out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], docs.map((d) => [d.ID, d.CreatedSince, cut(d.CreatedBy.replace(/\n/g, ' ')), d.Size, d.Comment])));
   },
 });

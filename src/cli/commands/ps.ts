@@ -1,9 +1,13 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { listContainers } from '../../engine/containers.js';
+import { isRunning, listContainers } from '../../engine/containers.js';
 import { containerRow, statusText } from '../../engine/views.js';
+import { matches, parseFilters } from '../../engine/filters.js';
+import { formatList } from '../format.js';
 import { table, ago, commandColumn } from '../output.js';
 import { shortId } from '../../store/ids.js';
+import { InvalidArgument } from '../../errors.js';
+import { portsColumn } from '../../network/views.js';
 
 export default defineCommand({
   summary: 'List containers (original: lsc = ps -a)',
@@ -12,22 +16,33 @@ export default defineCommand({
     all: { type: 'boolean', short: 'a', help: 'Show all containers (default shows just running)' },
     quiet: { type: 'boolean', short: 'q', help: 'Only display container IDs' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
-    format: { type: 'string', help: "'json' prints one JSON object per container" },
+    filter: { type: 'string', short: 'f', multiple: true, help: 'Filter: status=, name=, id=, label=, exited=, ancestor=' },
+    format: { type: 'string', help: "'json', or a Go-like template, e.g. 'table {{.ID}}\\t{{.Names}}\\t{{.Status}}'" },
+    last: { type: 'string', short: 'n', help: 'Show the n last created containers (all states)', arg: 'int' },
+    latest: { type: 'boolean', short: 'l', help: 'Show the latest created container (all states)' },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('ps', positionals, 0);
     const now = Date.now();
-    let cs = (await listContainers(await ctx.store())).sort((a, b) => b.created.localeCompare(a.created));
-    if (!flags.all) cs = cs.filter((c) => c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting');
+    const filters = parseFilters(flags.filter);
+    if (flags.last !== undefined && !/^\d+$/.test(flags.last)) throw new InvalidArgument(`invalid --last '${flags.last}': give a number`);
+    const limit = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
+    const store = await ctx.store();
+    let cs = (await listContainers(store)).sort((a, b) => b.created.localeCompare(a.created));
+    // As Docker: a status filter, -n or -l look beyond the running ones.
+    if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
+    cs = cs.filter((c) => matches(c, filters));
+    if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
-    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now)) + '\n').join(''));
+    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now, portsColumn(store, c))) + '\n').join(''));
+    if (flags.format !== undefined) return ctx.out(formatList(flags.format, cs.map((c) => ({ ...containerRow(c, now, portsColumn(store, c)), ...(flags['no-trunc'] ? { ID: c.id } : {}) }))));
     const rows = cs.map((c) => [
       flags['no-trunc'] ? c.id : shortId(c.id),
       c.imageRef,
       commandColumn([c.path, ...c.args], !flags['no-trunc']),
       ago(c.created, now),
       statusText(c.state, now),
-      '',
+      portsColumn(store, c),
       c.name,
     ]);
     ctx.out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { removeImage } from '../../engine/rmi.js';
-import { describe } from '../../errors.js';
+import { forEachName } from '../each.js';
 
 export default defineCommand({
   summary: 'Remove one or more images: untag first, delete when no name is left',
@@ -13,18 +13,10 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('rmi', positionals, 1, Infinity, 'an image');
     const store = await ctx.store();
-    let failed = 0;
-    for (const q of positionals) {
-      try {
-        const r = await removeImage(store, q, { force: !!flags.force, prune: !flags['no-prune'] });
-        for (const u of r.untagged) ctx.out(`Untagged: ${u}\n`);
-        for (const d of r.deleted) ctx.out(`Deleted: sha256:${d}\n`);
-      } catch (e) {
-        if (positionals.length === 1) throw e;
-        ctx.warn(`dockerlite: error: ${describe(e)}\n`);
-        failed++;
-      }
-    }
-    return failed ? 1 : 0;
+    return forEachName(ctx, positionals, async (q) => {
+      const r = await removeImage(store, q, { force: !!flags.force, prune: !flags['no-prune'] });
+      for (const u of r.untagged) ctx.out(`Untagged: ${u}\n`);
+      for (const d of r.deleted) ctx.out(`Deleted: sha256:${d}\n`);
+    });
   },
 });

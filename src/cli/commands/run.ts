@@ -2,15 +2,19 @@ import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
 import { createContainer, getContainer, removeContainer } from '../../engine/containers.js';
-import { runAttached } from '../../engine/run.js';
+import { runAttached, startDetached } from '../../engine/run.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
 import { ensureImage, pullPolicy } from '../../engine/ensure.js';
 import { progressPrinter } from '../progress.js';
 
 export default defineCommand({
-  summary: 'Create a container from an image and run a command in it, attached (original: runi)',
+  summary: 'Create a container from an image and run a command in it, attached or with -d in the background (original: runi)',
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-  flags: CREATE_FLAGS,
+  flags: {
+    ...CREATE_FLAGS,
+    detach: { type: 'boolean', short: 'd', help: 'Run the container in the background and print its ID' },
+    'detach-keys': { type: 'string', help: 'Key sequence that detaches from the container (default "ctrl-p,ctrl-q")', arg: 'keys' },
+  },
   stopAtPositional: true,
   async run({ flags, positionals }, ctx) {
     expectArgs('run', positionals, 1, Infinity, 'an image');
@@ -20,7 +24,13 @@ export default defineCommand({
     try {
       await ensureImage(store, image, { pull: pullPolicy(flags.pull), progress: progressPrinter(), warn: ctx.warn });
       id = (await createContainer(store, toCreateOptions(flags, image, cmd))).id;
-      return await runAttached(store, await getContainer(store, id), { interactive: !!flags.interactive, autoRemove: !!flags.rm });
+      const c = await getContainer(store, id);
+      if (flags.detach) {
+        await startDetached(store, c);
+        ctx.out(`${id}\n`);
+        return 0;
+      }
+      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'] });
     } catch (e) {
       if (id && flags.rm) await removeContainer(store, id, { force: true }).catch(() => {});
       // Docker's convention: 125 when dockerlite itself failed, 126/127 for the command.

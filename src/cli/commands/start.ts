@@ -1,21 +1,29 @@
 import { defineCommand } from '../command.js';
+import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
 import { getContainer } from '../../engine/containers.js';
-import { runAttached } from '../../engine/run.js';
+import { runAttached, startDetached } from '../../engine/run.js';
 
 export default defineCommand({
-  summary: 'Start a stopped container, attached; a COMMAND replaces its command (original: runc CONTAINER [CMD...])',
-  usage: '[OPTIONS] CONTAINER [COMMAND] [ARG...]',
+  summary: 'Start stopped containers (in the background; -a attaches); with -a, a COMMAND replaces its command (original: runc CONTAINER [CMD...])',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...] | -a CONTAINER [COMMAND] [ARG...]',
   flags: {
-    attach: { type: 'boolean', short: 'a', help: "Attach STDOUT/STDERR and forward signals" },
+    attach: { type: 'boolean', short: 'a', help: 'Attach STDOUT/STDERR and forward signals' },
     interactive: { type: 'boolean', short: 'i', help: "Attach the container's STDIN" },
+    'detach-keys': { type: 'string', help: 'Key sequence that detaches from the container (default "ctrl-p,ctrl-q")', arg: 'keys' },
   },
   stopAtPositional: true,
   async run({ flags, positionals }, ctx) {
     expectArgs('start', positionals, 1, Infinity, 'a container');
-    const [query, ...argv] = positionals;
     const store = await ctx.store();
-    const c = await getContainer(store, query);
-    return runAttached(store, c, { interactive: !!flags.interactive, argv: argv.length ? argv : undefined });
+    if (flags.attach || flags.interactive) {
+      const [query, ...argv] = positionals;
+      const c = await getContainer(store, query);
+      return runAttached(store, c, { interactive: !!flags.interactive, argv: argv.length ? argv : undefined, detachKeys: flags['detach-keys'] });
+    }
+    return forEachName(ctx, positionals, async (q) => {
+      await startDetached(store, await getContainer(store, q));
+      ctx.out(`${q}\n`);
+    });
   },
 });

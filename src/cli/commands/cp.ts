@@ -1,0 +1,26 @@
+import { pipeline } from 'node:stream/promises';
+import { defineCommand } from '../command.js';
+import { expectArgs } from '../args.js';
+import { copyFromContainer, copyToContainer, parseCopyArg, tarFromContainer } from '../../engine/copy.js';
+import { InvalidArgument } from '../../errors.js';
+
+export default defineCommand({
+  summary: 'Copy files between a container and the host (symlinks never lead outside the container)',
+  usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-  |  SRC_PATH CONTAINER:DEST_PATH',
+  flags: {
+    'follow-link': { type: 'boolean', short: 'L', help: 'Always follow a symlink given as SRC_PATH (inside the container)' },
+    quiet: { type: 'boolean', short: 'q', help: 'Suppress warnings' },
+  },
+  async run({ flags, positionals }, ctx) {
+    expectArgs('cp', positionals, 2);
+    const [a, b] = positionals.map(parseCopyArg);
+    const store = await ctx.store();
+    const warn = (m: string) => void (flags.quiet || ctx.warn(`dockerlite: warning: ${m}\n`));
+    if (a.container && b.container) throw new InvalidArgument('copying between two containers is not supported; copy through the host');
+    if (!a.container && !b.container) throw new InvalidArgument("one of the paths must name a container, as CONTAINER:PATH; see 'dockerlite cp --help'");
+    if (a.container && b.path === '-') return void (await pipeline(await tarFromContainer(store, a), process.stdout));
+    if (a.path === '-') throw new InvalidArgument('copying a tar stream from stdin into a container is not supported yet; give a path');
+    if (a.container) await copyFromContainer(store, a, b.path, { follow: flags['follow-link'], warn });
+    else await copyToContainer(store, a.path, b, { warn });
+  },
+});

@@ -1,0 +1,18 @@
+import { defineCommand } from '../command.js';
+import { forEachName } from '../each.js';
+import { expectArgs } from '../args.js';
+import { pauseContainer } from '../../engine/lifecycle.js';
+
+export default defineCommand({
+  summary: 'Resume every process in paused containers',
+  usage: 'CONTAINER [CONTAINER...]',
+  flags: {},
+  async run({ positionals }, ctx) {
+    expectArgs('unpause', positionals, 1, Infinity, 'a container');
+    const store = await ctx.store();
+    return forEachName(ctx, positionals, async (q) => {
+      await pauseContainer(store, q, false);
+      ctx.out(`${q}\n`);
+    });
+  },
+});

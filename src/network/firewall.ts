@@ -1,0 +1,159 @@
+// The iptables rules of one store. Everything lives in chains named after
+// the store's bridge (DL-<bridge>, -POST, -FWD, -ISO), entered by one
+// commented jump from each built-in chain, and every rule carries a comment
+// naming its network or container. So a store's rules are found and removed
+// exactly, and no rule of anyone else is ever flushed or touched.
+//
+//   nat PREROUTING/OUTPUT -m addrtype --dst-type LOCAL -> DL-T   DNAT of published ports
+//   nat POSTROUTING -> DL-T-POST        masquerade: outbound, from 127.0.0.1, hairpin (per network)
+//   filter FORWARD (first) -> DL-T-FWD  isolation first (-> DL-T-ISO), then accepts
+import type { Store } from '../store/store.js';
+import * as ipt from '../sys/iptables.js';
+import * as sysctl from '../sys/sysctl.js';
+import { namesFor, type Names, type NetworkRecord } from './model.js';
+import type { Mapping } from './ports.js';
+
+function c(comment: string): string[] {
+  return ['-m', 'comment', '--comment', comment];
+}
+
+async function ensureRule(table: ipt.Table, chain: string, rule: string[], first = false): Promise<void> {
+  if (await ipt.has(table, chain, rule)) return;
+  if (first) await ipt.insert(table, chain, rule);
+  else await ipt.append(table, chain, rule);
+}
+
+function jumps(n: Names): Array<[ipt.Table, string, string[]]> {
+  const j = c(n.jumpComment);
+  return [
+    ['nat', 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL', ...j, '-j', n.dnat]],
+    ['nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL', ...j, '-j', n.dnat]],
+    ['nat', 'POSTROUTING', [...j, '-j', n.post]],
+    ['filter', 'FORWARD', [...j, '-j', n.forward]],
+  ];
+}
+
+/** The store's chains and the jumps into them, and IP forwarding. Idempotent. */
+export async function ensureBase(store: Store): Promise<void> {
+  const n = namesFor(store);
+  await store.lock('firewall', async () => {
+    await ipt.ensureChain('nat', n.dnat);
+    await ipt.ensureChain('nat', n.post);
+    await ipt.ensureChain('filter', n.forward);
+    await ipt.ensureChain('filter', n.isolate);
+    // Our forward chain goes first: a host whose FORWARD policy is DROP (or
+    // has a DROP rule) would otherwise never let container traffic through.
+    for (const [table, chain, rule] of jumps(n)) await ensureRule(table, chain, rule, chain === 'FORWARD');
+  });
+  sysctl.ensure('net.ipv4.ip_forward', '1');
+}
+
+function networkRules(n: Names, net: NetworkRecord): Array<{ table: ipt.Table; chain: string; rule: string[]; first?: boolean }> {
+  const br = net.Bridge;
+  const tag = c(n.netComment(net.Id));
+  const out: Array<{ table: ipt.Table; chain: string; rule: string[]; first?: boolean }> = [
+    // Published ports reached from 127.0.0.1 leave with the bridge's address (needs route_localnet).
+    { table: 'nat', chain: n.post, rule: ['-s', '127.0.0.0/8', '-o', br, ...tag, '-j', 'MASQUERADE'] },
+    // Hairpin: a container reaching a published port of its own network (itself included) through a
+    // host address; the answer must come back through the host to be un-DNATed.
+    { table: 'nat', chain: n.post, rule: ['-s', net.Subnet, '-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'MASQUERADE'] },
+    // Containers of different networks never reach each other.
+    { table: 'filter', chain: n.isolate, rule: ['-o', br, ...tag, '-j', 'DROP'] },
+    { table: 'filter', chain: n.forward, rule: ['-i', br, '!', '-o', br, ...tag, '-j', n.isolate], first: true },
+    { table: 'filter', chain: n.forward, rule: ['-i', br, '-o', br, ...tag, '-j', 'ACCEPT'] },
+  ];
+  if (net.Internal) {
+    out.push({ table: 'filter', chain: n.forward, rule: ['-i', br, '!', '-o', br, ...tag, '-j', 'DROP'] });
+    out.push({ table: 'filter', chain: n.forward, rule: ['-o', br, '!', '-i', br, ...tag, '-j', 'DROP'] });
+  } else {
+    out.push({ table: 'nat', chain: n.post, rule: ['-s', net.Subnet, '!', '-o', br, ...tag, '-j', 'MASQUERADE'] });
+    out.push({ table: 'filter', chain: n.forward, rule: ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'] });
+    out.push({ table: 'filter', chain: n.forward, rule: ['-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] });
+    out.push({ table: 'filter', chain: n.forward, rule: ['-i', br, '!', '-o', br, ...tag, '-j', 'ACCEPT'] });
+  }
+  return out;
+}
+
+/** A network's rules: outbound NAT, isolation from our other networks, forwarding. Idempotent. */
+export async function addNetwork(store: Store, net: NetworkRecord): Promise<void> {
+  await ensureBase(store);
+  const n = namesFor(store);
+  await store.lock('firewall', async () => {
+    for (const r of networkRules(n, net)) await ensureRule(r.table, r.chain, r.rule, r.first);
+  });
+  sysctl.ensure(`net.ipv4.conf.${net.Bridge}.route_localnet`, '1');
+}
+
+/** Delete every rule whose comment is exactly `comment`, from the given chains. */
+async function removeTagged(table: ipt.Table, chains: string[], comment: string): Promise<number> {
+  let n = 0;
+  for (const chain of chains) {
+    for (const r of await ipt.rules(table, chain)) {
+      const at = r.rule.indexOf('--comment');
+      if (at !== -1 && r.rule[at + 1] === comment && (await ipt.remove(table, chain, r.rule))) n++;
+    }
+  }
+  return n;
+}
+
+export async function removeNetwork(store: Store, net: NetworkRecord): Promise<void> {
+  const n = namesFor(store);
+  const tag = n.netComment(net.Id);
+  await store.lock('firewall', async () => {
+    await removeTagged('nat', [n.post], tag);
+    await removeTagged('filter', [n.forward, n.isolate], tag);
+  });
+}
+
+/** DNAT for a container's published ports, to its address cip. */
+export async function addPorts(store: Store, cid: string, cip: string, maps: Mapping[]): Promise<void> {
+  const n = namesFor(store);
+  const tag = c(n.ctrComment(cid));
+  for (const m of maps) {
+    const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ['-d', `${m.hostIp}/32`] : [];
+    await ipt.append('nat', n.dnat, [...dst, '-p', m.proto, '-m', m.proto, '--dport', String(m.hostPort), ...tag, '-j', 'DNAT', '--to-destination', `${cip}:${m.containerPort}`]);
+  }
+}
+
+/** Remove every rule of a container. Returns how many there were. */
+export async function removePorts(store: Store, cid: string): Promise<number> {
+  const n = namesFor(store);
+  return removeTagged('nat', [n.dnat, n.post], n.ctrComment(cid));
+}
+
+export interface PublishedRule {
+  /** The chain it is in (another store's, maybe). */
+  chain: string;
+  comment: string;
+  proto: string;
+  hostIp: string;
+  hostPort: number;
+}
+
+/** Every port any dockerlite store on this host publishes (their DNAT rules). */
+export async function publishedOnHost(): Promise<PublishedRule[]> {
+  const out: PublishedRule[] = [];
+  for (const r of await ipt.rules('nat')) {
+    if (!r.chain.startsWith('DL-') || !r.rule.includes('DNAT')) continue;
+    const get = (flag: string) => {
+      const i = r.rule.indexOf(flag);
+      return i === -1 ? undefined : r.rule[i + 1];
+    };
+    const port = Number(get('--dport'));
+    if (!port) continue;
+    out.push({ chain: r.chain, comment: get('--comment') ?? '', proto: get('-p') ?? 'tcp', hostIp: (get('-d') ?? '0.0.0.0/0').replace(/\/32$/, '').replace(/\/0$/, ''), hostPort: port });
+  }
+  return out;
+}
+
+/** Remove the store's jumps and chains: everything it ever added. */
+export async function teardown(store: Store): Promise<void> {
+  const n = namesFor(store);
+  await store.lock('firewall', async () => {
+    for (const [table, chain] of [['nat', 'PREROUTING'], ['nat', 'OUTPUT'], ['nat', 'POSTROUTING'], ['filter', 'FORWARD']] as Array<[ipt.Table, string]>) {
+      await removeTagged(table, [chain], n.jumpComment);
+    }
+    for (const chain of [n.dnat, n.post]) await ipt.dropChain('nat', chain);
+    for (const chain of [n.forward, n.isolate]) await ipt.dropChain('filter', chain);
+  });
+}

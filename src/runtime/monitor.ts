@@ -1,0 +1,367 @@
+// The per-container monitor (the role conmon plays for podman): a small
+// detached process that owns the container's lxc-execute and outlives the
+// CLI that started it. It
+//   - writes stdout and stderr to containers/<id>/log.jsonl, one JSON object
+//     per line with the stream and a timestamp (Docker's json-file format);
+//   - serves attach clients on containers/<id>/attach.sock (frames.ts);
+//   - records the start, the exit code, the finish time and OOM kills;
+//   - runs the afterStart/afterStop hooks (networking joins there);
+//   - applies the restart policy, and removes an --rm container at the end.
+// lxc-execute runs under setpriv --pdeathsig KILL: if the monitor is killed,
+// the container dies with it instead of running on with no one to record it,
+// and the next dockerlite to look finds the stale state and recovers.
+//
+// It imports as little as it can: there is one per running container.
+import { closeSync, openSync, readFileSync, writeSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { ContainerRecord, ContainerState } from '../store/types.js';
+import { Paths } from '../store/paths.js';
+import { withLock } from '../store/lock.js';
+import { readJsonOr, writeJson } from '../store/json.js';
+import { start, wait, type ChildProcess } from '../sys/exec.js';
+import { children, identify, isAlive, sleep, type ProcId } from '../sys/proc.js';
+import { withParentDeathSignal } from '../sys/setpriv.js';
+import { inPty } from '../sys/script.js';
+import { setSize } from '../sys/stty.js';
+import { executeArgv, lxcEnv } from './lxc.js';
+import { containerPids, removeContainerCgroups } from './cgroups.js';
+import { nsPid, reapOnMainExit } from './reaper.js';
+import { oomKillCount, oomKillLogged } from './oom.js';
+import { decoder, encode, Frame, shortSocketPath } from './frames.js';
+
+export interface MonitorArgs {
+  cfg: Config;
+  id: string;
+  /** The command of the first run (later runs use the recorded one). */
+  argv: string[];
+  /** An attached run: wait for a client's Go frame before starting. */
+  waitAttach: boolean;
+  /** The attaching terminal's size, for a tty container. */
+  size?: { rows: number; cols: number };
+}
+
+const args = JSON.parse(process.argv[2]) as MonitorArgs;
+const paths = new Paths(args.cfg.root);
+const id = args.id;
+const dir = paths.container(id);
+const me = identify(process.pid)!;
+const READY_FD = 3;
+
+function ready(line: string): void {
+  try {
+    writeSync(READY_FD, line + '\n');
+  } catch {
+    // the CLI is gone; nothing to tell
+  }
+}
+
+function readRecord(): ContainerRecord {
+  return JSON.parse(readFileSync(paths.containerConfig(id), 'utf8')) as ContainerRecord;
+}
+
+/** Read-modify-write state.json under the container's lock (the same lock the CLI takes). */
+async function patchState(fn: (s: ContainerState) => ContainerState): Promise<ContainerState | undefined> {
+  return withLock(paths.locks, `container-${id}`, async () => {
+    if (!existsSync(dir)) return undefined; // removed meanwhile (rm -f)
+    const next = fn(await readJsonOr<ContainerState>(paths.containerState(id), {} as ContainerState));
+    await writeJson(paths.containerState(id), next);
+    return next;
+  });
+}
+
+// ---- logging: Docker's json-file lines, split at newlines per stream ----
+
+const logFd = openSync(join(dir, 'log.jsonl'), 'a', 0o640);
+const partial: Record<string, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+const MAX_LINE = 16 * 1024;
+
+function logLine(stream: string, text: string): void {
+  writeSync(logFd, JSON.stringify({ log: text, stream, time: new Date().toISOString() }) + '\n');
+}
+
+function logChunk(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+  let buf = partial[stream].length ? Buffer.concat([partial[stream], chunk]) : chunk;
+  for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10)) {
+    logLine(stream, buf.toString('utf8', 0, nl + 1));
+    buf = buf.subarray(nl + 1);
+  }
+  while (buf.length >= MAX_LINE) {
+    logLine(stream, buf.toString('utf8', 0, MAX_LINE));
+    buf = buf.subarray(MAX_LINE);
+  }
+  partial[stream] = Buffer.from(buf);
+}
+
+function flushLog(): void {
+  for (const stream of ['stdout', 'stderr']) {
+    if (partial[stream].length) logLine(stream, partial[stream].toString('utf8'));
+    partial[stream] = Buffer.alloc(0);
+  }
+}
+
+// ---- attach clients ----
+
+const clients = new Set<Socket>();
+const early: Buffer[] = [];
+let earlyEof = false;
+let child: ChildProcess | undefined;
+let ownerPid = 0;
+let size = args.size;
+let go: () => void = () => {};
+const gone = new Promise<void>((r) => (go = r));
+const rec0 = readRecord();
+const stdinOpen = !!rec0.config.OpenStdin || !!rec0.config.Tty;
+
+function broadcast(type: Frame, payload: Buffer | string): void {
+  const frame = encode(type, payload);
+  for (const c of clients) if (!c.destroyed) c.write(frame);
+}
+
+async function resize(rows: number, cols: number): Promise<void> {
+  size = { rows, cols };
+  if (!rec0.config.Tty || !ownerPid) return;
+  try {
+    const tty = (await import('node:fs')).readlinkSync(`/proc/${ownerPid}/fd/0`);
+    if (tty.startsWith('/dev/pts/')) await setSize(tty, rows, cols);
+  } catch {
+    // it ended meanwhile
+  }
+}
+
+const dirFd = openSync(dir, 'r');
+const sockPath = shortSocketPath(dirFd, 'attach.sock');
+try {
+  unlinkSync(sockPath);
+} catch {
+  // none left over
+}
+const server = createServer((sock) => {
+  clients.add(sock);
+  sock.on('error', () => {});
+  sock.on('close', () => clients.delete(sock));
+  sock.on(
+    'data',
+    decoder((type, payload) => {
+      if (type === Frame.Stdin && stdinOpen) {
+        // Input that comes before the container started waits for it.
+        if (child?.stdin) child.stdin.write(payload);
+        else early.push(Buffer.from(payload));
+      } else if (type === Frame.StdinEof && !rec0.config.Tty) {
+        if (child?.stdin) child.stdin.end();
+        else earlyEof = true;
+      }
+      else if (type === Frame.Resize) {
+        const [rows, cols] = payload.toString().split(' ').map(Number);
+        if (rows > 0 && cols > 0) void resize(rows, cols);
+      } else if (type === Frame.Go) go();
+    }),
+  );
+});
+server.listen(sockPath);
+await new Promise<void>((r) => server.once('listening', () => r()));
+
+// ---- one run of the container ----
+
+interface RunResult {
+  status: number;
+  /** lxc-execute could not start it (bad mount, missing cgroup...): its log says why. */
+  startError?: string;
+  oomKilled: boolean;
+}
+
+async function findOwner(c: ChildProcess, tty: boolean): Promise<ProcId | undefined> {
+  if (!c.pid) return undefined;
+  if (!tty) return identify(c.pid);
+  // script -> lxc-execute: wait for script's child to appear.
+  for (let i = 0; i < 500; i++) {
+    const k = children(c.pid)[0];
+    if (k) {
+      const p = identify(k);
+      if (p && readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'lxc-execute') return p;
+    }
+    if (c.exitCode !== null || c.signalCode !== null) return undefined;
+    await sleep(2);
+  }
+  return undefined;
+}
+
+/** Until the main process (pid 2 inside) shows, or lxc-execute ends. */
+async function mainStarted(owner: ProcId | undefined, exited: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 5000 && owner && isAlive(owner) && !exited(); i++) {
+    if (containerPids(id).some((p) => nsPid(p) === 2)) return true;
+    await sleep(2);
+  }
+  return false;
+}
+
+async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Promise<RunResult> {
+  const lxcLog = join(dir, 'lxc.log');
+  writeFileSync(lxcLog, '');
+  const tty = !!rec.config.Tty;
+  let full = withParentDeathSignal(executeArgv({ lxcPath: paths.lxc, name: id, configFile: paths.lxcConf(id), argv, logFile: lxcLog }));
+  if (tty) full = withParentDeathSignal(inPty(full, size));
+  const c = start(full[0], full.slice(1), { stdio: [stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...lxcEnv(), TERM: 'xterm', SHELL: '/bin/sh' } });
+  child = c;
+  const done = wait(c, full[0]);
+  let exited = false;
+  void done.then(() => (exited = true), () => (exited = true));
+  c.stdin?.on('error', () => {});
+  for (const b of early.splice(0)) c.stdin?.write(b);
+  if (earlyEof) c.stdin?.end();
+  c.stdout!.on('data', (b: Buffer) => {
+    logChunk('stdout', b);
+    broadcast(Frame.Stdout, b);
+  });
+  c.stderr!.on('data', (b: Buffer) => {
+    logChunk('stderr', b);
+    broadcast(Frame.Stderr, b);
+  });
+
+  const owner = await findOwner(c, tty);
+  ownerPid = owner?.pid ?? 0;
+  const seen = await mainStarted(owner, () => exited);
+  const memLimited = !!rec.hostConfig.Memory;
+  let oom = 0;
+  const reaper = owner ? reapOnMainExit(owner, id, memLimited ? () => (oom = Math.max(oom, oomKillCount(id))) : undefined) : undefined;
+
+  if (owner) {
+    await patchState((s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0, error: undefined, oomKilled: false, monitorPid: me.pid, monitorStart: me.start }));
+    try {
+      const { Store } = await import('../store/store.js');
+      const hooks = await import('../engine/hooks.js');
+      await hooks.afterStart(new Store(args.cfg), rec, owner.pid);
+    } catch (e) {
+      process.stderr.write(`afterStart: ${(e as Error).message}\n`);
+    }
+  }
+  if (first) ready(`started ${ownerPid}`);
+
+  let { status } = await done.catch(() => ({ status: 255 }));
+  reaper?.stop();
+  flushLog();
+  const why = readFileSync(lxcLog, 'utf8').trim();
+  // LXC logged errors and the command never ran: the container could not start.
+  const startError = !seen && why && status !== 0 ? why.split('\n').slice(-3).map((l) => l.replace(/^.*? - /, '')).join('; ') : undefined;
+  const oomKilled = memLimited && status === 137 && (oom > 0 || oomKillLogged(id));
+  if (startError) status = 128;
+  return { status, startError, oomKilled };
+}
+
+/** Docker's restart policies: no, always, unless-stopped, on-failure[:N]. */
+function shouldRestart(rec: ContainerRecord, s: ContainerState, status: number): boolean {
+  const p = rec.hostConfig.RestartPolicy;
+  if (!p || !p.Name || p.Name === 'no' || s.stopRequested) return false;
+  if (p.Name === 'always' || p.Name === 'unless-stopped') return true;
+  if (p.Name === 'on-failure') return status !== 0 && (!p.MaximumRetryCount || (s.restartCount ?? 0) < p.MaximumRetryCount);
+  return false;
+}
+
+async function afterStop(rec: ContainerRecord): Promise<void> {
+  try {
+    const { Store } = await import('../store/store.js');
+    const hooks = await import('../engine/hooks.js');
+    await hooks.afterStop(new Store(args.cfg), rec);
+  } catch (e) {
+    process.stderr.write(`afterStop: ${(e as Error).message}\n`);
+  }
+  await removeContainerCgroups(id);
+}
+
+async function main(): Promise<number> {
+  await patchState((s) => ({ ...s, monitorPid: me.pid, monitorStart: me.start, stopRequested: false }));
+  ready('listening');
+  if (args.waitAttach) await Promise.race([gone, sleep(10_000)]);
+
+  let argv = args.argv;
+  let first = true;
+  let backoff = 100;
+  for (;;) {
+    const rec = readRecord();
+    const t0 = Date.now();
+    const r = await runOnce(rec, argv, first);
+    const finishedAt = new Date().toISOString();
+    // The exit and the restart decision are one write: `stop` never sees a gap between them.
+    const s = await patchState((st) => {
+      const restart = !r.startError && shouldRestart(rec, st, r.status);
+      return {
+        ...st,
+        status: restart ? 'restarting' : 'exited',
+        pid: 0,
+        pidStart: 0,
+        exitCode: r.status,
+        finishedAt,
+        oomKilled: r.oomKilled,
+        ...(restart ? { restartCount: (st.restartCount ?? 0) + 1 } : {}),
+        ...(r.startError ? { error: r.startError } : {}),
+      };
+    });
+    await afterStop(rec);
+    if (first && r.startError) {
+      ready(`error ${r.startError}`);
+      return r.status;
+    }
+    first = false;
+    ownerPid = 0;
+    if (s?.status !== 'restarting') return r.status;
+    // Docker's back-off: 100 ms, doubling, reset after a run of 10 s or more.
+    backoff = Date.now() - t0 >= 10_000 ? 100 : backoff;
+    await sleep(backoff);
+    backoff = Math.min(backoff * 2, 60_000);
+    const again = await readJsonOr<ContainerState>(paths.containerState(id), {} as ContainerState);
+    if (again.stopRequested || !existsSync(dir)) {
+      await patchState((st) => ({ ...st, status: 'exited' }));
+      return r.status;
+    }
+    try {
+      const { Store } = await import('../store/store.js');
+      const { prepare } = await import('../engine/prepare.js');
+      argv = (await prepare(new Store(args.cfg), rec)).argv;
+    } catch (e) {
+      await patchState((st) => ({ ...st, status: 'exited', error: (e as Error).message }));
+      return 125;
+    }
+  }
+}
+
+let code = 125;
+try {
+  code = await main();
+} catch (e) {
+  process.stderr.write(`monitor: ${(e as Error).stack}\n`);
+  ready(`error ${(e as Error).message}`);
+}
+try {
+  closeSync(READY_FD);
+} catch {
+  // already closed
+}
+server.close();
+try {
+  unlinkSync(sockPath);
+} catch {
+  // gone with the container
+}
+const rec = readRecordOr();
+if (rec?.hostConfig.AutoRemove) {
+  try {
+    const { Store } = await import('../store/store.js');
+    const { removeContainer } = await import('../engine/containers.js');
+    await removeContainer(new Store(args.cfg), id, { force: true, volumes: true });
+  } catch (e) {
+    process.stderr.write(`auto-remove: ${(e as Error).message}\n`);
+  }
+}
+broadcast(Frame.Exit, String(code));
+for (const c of clients) c.end();
+closeSync(logFd);
+setTimeout(() => process.exit(0), 50).unref();
+
+function readRecordOr(): ContainerRecord | undefined {
+  try {
+    return readRecord();
+  } catch {
+    return undefined;
+  }
+}
