@@ -9,6 +9,9 @@
 //     parent and the step, so a rebuild reuses whatever did not change.
 // The result is a normal image: its layers record their parents, and its
 // history lists the instructions.
+import { namesRegistry } from '../engine/ensure.js';
+import { pullImage } from '../engine/pull.js';
+import { silent } from '../engine/progress.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
@@ -78,15 +81,18 @@ function automaticArgs(): Map<string, string> {
 const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 
 /**
- * The image a FROM or COPY --from names. Pulling will go here once `pull`
- * exists: for now a missing image is NotFound.
+ * The image a FROM or COPY --from names. A missing one is pulled, as docker
+ * build does, when its reference names a registry (dockerlite never contacts
+ * Docker Hub unless asked): otherwise it is NotFound.
  */
 export async function ensureBaseImage(store: Store, ref: string): Promise<ImageView> {
   try {
     return await getImage(store, ref);
   } catch (e) {
-    if (e instanceof NotFound) throw new NotFound(`image ${ref} is not in the store; pull it first`);
-    throw e;
+    if (!(e instanceof NotFound)) throw e;
+    if (!namesRegistry(ref)) throw new NotFound(`image ${ref} is not in the store; pull it first`);
+    await pullImage(store, ref, { progress: silent });
+    return getImage(store, ref);
   }
 }
 

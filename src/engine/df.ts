@@ -10,6 +10,7 @@ import { listContainers, type ContainerView } from './containers.js';
 import { containerChanges, layerSize } from './diff.js';
 import { layerHolders } from './layers.js';
 import { listBlobs } from './blobs.js';
+import { listVolumes, volumePath, volumeUsers } from './volumes.js';
 import { blobsInUse } from './gc.js';
 
 export interface ImageUsage {
@@ -52,14 +53,6 @@ async function treeSize(path: string): Promise<number> {
     else if (e.isFile()) total += (await lstat(p).catch(() => ({ size: 0 }))).size;
   }
   return total;
-}
-
-/** Volume names a container refers to (name:/path binds, or mounts of type volume). */
-function volumesOf(c: ContainerView): string[] {
-  const hc = c.hostConfig as { Binds?: string[]; Mounts?: Array<{ Type?: string; Source?: string }> };
-  const names = (hc.Binds ?? []).map((b) => b.split(':')[0]).filter((n) => n && !n.startsWith('/'));
-  for (const m of hc.Mounts ?? []) if (m.Type === 'volume' && m.Source) names.push(m.Source);
-  return names;
 }
 
 export async function diskUsage(store: Store, o: { containers?: boolean } = {}): Promise<Usage> {
@@ -105,10 +98,9 @@ export async function diskUsage(store: Store, o: { containers?: boolean } = {}):
   }
 
   const volumes: VolumeUsage[] = [];
-  for (const name of await readdir(store.paths.volumes).catch(() => [] as string[])) {
-    if (name.startsWith('.')) continue;
-    const links = containers.filter((c) => volumesOf(c).includes(name)).length;
-    volumes.push({ name, size: await treeSize(join(store.paths.volumes, name)), links });
+  const volUsers = await volumeUsers(store);
+  for (const v of await listVolumes(store)) {
+    volumes.push({ name: v.Name, size: await treeSize(volumePath(store, v.Name)), links: volUsers.get(v.Name)?.length ?? 0 });
   }
 
   const inImages = new Set(sizes.keys());

@@ -40,3 +40,12 @@ export async function ensureImage(store: Store, ref: string, o: { pull?: PullPol
     await pullImage(store, ref, { progress: o.progress });
   }
 }
+
+/** Does this reference name its registry (so an implicit pull may go there)? */
+export function namesRegistry(ref: string): boolean {
+  try {
+    return parseReference(ref).domain !== DOCKER_HUB && !/^(sha256:)?[0-9a-f]{12,64}$/.test(ref);
+  } catch {
+    return false;
+  }
+}

@@ -260,3 +260,32 @@ test('zstd layers (as skopeo writes them on request) are pulled and run', { skip
   await env.ok(['pull', '-q', `${reg.host}/fixtures/zstd:1`]);
   assert.equal(await env.ok(['run', '--rm', `${reg.host}/fixtures/zstd:1`]), 'compressed with zstd');
 });
+
+test('build FROM an image in the registry (pulled on the way), then push the built image and pull it back', { skip }, async () => {
+  const ctxDir = join(work, 'build-context');
+  mkdirSync(ctxDir, { recursive: true });
+  writeFileSync(join(ctxDir, 'hello.txt'), 'copied into the image\n');
+  writeFileSync(join(ctxDir, 'Dockerfile'), [
+    `FROM ${reg.host}/fixtures/configured:1`,
+    'USER root',
+    'RUN echo built > /home/app/built && rm /etc/group',
+    'COPY hello.txt /srv/hello.txt',
+    'ENTRYPOINT []',
+    'CMD ["cat", "/home/app/built", "/srv/hello.txt"]',
+  ].join('\n'));
+  await env.dl(['rmi', '-f', `${reg.host}/fixtures/configured:1`]);
+  const b = await env.dl(['build', '-t', `${reg.host}/built/app:1`, ctxDir]);
+  assert.equal(b.status, 0, b.stderr);
+  const push = await env.dl(['push', `${reg.host}/built/app:1`]);
+  assert.equal(push.status, 0, push.stderr);
+  const cfg = skopeoInspect(`${reg.host}/built/app:1`, true) as { rootfs: { diff_ids: string[] } };
+  const manifest = skopeoRawManifest(`${reg.host}/built/app:1`) as { config: { digest: string }; layers: unknown[] };
+  assert.equal(cfg.rootfs.diff_ids.length, manifest.layers.length);
+  assert.equal(await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/built/app:1`]), manifest.config.digest, 'the built image id became its config digest');
+  skopeoPull(`${reg.host}/built/app:1`, join(work, 'built-layout'), 'b');
+  const t = readTree(umociUnpack(join(work, 'built-layout'), 'b', join(work, 'built-bundle')));
+  assert.equal(t.has('etc/group'), false, 'the RUN deletion travelled as a whiteout');
+  assert.ok(t.has('srv/hello.txt'));
+  await env.ok(['rmi', `${reg.host}/built/app:1`]);
+  assert.equal(await env.ok(['run', '--rm', `${reg.host}/built/app:1`]), 'built\ncopied into the image');
+});
