@@ -113,6 +113,8 @@ export async function getContainer(store: Store, query: string): Promise<Contain
 }
 
 export interface CreateOptions {
+  /** The id to use (run chooses it first, to start the monitor meanwhile); random by default. */
+  id?: string;
   image: string;
   name?: string;
   /** Command line after the image name (replaces the image's Cmd). */
@@ -142,7 +144,7 @@ export interface CreateOptions {
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
   const img = await getImage(store, o.image);
   const imgCfg = o.baseConfig ?? img.config.config ?? {};
-  const id = randomId();
+  const id = o.id ?? randomId();
   const name = o.name !== undefined ? checkName(o.name) : undefined;
   const { entrypoint, cmd } = commandLine(imgCfg, o.cmd, o.entrypoint);
   const argv = [...entrypoint, ...cmd];

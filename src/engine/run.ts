@@ -4,11 +4,11 @@
 // owns it from then on. An attached run is the same plus an attach session:
 // the monitor waits for it before starting, so no output is missed, and the
 // logs hold what an attached run printed too.
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../store/store.js';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { Conflict, SystemError } from '../errors.js';
 import { start } from '../sys/exec.js';
 import { sleep } from '../sys/proc.js';
@@ -31,6 +31,8 @@ export interface AttachOptions {
   autoRemove?: boolean;
   /** Docker's --detach-keys. */
   detachKeys?: string;
+  /** A monitor already started for this container (spawnMonitor). */
+  monitor?: EarlyMonitor;
 }
 
 /** Lines the monitor writes on fd 3 while it starts: listening, started PID, error MESSAGE. */
@@ -68,15 +70,20 @@ interface Launched {
   release: () => void;
 }
 
-/** Prepare the container and start its monitor; resolves once it listens. */
-async function launch(store: Store, c: ContainerView, o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } }): Promise<Launched> {
-  if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
-  const prep = await prepare(store, c, o.argv);
-  // As the original's runc, a new command becomes the container's recorded command.
-  if (o.argv) await setCommand(store, c.id, o.argv);
-  await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }));
-  const args: MonitorArgs = { cfg: store.cfg, id: c.id, argv: prep.argv, waitAttach: o.waitAttach, size: o.size };
-  const logFd = openSync(join(store.paths.container(c.id), 'monitor.log'), 'a', 0o640);
+/** A monitor started before its container is ready: node's start-up overlaps create and prepare. */
+export interface EarlyMonitor extends Launched {
+  /** Hand it the container: it starts from here. */
+  go(args: Pick<MonitorArgs, 'argv' | 'waitAttach' | 'size'>): void;
+  /** Not needed after all (create or prepare failed): it exits. */
+  abort(): void;
+}
+
+/** Start a container's monitor now; it waits for go(). The container need not exist yet. */
+export function spawnMonitor(store: Store, id: string): EarlyMonitor {
+  // Its output goes to a file in tmp/ that it renames into the container's directory on go.
+  const earlyLog = join(store.paths.tmp, `monitor-${id}.log`);
+  const args: MonitorArgs = { cfg: store.cfg, id, argv: [], waitAttach: false, early: true, earlyLog };
+  const logFd = openSync(earlyLog, 'a', 0o640);
   let child;
   try {
     child = start(process.execPath, [...MONITOR_NODE_FLAGS, MONITOR, JSON.stringify(args)], { stdio: ['ignore', logFd, logFd, 'pipe'], detached: true, cwd: '/' });
@@ -84,21 +91,52 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
     closeSync(logFd);
   }
   child.on('error', () => {});
-  const pipe = child.stdio[3] as Readable;
-  const next = lineReader(pipe);
-  const first = await next();
+  const pipe = child.stdio[3] as Duplex;
+  pipe.on('error', () => {});
+  const release = () => {
+    pipe.destroy();
+    child.unref();
+  };
+  return {
+    next: lineReader(pipe),
+    release,
+    go: (a) => void pipe.write(`go ${JSON.stringify(a)}\n`),
+    abort: () => {
+      pipe.end();
+      child.unref();
+      rmSync(earlyLog, { force: true });
+    },
+  };
+}
+
+/** Prepare the container and hand it to its monitor (started here unless given); resolves once the monitor listens. */
+async function launch(store: Store, c: ContainerView, o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } }, early?: EarlyMonitor): Promise<Launched> {
+  const mon = early ?? spawnMonitor(store, c.id);
+  let argv: string[];
+  try {
+    if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
+    argv = (await prepare(store, c, o.argv)).argv;
+  } catch (e) {
+    mon.abort();
+    throw e;
+  }
+  try {
+    // As the original's runc, a new command becomes the container's recorded command.
+    if (o.argv) await setCommand(store, c.id, o.argv);
+    await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }));
+  } catch (e) {
+    mon.abort();
+    await hooks.afterStop(store, c).catch(() => {});
+    throw e;
+  }
+  mon.go({ argv, waitAttach: o.waitAttach, size: o.size });
+  const first = await mon.next();
   if (first !== 'listening') {
     // No monitor will ever run afterStop for what prepare()'s beforeStart set up.
     await hooks.afterStop(store, c).catch(() => {});
     throw new SystemError(`the monitor of container ${c.name} failed to start${first ? `: ${first.replace(/^error /, '')}` : ''} (see ${join(store.paths.container(c.id), 'monitor.log')})`);
   }
-  return {
-    next,
-    release: () => {
-      pipe.destroy();
-      child.unref();
-    },
-  };
+  return mon;
 }
 
 /** Wait for the monitor to say the container runs; an LXC failure becomes an error (exit 125). */
@@ -110,8 +148,8 @@ async function started(l: Launched, c: ContainerView): Promise<void> {
 }
 
 /** Start detached: returns once the container's command runs. */
-export async function startDetached(store: Store, c: ContainerView, argv?: string[]): Promise<void> {
-  await started(await launch(store, c, { argv, waitAttach: false }), c);
+export async function startDetached(store: Store, c: ContainerView, argv?: string[], early?: EarlyMonitor): Promise<void> {
+  await started(await launch(store, c, { argv, waitAttach: false }, early), c);
 }
 
 /** Signals a user sends to `dockerlite run` that belong to the container (Docker's --sig-proxy). */
@@ -159,7 +197,7 @@ async function follow(store: Store, c: ContainerView, session: Session, unproxy:
 export async function runAttached(store: Store, c: ContainerView, o: AttachOptions): Promise<number> {
   const tty = !!c.config.Tty;
   const size = tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
-  const l = await launch(store, c, { argv: o.argv, waitAttach: true, size });
+  const l = await launch(store, c, { argv: o.argv, waitAttach: true, size }, o.monitor);
   let session: Session;
   try {
     session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys });

@@ -12,7 +12,7 @@
 // and the next dockerlite to look finds the stale state and recovers.
 //
 // It imports as little as it can: there is one per running container.
-import { closeSync, openSync, readFileSync, writeSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, openSync, read, readFileSync, renameSync, rmSync, writeSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
@@ -34,6 +34,14 @@ import { decoder, encode, Frame, shortSocketPath } from './frames.js';
 export interface MonitorArgs {
   cfg: Config;
   id: string;
+  /**
+   * Started early, before the container is ready (so node's start-up overlaps
+   * create and prepare): wait for a "go {json}" line on fd 3 with the rest of
+   * these fields; anything else, or EOF, means "not needed": exit.
+   */
+  early?: boolean;
+  /** With early: where our stdout/stderr point until we move the file into the container's directory. */
+  earlyLog?: string;
   /** The command of the first run (later runs use the recorded one). */
   argv: string[];
   /** An attached run: wait for a client's Go frame before starting. */
@@ -48,6 +56,38 @@ const id = args.id;
 const dir = paths.container(id);
 const me = identify(process.pid)!;
 const READY_FD = 3;
+
+/** One line from the CLI on fd 3 (a socket pair: it talks both ways), or undefined at EOF. */
+function readLine(fd: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let text = '';
+    const buf = Buffer.alloc(64 * 1024);
+    const more = () =>
+      read(fd, buf, 0, buf.length, null, (err, n) => {
+        if (err || n === 0) return resolve(undefined);
+        text += buf.toString('utf8', 0, n);
+        const nl = text.indexOf('\n');
+        if (nl === -1) more();
+        else resolve(text.slice(0, nl));
+      });
+    more();
+  });
+}
+
+if (args.early) {
+  const line = await readLine(READY_FD);
+  if (!line?.startsWith('go ')) {
+    if (args.earlyLog) rmSync(args.earlyLog, { force: true });
+    process.exit(0);
+  }
+  Object.assign(args, JSON.parse(line.slice(3)));
+  // Our output file moves in with the container (the fds stay valid); the previous one is kept as .1.
+  if (args.earlyLog) {
+    const log = join(dir, 'monitor.log');
+    if (existsSync(log)) renameSync(log, `${log}.1`);
+    renameSync(args.earlyLog, log);
+  }
+}
 
 function ready(line: string): void {
   try {

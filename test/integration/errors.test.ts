@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { TestEnv, missingPrereq, eventually, BIN } from '../helpers/env.js';
@@ -31,6 +31,22 @@ function assertCleanError(stderr: string, pattern: RegExp): void {
   assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
 }
 
+/** Monitor processes of a store (their argument names its root). */
+function monitorsOf(root: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    const cmd = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    if (cmd.includes('monitor.js') && cmd.includes(`"root":"${root}"`)) out.push(Number(pid));
+  }
+  return out;
+}
+
 function scratchLeft(): string[] {
   return [...readdirSync(join(env.root, 'layers')), ...readdirSync(join(env.root, 'containers'))].filter((n) => n.startsWith('.tmp-'));
 }
@@ -39,6 +55,9 @@ test('unknown images and containers', { skip }, async () => {
   const run = await env.dl(['run', 'no-such-image', 'true']);
   assert.equal(run.status, 125);
   assertCleanError(run.stderr, /no such image: no-such-image/);
+  // run starts the container's monitor before it knows the image: it must be gone again, with its log.
+  assert.deepEqual(readdirSync(join(env.root, 'tmp')).filter((n) => n.startsWith('monitor-')), []);
+  await eventually(() => !monitorsOf(env.root).length, 'the unneeded monitor to exit');
   const rm = await env.dl(['rm', 'no-such-container']);
   assert.equal(rm.status, 1);
   assertCleanError(rm.stderr, /no such container: no-such-container/);

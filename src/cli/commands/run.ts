@@ -2,7 +2,8 @@ import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
 import { createContainer, getContainer, removeContainer } from '../../engine/containers.js';
-import { runAttached, startDetached } from '../../engine/run.js';
+import { runAttached, spawnMonitor, startDetached } from '../../engine/run.js';
+import { randomId } from '../../store/ids.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
 import { ensureImage, pullPolicy } from '../../engine/ensure.js';
 import { progressPrinter } from '../progress.js';
@@ -21,17 +22,21 @@ export default defineCommand({
     const [image, ...cmd] = positionals;
     const store = await ctx.store();
     let id: string | undefined;
+    // The monitor starts now: its node start-up overlaps the pull, create and prepare.
+    const chosen = randomId();
+    const monitor = spawnMonitor(store, chosen);
     try {
       await ensureImage(store, image, { pull: pullPolicy(flags.pull), progress: progressPrinter(), warn: ctx.warn });
-      id = (await createContainer(store, toCreateOptions(flags, image, cmd))).id;
+      id = (await createContainer(store, { ...toCreateOptions(flags, image, cmd), id: chosen })).id;
       const c = await getContainer(store, id);
       if (flags.detach) {
-        await startDetached(store, c);
+        await startDetached(store, c, undefined, monitor);
         ctx.out(`${id}\n`);
         return 0;
       }
-      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'] });
+      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'], monitor });
     } catch (e) {
+      if (!id) monitor.abort(); // launch() aborts it once the container exists
       if (id && flags.rm) await removeContainer(store, id, { force: true }).catch(() => {});
       // Docker's convention: 125 when dockerlite itself failed, 126/127 for the command.
       if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;
