@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
+import { confirm } from '../prompt.js';
 import { pruneBuildCache } from '../../build/prune.js';
 import { humanSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
@@ -15,10 +15,8 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('builder prune', positionals, 0, 0);
     if (!flags.force) {
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question('WARNING! This will remove all build cache. Are you sure you want to continue? [y/N] ').catch(() => '');
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
+      ctx.warn('WARNING! This will remove all build cache.\n');
+      if (!(await confirm('Are you sure you want to continue?'))) return 0;
     }
     const r = await pruneBuildCache(await ctx.store());
     if (r.entries.length) ctx.out(`Deleted build cache objects:\n${r.entries.map((k) => shortId(k) + '\n').join('')}\n`);

@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
+import { confirm } from '../prompt.js';
 import { pruneVolumes } from '../../engine/volumes.js';
 
 export default defineCommand({
@@ -13,10 +13,8 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('volume prune', positionals, 0);
     if (!flags.force) {
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`WARNING! This will remove all ${flags.all ? '' : 'anonymous '}volumes not used by at least one container.\nAre you sure you want to continue? [y/N] `);
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
+      ctx.warn(`WARNING! This will remove all ${flags.all ? '' : 'anonymous '}volumes not used by at least one container.\n`);
+      if (!(await confirm('Are you sure you want to continue?'))) return 0;
     }
     const removed = await pruneVolumes(await ctx.store(), { all: !!flags.all });
     ctx.out(removed.length ? `Deleted Volumes:\n${removed.map((n) => n + '\n').join('')}` : '');
