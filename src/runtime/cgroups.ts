@@ -62,7 +62,13 @@ export function containerPids(name: string): number[] {
         return false;
       }
       pids.push(...procs.split('\n').filter(Boolean).map(Number));
-      for (const k of readdirSync(d, { withFileTypes: true })) if (k.isDirectory()) walk(join(d, k.name));
+      let kids;
+      try {
+        kids = readdirSync(d, { withFileTypes: true });
+      } catch {
+        return true; // the cgroup went away between the two reads: the container just ended
+      }
+      for (const k of kids) if (k.isDirectory()) walk(join(d, k.name));
       return true;
     };
     if (walk(dir)) return pids;

@@ -219,7 +219,14 @@ async function findOwner(c: ChildProcess, tty: boolean): Promise<ProcId | undefi
     const k = children(c.pid)[0];
     if (k) {
       const p = identify(k);
-      if (p && readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'lxc-execute') return p;
+      const comm = (() => {
+        try {
+          return readFileSync(`/proc/${k}/comm`, 'utf8').trim();
+        } catch {
+          return ''; // gone already
+        }
+      })();
+      if (p && comm === 'lxc-execute') return p;
     }
     if (c.exitCode !== null || c.signalCode !== null) return undefined;
     await sleep(2);
