@@ -101,6 +101,14 @@ test('a volume keeps data across containers and cannot be removed while used', {
   assert.equal(before.length, 2);
   await env.ok(['rm', '-v', 'anon']);
   assert.deepEqual((await env.ok(['volume', 'ls', '-q'])).split('\n'), ['keep']);
+  // prune asks first; "no" keeps the unused anonymous volume, "yes" takes it, and never a named one.
+  await env.ok(['run', '--name', 'anon2', '-v', '/scratch', 'busybox', 'true']);
+  await env.ok(['rm', 'anon2']);
+  const asked = await env.dl(['volume', 'prune'], { input: 'n\n' });
+  assert.match(asked.stderr, /Are you sure you want to continue\? \[y\/N\]/);
+  assert.equal((await env.ok(['volume', 'ls', '-q'])).split('\n').length, 2);
+  assert.match(await env.ok(['volume', 'prune'], { input: 'y\n' }), /^Deleted Volumes:\n[0-9a-f]{64}$/);
+  assert.deepEqual((await env.ok(['volume', 'ls', '-q'])).split('\n'), ['keep']);
   await env.ok(['volume', 'rm', 'keep']);
   assert.equal(existsSync(`${env.root}/volumes/keep`), false);
 });
