@@ -1,6 +1,6 @@
 // The LXC tools: lxc-execute runs a container's command under LXC's own
 // init (which reaps zombies and forwards signals), lxc-attach enters it.
-import type { StdioOptions } from 'node:child_process';
+import type { StdioOptions } from '../sys/exec.js';
 import { start, run, type ChildProcess } from '../sys/exec.js';
 
 export interface ExecuteOptions {

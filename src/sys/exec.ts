@@ -4,7 +4,7 @@ import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from '
 import { constants } from 'node:os';
 import { ExecError, Unavailable } from '../errors.js';
 
-export type { ChildProcess };
+export type { ChildProcess, StdioOptions };
 
 let debug = process.env.DOCKERLITE_DEBUG !== undefined && !['', '0', 'false'].includes(process.env.DOCKERLITE_DEBUG);
 
