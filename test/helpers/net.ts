@@ -2,7 +2,27 @@
 // background (an attached `dockerlite run` we own), their addresses, and
 // HTTP to loopback or to those containers only.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, eventually, type TestEnv } from './env.js';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BIN, eventually, TestEnv } from './env.js';
+
+/**
+ * The TestEnv of a networking test file: initialised before its tests; after
+ * them, every container it made is named to the clean-up (so their veths are
+ * found exactly), the store goes, and nothing of it may be left on the host.
+ */
+export function networkTestEnv(skip: string | undefined): TestEnv {
+  const env = new TestEnv();
+  before(async () => {
+    if (!skip) await env.ok(['init']);
+  });
+  after(async () => {
+    for (const id of (await env.dl(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean)) env.containerIds.add(id);
+    await env.cleanup();
+    assert.deepEqual(env.leaks(), [], 'nothing of this store is left on the host');
+  });
+  return env;
+}
 
 export interface Background {
   name: string;

@@ -4,23 +4,15 @@
 // subnet, a container or its dockerlite killed hard) is one clear error that
 // leaks nothing. Leaks are counted: this store's iptables rules, its bridges,
 // its containers' veths and its address claims, before and after.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { TestEnv, missingPrereq, eventually } from '../helpers/env.js';
-import { background, httpGet, httpd, ipOf } from '../helpers/net.js';
+import { networkTestEnv, background, httpGet, httpd, ipOf } from '../helpers/net.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'iptables', 'ip', 'nsenter'] });
-const env = new TestEnv();
-before(async () => {
-  if (!skip) await env.ok(['init']);
-});
-after(async () => {
-  for (const id of (await env.dl(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean)) env.containerIds.add(id);
-  await env.cleanup();
-  assert.deepEqual(env.leaks(), [], 'nothing of this store is left on the host');
-});
+const env = networkTestEnv(skip);
 
 function cleanError(stderr: string, re: RegExp): void {
   const lines = stderr.trim().split('\n');

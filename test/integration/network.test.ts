@@ -5,23 +5,15 @@
 // containers made here. Every container that looks up a name uses
 // --dns 127.0.0.1, so a name that is (rightly) unknown never becomes a DNS
 // query to the host's resolver.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestEnv, missingPrereq } from '../helpers/env.js';
-import { background, httpGet, httpd, ipOf } from '../helpers/net.js';
+import { missingPrereq } from '../helpers/env.js';
+import { networkTestEnv, background, httpGet, httpd, ipOf } from '../helpers/net.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'iptables', 'ip', 'nsenter'] });
-const env = new TestEnv();
+const env = networkTestEnv(skip);
 const DNS = ['--dns', '127.0.0.1'];
-before(async () => {
-  if (!skip) await env.ok(['init']);
-});
-after(async () => {
-  for (const id of (await env.dl(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean)) env.containerIds.add(id);
-  await env.cleanup();
-  assert.deepEqual(env.leaks(), [], 'nothing of this store is left on the host');
-});
 
 /** Run a throwaway busybox command on a network; returns stdout (trimmed) and status. */
 async function inside(network: string, script: string): Promise<{ status: number; out: string }> {
