@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx: Context = {
     cfg,
     invokedAs,
-    store: () => (store ??= import('../engine/system.js').then((m) => m.openStore(cfg))),
+    store: () => (store ??= import('../engine/system/store.js').then((m) => m.openStore(cfg))),
     out: (t) => void process.stdout.write(t),
     warn: (t) => void process.stderr.write(t),
   };

@@ -2,16 +2,16 @@
 // translation into the engine's CreateOptions.
 import { readFileSync } from 'node:fs';
 import type { FlagDefs, Flags } from './args.js';
-import type { CreateOptions } from '../engine/containers.js';
-import { parseEnvFile } from '../engine/spec.js';
+import type { CreateOptions } from '../engine/container/create.js';
+import { parseEnvFile } from '../engine/container/spec/command.js';
 import { InvalidArgument } from '../errors.js';
 import type { HostConfig } from '../store/types.js';
-import { checkBindSource, parseMountSpec, parseTmpfs } from '../engine/mounts.js';
-import { checkVolumeName } from '../engine/volumes.js';
-import { normalizeCap } from '../engine/caps.js';
-import { parseLimits, parseRestart } from '../engine/limits.js';
-import { parseSignal } from '../engine/signals.js';
-import { NETWORK_FLAGS, networkOptions } from '../network/flags.js';
+import { checkBindSource, parseMountSpec, parseTmpfs } from '../engine/container/spec/mounts.js';
+import { checkVolumeName } from '../engine/volume/volumes.js';
+import { normalizeCap } from '../engine/container/spec/caps.js';
+import { parseLimits, parseRestart } from '../engine/container/spec/limits.js';
+import { parseSignal } from '../engine/container/signal.js';
+import { NETWORK_FLAGS, networkOptions } from './netflags.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string', help: 'Assign a name to the container' },

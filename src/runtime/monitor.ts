@@ -277,7 +277,7 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
     await patchState((s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0, error: undefined, oomKilled: false, monitorPid: me.pid, monitorStart: me.start }));
     try {
       const { Store } = await import('../store/store.js');
-      const hooks = await import('../engine/hooks.js');
+      const hooks = await import('../engine/container/hooks.js');
       await hooks.afterStart(new Store(args.cfg), rec, owner.pid);
     } catch (e) {
       process.stderr.write(`afterStart: ${(e as Error).message}\n`);
@@ -308,7 +308,7 @@ function shouldRestart(rec: ContainerRecord, s: ContainerState, status: number):
 async function afterStop(rec: ContainerRecord): Promise<void> {
   try {
     const { Store } = await import('../store/store.js');
-    const hooks = await import('../engine/hooks.js');
+    const hooks = await import('../engine/container/hooks.js');
     await hooks.afterStop(new Store(args.cfg), rec);
   } catch (e) {
     process.stderr.write(`afterStop: ${(e as Error).message}\n`);
@@ -363,7 +363,7 @@ async function main(): Promise<number> {
     }
     try {
       const { Store } = await import('../store/store.js');
-      const { prepare } = await import('../engine/prepare.js');
+      const { prepare } = await import('../engine/container/spec/prepare.js');
       argv = (await prepare(new Store(args.cfg), rec)).argv;
     } catch (e) {
       await patchState((st) => ({ ...st, status: 'exited', error: (e as Error).message }));
@@ -394,7 +394,7 @@ const rec = readRecordOr();
 if (rec?.hostConfig.AutoRemove) {
   try {
     const { Store } = await import('../store/store.js');
-    const { removeContainer } = await import('../engine/containers.js');
+    const { removeContainer } = await import('../engine/container/create.js');
     await removeContainer(new Store(args.cfg), id, { force: true, volumes: true });
   } catch (e) {
     process.stderr.write(`auto-remove: ${(e as Error).message}\n`);

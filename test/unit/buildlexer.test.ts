@@ -1,7 +1,7 @@
 // Docker's word processing: substitutions, quoting and escapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { processWord, processWords, splitRaw, expandHeredoc, referencedNames, LexError } from '../../src/build/lexer.js';
+import { processWord, processWords, splitRaw, expandHeredoc, referencedNames, LexError } from '../../src/engine/build/lexer.js';
 
 const vars: Record<string, string> = { NAME: 'world', EMPTY: '', PATH_: '/usr/local/bin:/usr/bin', FILE: 'archive.tar.gz', SPACED: 'a b' };
 const look = (n: string) => vars[n];

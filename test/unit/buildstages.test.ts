@@ -1,12 +1,12 @@
 // Stages and what the metadata instructions do to an image config.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDockerfile } from '../../src/build/parser.js';
-import { buildOrder, findStage, splitStages, type Stage } from '../../src/build/stages.js';
-import { checkSignal, commandArgv, exposedPorts, healthcheck, parseDuration, setEnv, workdir } from '../../src/build/config.js';
-import { destination } from '../../src/build/copy.js';
-import { imageIdFor } from '../../src/build/builder.js';
-import { DockerfileError } from '../../src/build/errors.js';
+import { parseDockerfile } from '../../src/engine/build/parser.js';
+import { buildOrder, findStage, splitStages, type Stage } from '../../src/engine/build/stages.js';
+import { checkSignal, commandArgv, exposedPorts, healthcheck, parseDuration, setEnv, workdir } from '../../src/engine/build/config.js';
+import { destination } from '../../src/engine/build/copy.js';
+import { imageIdFor } from '../../src/engine/build/builder.js';
+import { DockerfileError } from '../../src/engine/build/errors.js';
 
 const stagesOf = (text: string) => splitStages(parseDockerfile(text, 'Dockerfile'));
 

@@ -2,8 +2,8 @@
 // errors bad input gets (they name the file and the line).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDockerfile, parseTrigger, type Instruction } from '../../src/build/parser.js';
-import { DockerfileError } from '../../src/build/errors.js';
+import { parseDockerfile, parseTrigger, type Instruction } from '../../src/engine/build/parser.js';
+import { DockerfileError } from '../../src/engine/build/errors.js';
 
 const parse = (text: string) => parseDockerfile(text, 'Dockerfile');
 const one = (text: string): Instruction => parse(`FROM busybox\n${text}`).instructions[1];

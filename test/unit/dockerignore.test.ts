@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync, chmodSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IgnoreMatcher, readDockerignore } from '../../src/build/dockerignore.js';
-import { matchPath, patternToRegExp } from '../../src/build/glob.js';
-import { cleanSource, digestSources, selectSources, walkSource } from '../../src/build/context.js';
+import { IgnoreMatcher, readDockerignore } from '../../src/engine/build/dockerignore.js';
+import { matchPath, patternToRegExp } from '../../src/engine/build/glob.js';
+import { cleanSource, digestSources, selectSources, walkSource } from '../../src/engine/build/context.js';
 import { InvalidArgument, NotFound } from '../../src/errors.js';
 
 test('reading .dockerignore: comments, blanks, cleaning, leading /, exclusions', () => {

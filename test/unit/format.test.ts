@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderTemplate } from '../../src/cli/format.js';
+import { renderTemplate } from '../../src/cli/format/table.js';
 import { humanDuration, humanSize, ago } from '../../src/util/human.js';
 import { commandColumn, table } from '../../src/cli/output.js';
 import { InvalidArgument } from '../../src/errors.js';

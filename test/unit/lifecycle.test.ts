@@ -2,18 +2,18 @@
 // v2), capabilities, -v specs, ps filters, table formats, detach keys, times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cgroupSettings, parseBytes, parseLimits, parseRestart } from '../../src/engine/limits.js';
-import { effectiveCaps, normalizeCap } from '../../src/engine/caps.js';
-import { parseMountSpec, parseTmpfs } from '../../src/engine/mounts.js';
-import { parseFilters, matches } from '../../src/engine/filters.js';
-import { formatList } from '../../src/cli/format.js';
-import { parseDetachKeys } from '../../src/engine/attach.js';
-import { parseTime, parseTail } from '../../src/engine/logs.js';
+import { cgroupSettings, parseBytes, parseLimits, parseRestart } from '../../src/engine/container/spec/limits.js';
+import { effectiveCaps, normalizeCap } from '../../src/engine/container/spec/caps.js';
+import { parseMountSpec, parseTmpfs } from '../../src/engine/container/spec/mounts.js';
+import { parseFilters, matches } from '../../src/cli/format/filters.js';
+import { formatList } from '../../src/cli/format/table.js';
+import { parseDetachKeys } from '../../src/engine/container/attach.js';
+import { parseTime, parseTail } from '../../src/engine/container/logs.js';
 import { renderConfig, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../../src/runtime/rcfile.js';
 import { decoder, encode, Frame } from '../../src/runtime/frames.js';
 import { inPty, shellQuote } from '../../src/sys/script.js';
 import { InvalidArgument } from '../../src/errors.js';
-import type { ContainerView } from '../../src/engine/containers.js';
+import type { ContainerView } from '../../src/engine/container/create.js';
 
 const base: LxcSpec = {
   rootfs: '/s/c/rootfs', hostname: 'h', env: [], cwd: '/', uid: 0, gid: 0, caps: DEFAULT_CAPS, devices: DEFAULT_DEVICES, cgroupVersion: 1, apparmor: false,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlags } from '../../src/cli/args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../../src/cli/runflags.js';
-import { parseNetworkFlag } from '../../src/network/flags.js';
+import { parseNetworkFlag } from '../../src/cli/netflags.js';
 import { splitWords } from '../../src/sys/iptables.js';
 import { vethName, bridgeNameFor, parseMode } from '../../src/network/model.js';
 import { InvalidArgument } from '../../src/errors.js';

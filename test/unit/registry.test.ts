@@ -11,8 +11,8 @@ import { parseChallenges, Authorizer } from '../../src/registry/auth.js';
 import { isInsecure, registrySettings, apiHost, hostname, tlsMaterial, type RegistrySettings } from '../../src/registry/settings.js';
 import { getCredentials, storeCredentials, eraseCredentials, serverKey } from '../../src/registry/credentials.js';
 import { plainPrinter, ttyPrinter, bar } from '../../src/cli/progress.js';
-import { splitSearchTerm } from '../../src/engine/search.js';
-import { loginDomain } from '../../src/engine/login.js';
+import { splitSearchTerm } from '../../src/engine/distribution/search.js';
+import { loginDomain } from '../../src/engine/distribution/login.js';
 import { Unauthorized, InvalidArgument } from '../../src/errors.js';
 
 function tmp(t: { after: (fn: () => void) => void }): string {

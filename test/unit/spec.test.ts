@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commandLine, mergeEnv, parseEnvFile, envValue } from '../../src/engine/spec.js';
+import { commandLine, mergeEnv, parseEnvFile, envValue } from '../../src/engine/container/spec/command.js';
 import { InvalidArgument } from '../../src/errors.js';
 
 test('Entrypoint and Cmd combine as in Docker', () => {
@@ -29,7 +29,7 @@ test('env files skip comments and blank lines', () => {
 test('the apt mirror is read from one-line and deb822 sources', async () => {
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { aptMirror } = await import('../../src/engine/debootstrap.js');
+  const { aptMirror } = await import('../../src/engine/image/base-debian.js');
   const dir = mkdtempSync(`${tmpdir()}/apt-`);
   try {
     writeFileSync(`${dir}/a.list`, '# comment\ndeb [arch=amd64] http://security.debian.org/debian-security bookworm-security main\ndeb http://mirror.example/debian bookworm main\n');

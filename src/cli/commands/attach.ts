@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { attachRunning } from '../../engine/run.js';
+import { attachRunning } from '../../engine/container/run.js';
 
 export default defineCommand({
   summary: "Attach this terminal's input and output to a running container (detach with ctrl-p,ctrl-q)",

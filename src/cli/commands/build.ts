@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { labels } from '../runflags.js';
-import { openContext } from '../../build/context.js';
-import { build } from '../../build/builder.js';
+import { openContext } from '../../engine/build/context.js';
+import { build } from '../../engine/build/builder.js';
 import { InvalidArgument } from '../../errors.js';
 
 /** The tail of RUN output kept under -q, shown if the build fails. */

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { confirm } from '../prompt.js';
-import { pruneBuildCache } from '../../build/prune.js';
+import { pruneBuildCache } from '../../engine/build/prune.js';
 import { humanSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
 

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { commit } from '../../engine/commit.js';
+import { commit } from '../../engine/container/commit.js';
 
 export default defineCommand({
   summary: "Create a new image from a container's changes: an O(1) read-only snapshot (original: mki)",

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { copyFromContainer, copyToContainer, parseCopyArg, tarFromContainer } from '../../engine/copy.js';
+import { copyFromContainer, copyToContainer, parseCopyArg, tarFromContainer } from '../../engine/container/copy.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({

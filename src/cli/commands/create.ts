@@ -1,8 +1,8 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
-import { createContainer } from '../../engine/containers.js';
-import { ensureImage, pullPolicy } from '../../engine/ensure.js';
+import { createContainer } from '../../engine/container/create.js';
+import { ensureImage, pullPolicy } from '../../engine/distribution/ensure.js';
 import { progressPrinter } from '../progress.js';
 
 export default defineCommand({

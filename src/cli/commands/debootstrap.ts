@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { debootstrapImage } from '../../engine/debootstrap.js';
+import { debootstrapImage } from '../../engine/image/base-debian.js';
 
 export default defineCommand({
   summary: "Make a Debian base image with debootstrap from this machine's apt mirror (default: debian:bookworm)",

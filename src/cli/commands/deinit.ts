@@ -1,5 +1,5 @@
 import { defineCommand } from '../command.js';
-import { deinit } from '../../engine/system.js';
+import { deinit } from '../../engine/system/store.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/containers.js';
-import { containerChanges } from '../../engine/diff.js';
+import { getContainer } from '../../engine/container/create.js';
+import { containerChanges } from '../../engine/container/diff.js';
 
 export default defineCommand({
   summary: "Inspect changes to files on a container's filesystem: A added, C changed, D deleted (exact, from btrfs send)",

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { execInContainer } from '../../engine/exec.js';
+import { execInContainer } from '../../engine/container/exec.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
 
 export default defineCommand({

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { exportContainer } from '../../engine/copy.js';
+import { exportContainer } from '../../engine/container/copy.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({

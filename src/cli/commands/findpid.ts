@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/containers.js';
-import { containerInitPid } from '../../engine/signals.js';
+import { getContainer } from '../../engine/container/create.js';
+import { containerInitPid } from '../../engine/container/signal.js';
 
 export default defineCommand({
   summary: "Print the host pid of the running container's first process (its init)",

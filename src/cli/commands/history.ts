@@ -1,10 +1,10 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getImage } from '../../engine/images.js';
-import { imageHistory } from '../../engine/history.js';
+import { getImage } from '../../engine/image/images.js';
+import { imageHistory } from '../../engine/image/history.js';
 import { table, ago, humanSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
-import { renderTemplate } from '../format.js';
+import { renderTemplate } from '../format/table.js';
 
 export default defineCommand({
   summary: 'Show the history of an image: the step behind each layer, with its size',

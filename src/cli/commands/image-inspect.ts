@@ -1,9 +1,9 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getImage } from '../../engine/images.js';
-import { inspectImage } from '../../engine/views.js';
-import { imageSizeCached } from '../../engine/diff.js';
-import { renderTemplate } from '../format.js';
+import { getImage } from '../../engine/image/images.js';
+import { inspectImage } from '../format/views.js';
+import { imageSizeCached } from '../../engine/container/diff.js';
+import { renderTemplate } from '../format/table.js';
 import { describe, NotFound } from '../../errors.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { pruneImages } from '../../engine/prune.js';
+import { pruneImages } from '../../engine/image/prune.js';
 import { humanSize } from '../output.js';
 import { confirm } from '../prompt.js';
 

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { listImages } from '../../engine/images.js';
-import { imageSizeCached } from '../../engine/diff.js';
+import { listImages } from '../../engine/image/images.js';
+import { imageSizeCached } from '../../engine/container/diff.js';
 import { table, ago, humanSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { parseReference, familiarRepository, repository } from '../../oci/reference.js';

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { importTarball, openInput } from '../../engine/importer.js';
+import { importTarball, openInput } from '../../engine/image/importer.js';
 
 export default defineCommand({
   summary: 'Import a rootfs tarball (plain, gzip, zstd or xz; - for stdin) as a new image',

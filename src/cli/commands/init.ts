@@ -1,5 +1,5 @@
 import { defineCommand } from '../command.js';
-import { init } from '../../engine/system.js';
+import { init } from '../../engine/system/store.js';
 
 export default defineCommand({
   summary: 'Set up the store: a BTRFS root (a loopback image when needed) with the empty and busybox images',

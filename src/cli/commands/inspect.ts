@@ -1,10 +1,10 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/containers.js';
-import { getImage } from '../../engine/images.js';
-import { inspectContainer, inspectImage } from '../../engine/views.js';
-import { renderTemplate } from '../format.js';
-import { imageSizeCached } from '../../engine/diff.js';
+import { getContainer } from '../../engine/container/create.js';
+import { getImage } from '../../engine/image/images.js';
+import { inspectContainer, inspectImage } from '../format/views.js';
+import { renderTemplate } from '../format/table.js';
+import { imageSizeCached } from '../../engine/container/diff.js';
 import { describe, InvalidArgument, NotFound } from '../../errors.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { killContainer } from '../../engine/signals.js';
+import { killContainer } from '../../engine/container/signal.js';
 import { forEachName } from '../each.js';
 
 export default defineCommand({

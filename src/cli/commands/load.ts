@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { loadImages } from '../../engine/load.js';
+import { loadImages } from '../../engine/distribution/load.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { InvalidArgument } from '../../errors.js';
 import { progressPrinter } from '../progress.js';

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { login } from '../../engine/login.js';
+import { login } from '../../engine/distribution/login.js';
 import { InvalidArgument } from '../../errors.js';
 import { readLine, readStdin } from '../prompt.js';
 

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { logout } from '../../engine/login.js';
+import { logout } from '../../engine/distribution/login.js';
 
 export default defineCommand({
   summary: 'Log out from a registry (forget its stored credentials)',

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { parseTail, parseTime, streamLogs } from '../../engine/logs.js';
+import { parseTail, parseTime, streamLogs } from '../../engine/container/logs.js';
 
 export default defineCommand({
   summary: "Fetch the logs of a container (stdout to stdout, stderr to stderr)",

@@ -1,9 +1,9 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { renderTemplate } from '../format.js';
+import { renderTemplate } from '../format/table.js';
 import { getNetwork } from '../../network/networks.js';
 import { membersOf } from '../../network/connect.js';
-import { inspectNetwork } from '../../network/views.js';
+import { inspectNetwork } from '../format/network-views.js';
 import { describe, NotFound } from '../../errors.js';
 
 export default defineCommand({

@@ -2,7 +2,7 @@ import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { table } from '../output.js';
 import { defaultNetwork, listNetworks } from '../../network/networks.js';
-import { networkRows } from '../../network/views.js';
+import { networkRows } from '../format/network-views.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
-import { pauseContainer } from '../../engine/lifecycle.js';
+import { pauseContainer } from '../../engine/container/control.js';
 
 export default defineCommand({
   summary: 'Suspend every process in containers (the freezer cgroup)',

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/containers.js';
-import { publishedPorts } from '../../network/views.js';
+import { getContainer } from '../../engine/container/create.js';
+import { publishedPorts } from '../format/network-views.js';
 import { portLines } from '../../network/ports.js';
 import { NotFound } from '../../errors.js';
 

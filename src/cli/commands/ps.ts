@@ -1,13 +1,13 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { isRunning, listContainers } from '../../engine/containers.js';
-import { containerRow, statusText } from '../../engine/views.js';
-import { matches, parseFilters } from '../../engine/filters.js';
-import { formatList } from '../format.js';
+import { isRunning, listContainers } from '../../engine/container/create.js';
+import { containerRow, statusText } from '../format/views.js';
+import { matches, parseFilters } from '../format/filters.js';
+import { formatList } from '../format/table.js';
 import { table, ago, commandColumn } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
-import { portsColumn } from '../../network/views.js';
+import { portsColumn } from '../format/network-views.js';
 
 export default defineCommand({
   summary: 'List containers (original: lsc = ps -a)',

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { pullImage, remoteTags } from '../../engine/pull.js';
+import { pullImage, remoteTags } from '../../engine/distribution/pull.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference, repository } from '../../oci/reference.js';
 import { progressPrinter } from '../progress.js';

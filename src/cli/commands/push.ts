@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { pushImage, localTags } from '../../engine/push.js';
+import { pushImage, localTags } from '../../engine/distribution/push.js';
 import { progressPrinter } from '../progress.js';
 
 export default defineCommand({

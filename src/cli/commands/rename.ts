@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { renameContainer } from '../../engine/lifecycle.js';
+import { renameContainer } from '../../engine/container/control.js';
 
 export default defineCommand({
   summary: 'Rename a container',

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { removeImage } from '../../engine/rmi.js';
+import { removeImage } from '../../engine/image/rmi.js';
 import { forEachName } from '../each.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/containers.js';
+import { getContainer } from '../../engine/container/create.js';
 
 export default defineCommand({
   summary: "Print the path of a container's root filesystem",

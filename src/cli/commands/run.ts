@@ -1,11 +1,11 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
-import { createContainer, getContainer, removeContainer } from '../../engine/containers.js';
-import { runAttached, spawnMonitor, startDetached } from '../../engine/run.js';
+import { createContainer, getContainer, removeContainer } from '../../engine/container/create.js';
+import { runAttached, spawnMonitor, startDetached } from '../../engine/container/run.js';
 import { randomId } from '../../store/ids.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
-import { ensureImage, pullPolicy } from '../../engine/ensure.js';
+import { ensureImage, pullPolicy } from '../../engine/distribution/ensure.js';
 import { progressPrinter } from '../progress.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { saveImages, SAVE_FORMATS, type SaveFormat } from '../../engine/save.js';
+import { saveImages, SAVE_FORMATS, type SaveFormat } from '../../engine/distribution/save.js';
 import { InvalidArgument } from '../../errors.js';
 import { progressPrinter } from '../progress.js';
 

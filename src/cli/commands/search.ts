@@ -1,8 +1,8 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { search } from '../../engine/search.js';
+import { search } from '../../engine/distribution/search.js';
 import { table } from '../output.js';
-import { renderTemplate } from '../format.js';
+import { renderTemplate } from '../format/table.js';
 
 export default defineCommand({
   summary: "Search a registry's repositories by name (its catalog), with their tags: search HOST[:PORT]/TERM",

@@ -1,8 +1,8 @@
 import { defineCommand } from '../command.js';
 import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/containers.js';
-import { runAttached, startDetached } from '../../engine/run.js';
+import { getContainer } from '../../engine/container/create.js';
+import { runAttached, startDetached } from '../../engine/container/run.js';
 
 export default defineCommand({
   summary: 'Start stopped containers (in the background; -a attaches); with -a, a COMMAND replaces its command (original: runc CONTAINER [CMD...])',

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
-import { listContainers, getContainer, isRunning, type ContainerView } from '../../engine/containers.js';
-import { cpuPercent, sample, type Sample } from '../../engine/stats.js';
-import { formatList } from '../format.js';
+import { listContainers, getContainer, isRunning, type ContainerView } from '../../engine/container/create.js';
+import { cpuPercent, sample, type Sample } from '../../engine/container/stats.js';
+import { formatList } from '../format/table.js';
 import { humanSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { sleep } from '../../sys/proc.js';

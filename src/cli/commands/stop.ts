@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
-import { stopContainer } from '../../engine/lifecycle.js';
+import { stopContainer } from '../../engine/container/control.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({

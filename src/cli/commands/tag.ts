@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getImage, tagImage } from '../../engine/images.js';
+import { getImage, tagImage } from '../../engine/image/images.js';
 
 export default defineCommand({
   summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { topContainer } from '../../engine/top.js';
+import { topContainer } from '../../engine/container/top.js';
 import { table } from '../output.js';
 
 export default defineCommand({

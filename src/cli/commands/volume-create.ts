@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { labels } from '../runflags.js';
-import { createVolume } from '../../engine/volumes.js';
+import { createVolume } from '../../engine/volume/volumes.js';
 
 export default defineCommand({
   summary: 'Create a named volume (a BTRFS subvolume); without a name, a random one',

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getVolume } from '../../engine/volumes.js';
-import { renderTemplate } from '../format.js';
+import { getVolume } from '../../engine/volume/volumes.js';
+import { renderTemplate } from '../format/table.js';
 import { describe } from '../../errors.js';
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { listVolumes, volumeUsers } from '../../engine/volumes.js';
-import { renderTemplate, formatList } from '../format.js';
+import { listVolumes, volumeUsers } from '../../engine/volume/volumes.js';
+import { renderTemplate, formatList } from '../format/table.js';
 import { table } from '../output.js';
 import { InvalidArgument } from '../../errors.js';
 

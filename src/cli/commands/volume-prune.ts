@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { confirm } from '../prompt.js';
-import { pruneVolumes } from '../../engine/volumes.js';
+import { pruneVolumes } from '../../engine/volume/volumes.js';
 
 export default defineCommand({
   summary: 'Remove volumes no container uses (anonymous ones; all of them with -a)',

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
-import { removeVolume } from '../../engine/volumes.js';
+import { removeVolume } from '../../engine/volume/volumes.js';
 
 export default defineCommand({
   summary: 'Remove volumes; a volume any container uses is refused',

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { waitContainer } from '../../engine/lifecycle.js';
+import { waitContainer } from '../../engine/container/control.js';
 
 export default defineCommand({
   summary: 'Block until containers stop, then print their exit codes',

@@ -1,0 +1,127 @@
+// The client end of a container's attach socket: the caller's terminal (or
+// pipes) on one side, the monitor on the other. A tty session puts the local
+// terminal in raw mode, so Ctrl-C, Ctrl-Z and job control reach the shell in
+// the container; the window size follows SIGWINCH; the detach keys (Docker's
+// ctrl-p,ctrl-q by default) leave the container running.
+import { openSync, closeSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import type { Store } from '../../store/store.js';
+import { InvalidArgument, Unavailable } from '../../errors.js';
+import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
+
+export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
+
+/** "ctrl-p,ctrl-q" -> [0x10, 0x11], as Docker parses --detach-keys. */
+export function parseDetachKeys(spec: string): number[] {
+  if (spec === '') return [];
+  return spec.split(',').map((k) => {
+    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
+    if (m) return m[1].charCodeAt(0) & 0x1f;
+    if (k.length === 1) return k.charCodeAt(0);
+    throw new InvalidArgument(`invalid detach keys '${spec}': use a comma-separated list of a single character or ctrl-<value> (a-z, @, ^, [, \\, ], _)`);
+  });
+}
+
+export interface Session {
+  socket: Socket;
+  /** Resolves with the container's exit status, or 'detached', or undefined if the monitor vanished. */
+  done: Promise<number | 'detached' | undefined>;
+  go(): void;
+  close(): void;
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  tty: boolean;
+  detachKeys?: string;
+}
+
+/** Connect to a container's monitor. */
+export async function openSession(store: Store, id: string, o: AttachOptions): Promise<Session> {
+  const dirFd = openSync(store.paths.container(id), 'r');
+  const socket = connect(shortSocketPath(dirFd, 'attach.sock'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', (e) => reject(new Unavailable(`cannot attach to container ${id.slice(0, 12)}: its monitor is not answering (${(e as NodeJS.ErrnoException).code})`)));
+    });
+  } finally {
+    closeSync(dirFd);
+  }
+  const keys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);
+  const stdin = process.stdin;
+  const raw = o.tty && stdin.isTTY;
+  let restore = () => {};
+  let finish: (v: number | 'detached' | undefined) => void = () => {};
+  const done = new Promise<number | 'detached' | undefined>((r) => (finish = r));
+  let result: number | 'detached' | undefined;
+
+  socket.on(
+    'data',
+    decoder((type, payload) => {
+      if (type === Frame.Stdout) process.stdout.write(payload);
+      else if (type === Frame.Stderr) process.stderr.write(payload);
+      else if (type === Frame.Exit) result = Number(payload.toString());
+    }),
+  );
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    restore();
+    finish(result);
+  });
+
+  if (o.tty && process.stdout.isTTY) {
+    const sendSize = () => socket.write(encode(Frame.Resize, `${process.stdout.rows} ${process.stdout.columns}`));
+    sendSize();
+    process.on('SIGWINCH', sendSize);
+    const prev = restore;
+    restore = () => {
+      prev();
+      process.off('SIGWINCH', sendSize);
+    };
+  }
+
+  if (o.stdin) {
+    if (raw) stdin.setRawMode(true);
+    // Detach keys: hold back a matching prefix until it is complete or broken.
+    let matched = 0;
+    const onData = (b: Buffer) => {
+      const out: number[] = [];
+      for (const byte of b) {
+        if (keys.length && byte === keys[matched]) {
+          if (++matched === keys.length) {
+            result = 'detached';
+            socket.end();
+            socket.destroy();
+            return;
+          }
+          continue;
+        }
+        if (matched) out.push(...keys.slice(0, matched));
+        matched = 0;
+        out.push(byte);
+      }
+      if (out.length) socket.write(encode(Frame.Stdin, Buffer.from(out)));
+    };
+    const onEnd = () => {
+      if (!socket.destroyed) socket.write(encode(Frame.StdinEof));
+    };
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    const prev = restore;
+    restore = () => {
+      prev();
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      stdin.unref?.();
+    };
+  }
+  return {
+    socket,
+    done,
+    go: () => socket.write(encode(Frame.Go)),
+    close: () => socket.destroy(),
+  };
+}

@@ -1,0 +1,49 @@
+// commit: a read-only snapshot of the container's rootfs becomes the top
+// layer of a new image. O(1): no file is read or copied. The layer's digest
+// is computed later, when the image is first pushed or saved.
+import type { Store } from '../../store/store.js';
+import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
+import { getContainer, isRunning } from './create.js';
+import { removeMountPoints } from './spec/mounts.js';
+import { readImage, saveImage, tagImage } from '../image/images.js';
+import { snapshotLayer } from '../content/layers.js';
+import { shellJoin } from '../../util/human.js';
+
+export interface CommitOptions {
+  ref?: string;
+  message?: string;
+  author?: string;
+  /** Replace parts of the run config (from -c/--change). */
+  changes?: Partial<RunConfig>;
+}
+
+export async function commit(store: Store, query: string, o: CommitOptions = {}): Promise<ImageRecord> {
+  const c = await getContainer(store, query);
+  const base = await readImage(store, c.image).catch(() => null);
+  // A stopped container's mount points are dockerlite's, not its changes (a running one's are in use).
+  if (!isRunning(c.state)) await removeMountPoints(store, c.id);
+  const layer = await snapshotLayer(store, store.paths.rootfs(c.id), c.layer);
+  const created = new Date().toISOString();
+  const run: RunConfig = {
+    ...(base?.config.config ?? {}),
+    Env: c.config.Env,
+    Cmd: c.config.Cmd,
+    Entrypoint: c.config.Entrypoint,
+    WorkingDir: c.config.WorkingDir,
+    User: c.config.User,
+    Labels: c.config.Labels,
+    ...(o.changes ?? {}),
+  };
+  const config: ImageConfig = {
+    architecture: base?.config.architecture ?? 'amd64',
+    os: base?.config.os ?? 'linux',
+    created,
+    ...(o.author ? { author: o.author } : {}),
+    config: run,
+    rootfs: { type: 'layers', diff_ids: [...(base?.config.rootfs.diff_ids ?? [])] },
+    history: [...(base?.config.history ?? []), { created, created_by: shellJoin([c.path, ...c.args]), ...(o.message ? { comment: o.message } : {}), ...(o.author ? { author: o.author } : {}) }],
+  };
+  const img = await saveImage(store, { created, config, layers: [...(base?.layers ?? []), layer.key], parent: base?.id, comment: o.message });
+  if (o.ref) await tagImage(store, img.id, o.ref);
+  return img;
+}

@@ -1,0 +1,92 @@
+// stop, restart, wait, pause/unpause and rename of a container. Starting is
+// in run.ts; the monitor records every exit, so these only signal and wait.
+import * as hooks from './hooks.js';
+import type { Store } from '../../store/store.js';
+import type { ContainerState } from '../../store/types.js';
+import { Conflict, InvalidArgument } from '../../errors.js';
+import { isAlive, sleep } from '../../sys/proc.js';
+import { setFrozen, thaw } from '../../runtime/freezer.js';
+import { shortId } from '../../store/ids.js';
+import { writeJson } from '../../store/json.js';
+import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from './create.js';
+import { parseSignal } from './signal.js';
+import { checkName } from './names.js';
+import { startDetached } from './run.js';
+
+function monitorOf(s: ContainerState) {
+  return { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
+}
+
+/**
+ * Docker's stop: the image's STOPSIGNAL (or SIGTERM) to the main process,
+ * then SIGKILL after the grace period. The restart policy does not bring a
+ * stopped container back.
+ */
+export async function stopContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<ContainerView> {
+  const c = await getContainer(store, query);
+  if (!isRunning(c.state) && !isAlive(monitorOf(c.state))) return c; // already stopped: nothing to do, as Docker
+  await updateState(store, c.id, (st) => ({ ...st, stopRequested: true }));
+  const sig = parseSignal(o.signal ?? c.config.StopSignal ?? 'SIGTERM');
+  const deadline = Date.now() + (o.timeoutSec ?? Number(c.config.StopTimeout ?? 10)) * 1000;
+  // Signal each run it finds (a restart may have begun a new one just now), SIGKILL after the grace period.
+  let signalled = 0;
+  let killed = 0;
+  for (;;) {
+    const s = await readState(store, c.id).catch(() => undefined);
+    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) return c;
+    if ((s.status === 'running' || s.status === 'paused') && s.pid !== signalled && signalOwner(s, sig)) {
+      signalled = s.pid;
+      thaw(c.id); // a paused container must run to handle the signal
+    }
+    if (Date.now() > deadline && s.status !== 'restarting' && s.pid && s.pid !== killed) {
+      signalOwner(s, 'SIGKILL');
+      thaw(c.id);
+      killed = s.pid;
+    }
+    if (Date.now() > deadline + 30_000) throw new Conflict(`container ${c.name} did not stop`);
+    await sleep(25);
+  }
+}
+
+export async function restartContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {
+  const c = await stopContainer(store, query, o);
+  await startDetached(store, await getContainer(store, c.id));
+}
+
+/** Block until the container stops (or its next exit, if it restarts); its exit status. */
+export async function waitContainer(store: Store, query: string): Promise<number> {
+  const c = await getContainer(store, query);
+  const finished = c.state.finishedAt;
+  for (;;) {
+    const s = await readState(store, c.id).catch(() => undefined);
+    if (!s) return c.state.exitCode; // removed (--rm): its last exit is what we know
+    if (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running')) return s.exitCode;
+    await sleep(100);
+  }
+}
+
+export async function pauseContainer(store: Store, query: string, pause: boolean): Promise<void> {
+  const c = await getContainer(store, query);
+  if (pause) {
+    if (c.state.status === 'paused') throw new Conflict(`container ${c.name} is already paused`);
+    if (c.state.status !== 'running') throw new Conflict(`container ${c.name} is not running`);
+  } else if (c.state.status !== 'paused') throw new Conflict(`container ${c.name} is not paused`);
+  await setFrozen(c.id, pause);
+  await updateState(store, c.id, (s) => (isRunning(s) ? { ...s, status: pause ? 'paused' : 'running' } : s));
+}
+
+export async function renameContainer(store: Store, query: string, newName: string): Promise<void> {
+  const name = checkName(newName);
+  await store.lock('names', async () => {
+    const c = await getContainer(store, query);
+    if (c.name === name) throw new InvalidArgument(`renaming container ${c.name} to the same name`);
+    const other = (await listContainers(store)).find((x) => x.name === name);
+    if (other) throw new Conflict(`the container name "${name}" is already in use by container ${shortId(other.id)}; choose another name`);
+    await store.lock(`container-${c.id}`, async () => {
+      const rec = await readContainer(store, c.id);
+      await writeJson(store.paths.containerConfig(c.id), { ...rec, name });
+    });
+  });
+  const c = await getContainer(store, name);
+  await hooks.afterRename(store, c, isRunning(c.state));
+}

@@ -1,0 +1,70 @@
+// exec: run another process in a running container with lxc-attach, which
+// joins all of its namespaces, its cgroup, capability set, seccomp filter
+// and LSM profile. The CLI owns the process (as docker exec's client does);
+// -d leaves it running on its own.
+import { existsSync } from 'node:fs';
+import type { Store } from '../../store/store.js';
+import { Conflict, InvalidArgument } from '../../errors.js';
+import * as lxc from '../../runtime/lxc.js';
+import { wait } from '../../sys/exec.js';
+import { resolveInRoot } from '../../oci/securejoin.js';
+import { getContainer, isRunning } from './create.js';
+import { resolveUser } from './spec/user.js';
+import { envValue, mergeEnv, DEFAULT_PATH } from './spec/command.js';
+import { checkCommand } from './spec/prepare.js';
+
+export interface ExecOptions {
+  argv: string[];
+  interactive?: boolean;
+  tty?: boolean;
+  detach?: boolean;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+}
+
+/** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
+const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
+
+export async function execInContainer(store: Store, query: string, o: ExecOptions): Promise<number> {
+  const c = await getContainer(store, query);
+  if (!isRunning(c.state) || c.state.status === 'restarting') throw new Conflict(`container ${c.name} is not running; exec needs a running container (start it with 'dockerlite start ${c.name}')`);
+  if (c.state.status === 'paused') throw new Conflict(`container ${c.name} is paused; unpause it first`);
+  if (!o.argv.length) throw new InvalidArgument('exec needs a command to run');
+  const rootfs = store.paths.rootfs(c.id);
+  const user = await resolveUser(rootfs, o.user ?? (c.config.User || undefined));
+  const env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`], o.env);
+  if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
+  if (o.tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
+  const cwd = o.workdir ?? (c.config.WorkingDir || '/');
+  // Report a missing command as run does (127/126). Mounts are not visible from the host, so only without them.
+  if (!c.hostConfig.Binds?.length && !Object.keys(c.hostConfig.Tmpfs ?? {}).length) await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
+  let argv = o.argv;
+  if (cwd !== '/') {
+    if (!existsSync(await resolveInRoot(rootfs, '/bin/sh'))) throw new InvalidArgument(`exec -w ${cwd} needs /bin/sh in the container, and it has none`);
+    argv = ['/bin/sh', '-c', CD_THEN_EXEC, 'sh', cwd, ...o.argv];
+  }
+  // With a terminal on our side, lxc-attach gives the command a pty of the container's own.
+  const tty = !!o.tty && !!process.stdin.isTTY;
+  const stdio = o.detach ? (['ignore', 'ignore', 'ignore'] as const) : ([o.interactive || tty ? 'inherit' : 'ignore', 'inherit', 'inherit'] as const);
+  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid: user.uid, gid: user.gid, stdio: [...stdio], detached: o.detach });
+  if (o.detach) {
+    child.on('error', () => {});
+    child.unref();
+    return 0;
+  }
+  const forward = (sig: NodeJS.Signals) => () => {
+    try {
+      child.kill(sig);
+    } catch {
+      // gone
+    }
+  };
+  const handlers = (['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(tty ? [] : ['SIGINT'])] as NodeJS.Signals[]).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  try {
+    return (await wait(child, 'lxc-attach')).status;
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+}

@@ -1,0 +1,35 @@
+// Signals to running containers: kill -s, and finding the container's init.
+import { constants } from 'node:os';
+import type { Store } from '../../store/store.js';
+import { Conflict, InvalidArgument } from '../../errors.js';
+import { children, isAlive } from '../../sys/proc.js';
+import { getContainer, isRunning, signalOwner, type ContainerView } from './create.js';
+
+/** SIGTERM, TERM, term or 15 -> 'SIGTERM'. */
+export function parseSignal(s: string): NodeJS.Signals {
+  const sigs = constants.signals as Record<string, number>;
+  if (/^\d+$/.test(s)) {
+    const name = Object.keys(sigs).find((k) => sigs[k] === Number(s));
+    if (name) return name as NodeJS.Signals;
+  } else {
+    const name = s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`;
+    if (name in sigs) return name as NodeJS.Signals;
+  }
+  throw new InvalidArgument(`invalid signal: ${s}`);
+}
+
+/** Host pid of the container's init (pid 1 inside it): lxc-execute's child. */
+export function containerInitPid(c: ContainerView): number {
+  if (!isRunning(c.state) || !isAlive({ pid: c.state.pid, start: c.state.pidStart })) throw new Conflict(`container ${c.name} is not running`);
+  const kids = children(c.state.pid);
+  if (!kids.length) throw new Conflict(`container ${c.name} is starting or stopping; try again`);
+  return kids[0];
+}
+
+/** Deliver a signal (see signalOwner for where it goes). */
+export async function killContainer(store: Store, query: string, signal: string): Promise<void> {
+  const sig = parseSignal(signal);
+  const c = await getContainer(store, query);
+  if (!isRunning(c.state)) throw new Conflict(`cannot kill container ${c.name}: it is not running`);
+  if (!signalOwner(c.state, sig)) throw new Conflict(`cannot kill container ${c.name}: it is not running`);
+}

@@ -1,0 +1,86 @@
+// Everything between a container record and an LXC config: resolve the
+// user, make the working directory, check the command exists, render.
+import { mkdir, stat, writeFile, chown } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { Store } from '../../../store/store.js';
+import type { ContainerRecord } from '../../../store/types.js';
+import { renderConfig, DEFAULT_CAPS, DEFAULT_DEVICES, SECCOMP_PROFILE, type LxcSpec } from '../../../runtime/rcfile.js';
+import { cgroupVersion, hasAppArmor, hasSeccomp } from '../../../runtime/host.js';
+import { resolveInRoot } from '../../../oci/securejoin.js';
+import { resolveUser } from './user.js';
+import { envValue, mergeEnv, DEFAULT_PATH } from './command.js';
+import { CommandNotRunnable } from '../../../errors.js';
+import { join } from 'node:path';
+import * as hooks from '../hooks.js';
+import { applyHostConfig } from './hostconfig.js';
+
+/** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
+export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
+  const candidates = cmd.includes('/') ? [cmd.startsWith('/') ? cmd : join(cwd, cmd)] : path.split(':').filter(Boolean).map((d) => join(d, cmd));
+  let sawNonExec = false;
+  for (const c of candidates) {
+    try {
+      const st = await stat(await resolveInRoot(rootfs, c));
+      if (st.isFile() && st.mode & 0o111) return;
+      sawNonExec = true;
+    } catch {
+      // not here: keep looking
+    }
+  }
+  if (sawNonExec) throw new CommandNotRunnable(`exec: "${cmd}": permission denied (not an executable file)`, 126);
+  throw new CommandNotRunnable(cmd.includes('/') ? `exec: "${cmd}": no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`, 127);
+}
+
+export async function seccompProfilePath(store: Store): Promise<string | undefined> {
+  if (!hasSeccomp()) return undefined;
+  const p = join(store.paths.root, 'seccomp.profile');
+  if (!existsSync(p)) await writeFile(p, SECCOMP_PROFILE);
+  return p;
+}
+
+export interface Prepared {
+  spec: LxcSpec;
+  argv: string[];
+  configFile: string;
+}
+
+/** Build the LxcSpec for running argv in container c, and write lxc.conf. */
+export async function prepare(store: Store, c: ContainerRecord, argv: string[] = [c.path, ...c.args], extra: Partial<LxcSpec> = {}): Promise<Prepared> {
+  const rootfs = store.paths.rootfs(c.id);
+  const user = await resolveUser(rootfs, c.config.User || undefined);
+  const cwd = c.config.WorkingDir || '/';
+  // Docker creates a missing working directory, owned by the user.
+  const hostCwd = await resolveInRoot(rootfs, cwd);
+  if (!existsSync(hostCwd)) {
+    await mkdir(hostCwd, { recursive: true });
+    await chown(hostCwd, user.uid, user.gid);
+  }
+  let env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`]);
+  if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
+  if (c.config.Tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
+  await checkCommand(rootfs, argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
+  const spec: LxcSpec = {
+    rootfs,
+    hostname: c.config.Hostname || c.id.slice(0, 12),
+    env,
+    cwd,
+    uid: user.uid,
+    gid: user.gid,
+    caps: DEFAULT_CAPS,
+    devices: DEFAULT_DEVICES,
+    cgroupVersion: cgroupVersion(),
+    apparmor: hasAppArmor(),
+    seccompProfile: await seccompProfilePath(store),
+    ...extra,
+  };
+  await applyHostConfig(store, c, spec);
+  await hooks.beforeStart(store, c, spec);
+  const configFile = store.paths.lxcConf(c.id);
+  try {
+    await writeFile(configFile, renderConfig(spec));
+  } catch (e) {
+    await hooks.afterStop(store, c); // beforeStart succeeded: undo it
+    throw e;
+  }
+  return { spec, argv, configFile };
+}

@@ -1,0 +1,51 @@
+// run/create with an image that is not here: pull it first, as Docker does
+// with --pull missing. One deliberate difference: without --pull, only a
+// reference that names its registry (localhost:5000/app, reg.example/x) is
+// pulled implicitly; dockerlite never contacts Docker Hub on its own.
+import type { Store } from '../../store/store.js';
+import { InvalidArgument, NotFound } from '../../errors.js';
+import { parseReference } from '../../oci/reference.js';
+import { DOCKER_HUB } from '../../registry/settings.js';
+import { getImage } from '../image/images.js';
+import { pullImage } from './pull.js';
+import type { Progress } from '../progress.js';
+
+export type PullPolicy = 'always' | 'missing' | 'never';
+
+export function pullPolicy(flag: string | undefined): PullPolicy | undefined {
+  if (flag === undefined) return undefined;
+  if (flag === 'always' || flag === 'missing' || flag === 'never') return flag;
+  throw new InvalidArgument(`invalid --pull value '${flag}': use always, missing or never`);
+}
+
+export async function ensureImage(store: Store, ref: string, o: { pull?: PullPolicy; progress: Progress; warn: (line: string) => void }): Promise<void> {
+  let named;
+  try {
+    named = parseReference(ref);
+  } catch {
+    return; // an id or a bad name: createContainer reports it
+  }
+  if (/^(sha256:)?[0-9a-f]{12,64}$/.test(ref)) return;
+  const policy = o.pull ?? (named.domain === DOCKER_HUB ? 'never' : 'missing');
+  if (policy === 'always') {
+    await pullImage(store, ref, { progress: o.progress });
+    return;
+  }
+  if (policy === 'never') return;
+  try {
+    await getImage(store, ref);
+  } catch (e) {
+    if (!(e instanceof NotFound)) throw e;
+    o.warn(`Unable to find image '${ref}' locally\n`);
+    await pullImage(store, ref, { progress: o.progress });
+  }
+}
+
+/** Does this reference name its registry (so an implicit pull may go there)? */
+export function namesRegistry(ref: string): boolean {
+  try {
+    return parseReference(ref).domain !== DOCKER_HUB && !/^(sha256:)?[0-9a-f]{12,64}$/.test(ref);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,161 @@
+// pull: fetch an image from a registry. The manifest (or the index, and
+// then the manifest for this platform) says which config and layer blobs
+// make the image; unpackImage fetches only the layers that are not here yet.
+// Blob downloads are verified before they become visible, and a download
+// cut short is resumed with a Range request where the registry allows it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Store } from '../../store/store.js';
+import { InvalidArgument, Unavailable } from '../../errors.js';
+import { parseReference, formatReference, familiar, repository, type Reference } from '../../oci/reference.js';
+import { parseManifest, layerCompression, type ImageManifest, type Platform } from '../../oci/manifest.js';
+import { selectManifest, hostPlatform, platformMatches, formatPlatform } from '../../oci/platform.js';
+import { Registry } from '../../registry/client.js';
+import { readBody } from '../../registry/http.js';
+import { BlobWriter, CorruptBlob, hasBlob, readBlob, writeBlob, removeAbandonedBlobs } from '../content/blobs.js';
+import { unpackImage, shortDigest, type LayerInput } from './unpack.js';
+import { readRefs } from '../image/images.js';
+import { throttled, type Progress } from '../progress.js';
+import type { ImageRecord } from '../../store/types.js';
+
+export interface PullOptions {
+  /** Default: the host's platform. */
+  platform?: Platform;
+  progress: Progress;
+  registry?: Registry;
+}
+
+export interface PullResult {
+  /** Normalised reference pulled (docker.io/library/busybox:latest, or ...@sha256:...). */
+  ref: string;
+  image: ImageRecord;
+  /** Digest of what the reference names (an index for a multi-platform image). */
+  digest: string;
+  upToDate: boolean;
+}
+
+const MAX_CONFIG = 16 << 20;
+
+/** Download one blob into the content store, resuming after a cut if it can. */
+export async function downloadBlob(store: Store, reg: Registry, repo: string, desc: { digest: string; size: number }, progress: Progress, signal?: AbortSignal): Promise<void> {
+  const id = shortDigest(desc.digest);
+  const w = await BlobWriter.create(store);
+  try {
+    const report = throttled((n) => progress({ id, status: 'Downloading', progress: { current: n, total: desc.size } }));
+    for (let attempt = 1; ; attempt++) {
+      // Failures before the body starts were already retried by the client.
+      const res = await reg.getBlob(repo, desc.digest, { offset: w.size, signal });
+      if (w.size > 0 && res.status !== 206) await w.reset();
+      const before = w.size;
+      let failure: Error | undefined;
+      try {
+        for await (const c of res.body) {
+          const chunk = c as Buffer;
+          if (w.size + chunk.length > desc.size) {
+            res.body.destroy();
+            throw new CorruptBlob(`blob ${desc.digest} from ${reg.host} is larger than its ${desc.size} bytes (corrupt data)`);
+          }
+          await w.write(chunk);
+          report(w.size);
+        }
+      } catch (e) {
+        failure = res.bodyError(e);
+        if (failure instanceof CorruptBlob || failure.name === 'AbortError' || !(failure instanceof Unavailable)) throw failure;
+      }
+      report(w.size, true);
+      if (!failure && w.size === desc.size) break;
+      // Cut short: resume from where it got to, as long as each try gets further.
+      if (attempt >= 5 || w.size === before) {
+        throw failure ?? new CorruptBlob(`blob ${desc.digest} from ${reg.host} was truncated: got ${w.size} of ${desc.size} bytes`);
+      }
+      progress({ id, status: `Retrying (got ${w.size} of ${desc.size} bytes)` });
+      await sleep(200 * attempt, undefined, { signal });
+    }
+    progress({ id, status: 'Verifying Checksum' });
+    await w.commit({ digest: desc.digest, size: desc.size }, 'layer');
+    progress({ id, status: 'Download complete' });
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}
+
+/** A small blob (a config) into the content store and memory. */
+async function fetchSmallBlob(store: Store, reg: Registry, repo: string, digest: string): Promise<Buffer> {
+  if (hasBlob(store, digest)) return readBlob(store, digest);
+  const res = await reg.getBlob(repo, digest);
+  const bytes = await readBody(res, MAX_CONFIG, 'image config');
+  await writeBlob(store, bytes, digest);
+  return bytes;
+}
+
+/** Resolve a reference to one image manifest: through an index for the wanted platform. */
+async function resolveManifest(reg: Registry, r: Reference, want: Platform) {
+  const where = familiar(r);
+  const top = await reg.getManifest(r.path, r.digest ?? r.tag!);
+  if (r.digest && top.digest !== r.digest) throw new CorruptBlob(`the manifest ${reg.host} sent for ${where} has digest ${top.digest}, not the one asked for (corrupt data)`);
+  const keep = [top.bytes];
+  const parsed = parseManifest(top.bytes, top.contentType, where);
+  if (parsed.kind === 'manifest') return { manifest: parsed.manifest, digest: top.digest, keep, fromIndex: false };
+  const desc = selectManifest(parsed.index, want, where);
+  const child = await reg.getManifest(r.path, desc.digest);
+  if (child.digest !== desc.digest) throw new CorruptBlob(`the manifest ${reg.host} sent for ${desc.digest} has digest ${child.digest} (corrupt data)`);
+  const inner = parseManifest(child.bytes, desc.mediaType, `${where} (${formatPlatform(desc.platform ?? want)})`);
+  if (inner.kind !== 'manifest') throw new InvalidArgument(`${where}: an index inside an index for ${formatPlatform(want)} is not supported`);
+  keep.push(child.bytes);
+  return { manifest: inner.manifest, digest: top.digest, keep, fromIndex: true };
+}
+
+export async function pullImage(store: Store, refText: string, o: PullOptions): Promise<PullResult> {
+  const r = parseReference(refText);
+  // Pulled by digest, the image is known by repo@digest (a tag beside a digest is ignored, as Docker).
+  const ref = r.digest ? `${repository(r)}@${r.digest}` : formatReference(r);
+  await removeAbandonedBlobs(store);
+  const reg = o.registry ?? (await Registry.connect(r.domain));
+  const want = o.platform ?? hostPlatform();
+  o.progress({ status: `${r.digest ?? r.tag}: Pulling from ${r.path}` });
+  const { manifest, digest, keep, fromIndex } = await resolveManifest(reg, r, want);
+  const configBytes = await fetchSmallBlob(store, reg, r.path, manifest.config.digest);
+  const layers = layerInputs(store, reg, r, manifest, configBytes);
+  // A single-platform image that is not for this platform: Docker refuses an explicit mismatch, warns otherwise.
+  if (!fromIndex) {
+    const cfg = JSON.parse(configBytes.toString('utf8')) as Platform;
+    if (cfg.os && cfg.architecture && !platformMatches(cfg, want)) {
+      if (o.platform) throw new InvalidArgument(`image ${familiar(r)} is for ${formatPlatform(cfg)}, which does not match the requested platform ${formatPlatform(want)}`);
+      o.progress({ status: `WARNING: image ${familiar(r)} is for ${formatPlatform(cfg)}, not this host's ${formatPlatform(want)}` });
+    }
+  }
+  const before = (await readRefs(store))[ref];
+  const res = await unpackImage(store, {
+    configBytes, configDigest: manifest.config.digest, layers, keep,
+    repoDigest: `${r.domain}/${r.path}@${digest}`,
+    tags: [ref],
+    progress: o.progress,
+  });
+  const upToDate = res.existed && (r.digest ? true : before === res.image.id);
+  o.progress({ status: `Digest: ${digest}` });
+  o.progress({ status: `Status: ${upToDate ? 'Image is up to date for' : 'Downloaded newer image for'} ${familiar(r)}` });
+  return { ref, image: res.image, digest, upToDate };
+}
+
+function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, configBytes: Buffer): LayerInput[] {
+  let diffIds: string[] = [];
+  try {
+    diffIds = (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
+  } catch {
+    // unpackImage reports a config that is not JSON
+  }
+  return m.layers.map((d, i) => ({
+    diffId: diffIds[i] ?? '',
+    blob: { digest: d.digest, size: d.size, compression: layerCompression(d.mediaType)! },
+    source: `${r.domain}/${r.path}`,
+    fetch: (progress, signal) => downloadBlob(store, reg, r.path, d, progress, signal),
+  }));
+}
+
+/** Every tag of a repository (pull --all-tags). */
+export async function remoteTags(refText: string): Promise<{ repo: Reference; tags: string[] }> {
+  const r = parseReference(refText, { defaultTag: false });
+  if (r.tag || r.digest) throw new InvalidArgument('tag can not be used with --all-tags/-a');
+  const reg = await Registry.connect(r.domain);
+  return { repo: r, tags: (await reg.tags(r.path)).sort() };
+}

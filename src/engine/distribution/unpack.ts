@@ -1,0 +1,207 @@
+// Turn an image (a config and its layers, from a registry or an archive) into
+// layers and an image record. Shared by pull and load.
+//
+// Layers are keyed by chain id, so what is already here is skipped without
+// being fetched. Missing blobs are fetched in parallel into the content
+// store (verified); layers are applied in order as soon as their blob is
+// there, each on a snapshot of the one below, its diff id checked against
+// the config before it is sealed. The image record is written last: a
+// failure leaves no partial image, only verified blobs and complete layers
+// (which a retry reuses).
+import { existsSync } from 'node:fs';
+import type { Store } from '../../store/store.js';
+import type { ImageConfig, ImageRecord, LayerBlob, LayerRecord } from '../../store/types.js';
+import { readJsonOr } from '../../store/json.js';
+import { InvalidArgument } from '../../errors.js';
+import { applyLayer } from '../../oci/apply.js';
+import { decompress } from '../../oci/compression.js';
+import { checkDigest, hexOf } from '../../oci/manifest.js';
+import * as btrfs from '../../snapshots/btrfs.js';
+import { chainIdOf, digesting, readLayer, scratchLayer, sealLayer, updateLayer } from '../content/layers.js';
+import { readRefs } from '../image/images.js';
+import { withLease, type Lease } from '../content/leases.js';
+import { CorruptBlob, gzipWriter, hasBlob, openBlob, tee, writeBlob, type CompressingWriter } from '../content/blobs.js';
+import { counting, throttled, type Progress } from '../progress.js';
+import { limiter } from '../../util/limit.js';
+import { writeJson } from '../../store/json.js';
+
+export interface LayerInput {
+  /** The diff id the config names for this layer. */
+  diffId: string;
+  /** Known compressed blob: `fetch` brings it into the content store. */
+  blob?: LayerBlob;
+  /** Get the blob into the content store, verified (a download, a copy). */
+  fetch?: (progress: Progress, signal: AbortSignal) => Promise<void>;
+  /** Or the raw layer (any compression); it is stored gzip-compressed while it is applied. */
+  open?: () => AsyncIterable<Buffer>;
+  /** A repository (registry/path) that holds the blob, for cross-repository mounts later. */
+  source?: string;
+}
+
+export interface UnpackInput {
+  configBytes: Buffer;
+  configDigest: string;
+  layers: LayerInput[];
+  /** Manifests and indexes to keep (by digest) for repoDigests and save. */
+  keep?: Buffer[];
+  repoDigest?: string;
+  /** Normalised references (tags, or repo@digest for a pull by digest) to point at the image. */
+  tags?: string[];
+  progress: Progress;
+  /** Parallel fetches (Docker's default is 3). */
+  concurrency?: number;
+}
+
+export interface UnpackResult {
+  image: ImageRecord;
+  /** Layers that had to be fetched or applied. */
+  made: number;
+  /** The image was already here before. */
+  existed: boolean;
+}
+
+/** Parse and check an image config against the layers offered for it. */
+export function parseConfig(bytes: Buffer, layers: number, where: string): ImageConfig {
+  let cfg: ImageConfig;
+  try {
+    cfg = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new InvalidArgument(`the image config of ${where} is not valid JSON`);
+  }
+  if (!cfg || typeof cfg !== 'object' || !cfg.rootfs || !Array.isArray(cfg.rootfs.diff_ids)) throw new InvalidArgument(`the image config of ${where} has no rootfs.diff_ids`);
+  cfg.rootfs.diff_ids.forEach((d, i) => checkDigest(d, `diff id ${i} of ${where}`));
+  if (cfg.rootfs.diff_ids.length !== layers) throw new InvalidArgument(`the image config of ${where} names ${cfg.rootfs.diff_ids.length} layers but the manifest has ${layers}`);
+  if (typeof cfg.architecture !== 'string' || typeof cfg.os !== 'string') throw new InvalidArgument(`the image config of ${where} does not say its os and architecture`);
+  return cfg;
+}
+
+export function shortDigest(d: string): string {
+  return d.replace(/^sha256:/, '').slice(0, 12);
+}
+
+async function addSource(store: Store, key: string, blob: LayerBlob | undefined, source: string | undefined): Promise<void> {
+  const rec = await readLayer(store, key);
+  const sources = new Set(rec.sources ?? []);
+  if (source) sources.add(source);
+  const next: LayerRecord = { ...rec, blob: rec.blob ?? blob, sources: [...sources] };
+  if (JSON.stringify(next) !== JSON.stringify(rec)) await updateLayer(store, next);
+}
+
+export async function unpackImage(store: Store, input: UnpackInput): Promise<UnpackResult> {
+  const configDigest = checkDigest(input.configDigest, 'config digest');
+  const id = hexOf(configDigest);
+  const config = parseConfig(input.configBytes, input.layers.length, `image ${shortDigest(configDigest)}`);
+  input.layers.forEach((l, i) => {
+    if (l.diffId !== config.rootfs.diff_ids[i]) throw new InvalidArgument(`layer ${i} does not match the diff id its config names`);
+  });
+  const chains: string[] = [];
+  for (const l of input.layers) chains.push(chainIdOf(chains.at(-1), l.diffId));
+  const keys = chains.map((c) => hexOf(c));
+
+  return withLease(store, async (lease) => {
+    await lease.hold({ layers: keys, blobs: [configDigest, ...input.layers.flatMap((l) => (l.blob ? [l.blob.digest] : []))] });
+    await writeBlob(store, input.configBytes, configDigest);
+    for (const b of input.keep ?? []) await lease.hold({ blobs: [await writeBlob(store, b)] });
+
+    // Which layers are here (checked under the layers lock, after the lease is on record).
+    const present = await store.lock('layers', async () => keys.map((k) => existsSync(store.paths.layerMeta(k)) && existsSync(store.paths.layer(k))));
+    const existedBefore = existsSync(store.paths.image(id)) && present.every(Boolean);
+    const made = present.filter((p) => !p).length;
+    input.layers.forEach((l, i) => {
+      if (present[i]) input.progress({ id: shortDigest(l.blob?.digest ?? l.diffId), status: 'Already exists' });
+    });
+    for (let i = 0; i < keys.length; i++) if (present[i]) await addSource(store, keys[i], input.layers[i].blob, input.layers[i].source);
+
+    await applyMissing(store, lease, input, keys, chains, present);
+
+    const created = typeof config.created === 'string' ? config.created : new Date().toISOString();
+    const image = await store.lock('refs', async () => {
+      const old = await readJsonOr<ImageRecord | null>(store.paths.image(id), null);
+      const repoDigests = [...new Set([...(old?.repoDigests ?? []), ...(input.repoDigest ? [input.repoDigest] : [])])];
+      const rec: ImageRecord = { ...(old ?? {}), id, created, config, layers: keys, ...(repoDigests.length ? { repoDigests } : {}) };
+      await writeJson(store.paths.image(id), rec);
+      return rec;
+    });
+    if (input.tags?.length) {
+      await store.lock('refs', async () => {
+        const refs = await readRefs(store);
+        for (const t of input.tags!) refs[t] = id;
+        await writeJson(store.paths.refs, refs);
+      });
+    }
+    return { image, made, existed: existedBefore };
+  });
+}
+
+async function applyMissing(store: Store, lease: Lease, input: UnpackInput, keys: string[], chains: string[], present: boolean[]): Promise<void> {
+  const ctl = new AbortController();
+  const limit = limiter(input.concurrency ?? 3);
+  // Start every fetch the missing layers need; apply in order as they land.
+  const fetches = input.layers.map((l, i) => {
+    if (present[i] || !l.blob || !l.fetch) return Promise.resolve();
+    const short = shortDigest(l.blob.digest);
+    if (hasBlob(store, l.blob.digest)) {
+      input.progress({ id: short, status: 'Download complete' });
+      return Promise.resolve();
+    }
+    input.progress({ id: short, status: 'Waiting' });
+    return limit(() => (ctl.signal.aborted ? Promise.reject(ctl.signal.reason) : l.fetch!(input.progress, ctl.signal)));
+  });
+  fetches.forEach((p) => p.catch(() => {}));
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      if (present[i]) continue;
+      await fetches[i];
+      await applyOne(store, lease, input.layers[i], i === 0 ? null : keys[i - 1], keys[i], chains[i], input.progress);
+    }
+  } catch (e) {
+    ctl.abort(e);
+    await Promise.allSettled(fetches);
+    throw e;
+  }
+}
+
+async function applyOne(store: Store, lease: Lease, l: LayerInput, parent: string | null, key: string, chainId: string, progress: Progress): Promise<void> {
+  const short = shortDigest(l.blob?.digest ?? l.diffId);
+  const scratch = await scratchLayer(store, parent);
+  let writer: CompressingWriter | undefined;
+  try {
+    let raw: AsyncIterable<Buffer>;
+    const total = l.blob?.size;
+    if (l.blob && hasBlob(store, l.blob.digest)) raw = openBlob(store, l.blob.digest);
+    else if (l.open) raw = l.open();
+    else throw new InvalidArgument(`layer ${short} has no data`);
+    const report = throttled((n) => progress({ id: short, status: 'Extracting', progress: { current: n, total } }));
+    let stream = await decompress(counting(raw, report));
+    if (!l.blob || !hasBlob(store, l.blob.digest)) {
+      // A raw tar (an archive's layer): keep it compressed in the content store as it goes by.
+      writer = await gzipWriter(store);
+      stream = tee(stream, writer);
+    }
+    const d = digesting(stream);
+    const stats = await applyLayer(d.stream, scratch);
+    for await (const _ of d.stream); // the diff id covers the padding after the end marker too
+    const { digest, size } = d.result();
+    if (digest !== l.diffId) throw new CorruptBlob(`layer ${short} does not match its diff id: expected ${l.diffId}, got ${digest} (corrupt or tampered layer)`);
+    let blob = l.blob;
+    if (writer) {
+      const b = await writer.finish();
+      writer = undefined;
+      await lease.hold({ blobs: [b.digest] });
+      blob = { digest: b.digest, size: b.size, compression: 'gzip' };
+    }
+    await sealLayer(store, scratch, {
+      key, parent, diffId: l.diffId, chainId, size: stats.bytes, tarSize: size, created: new Date().toISOString(),
+      ...(blob ? { blob } : {}), ...(l.source ? { sources: [l.source] } : {}),
+    });
+    progress({ id: short, status: 'Pull complete' });
+  } catch (e) {
+    await writer?.abort();
+    await btrfs.remove(scratch).catch(() => {});
+    // Out of space: wait until BTRFS has really freed the scratch, so the store works at once.
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') await btrfs.syncDeleted(store.paths.root).catch(() => {});
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && code.startsWith('Z_')) throw new CorruptBlob(`layer ${short} is not valid compressed data: ${(e as Error).message}`);
+    throw e;
+  }
+}

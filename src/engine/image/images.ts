@@ -1,0 +1,131 @@
+// Images: a config (OCI image config) plus a list of layers, in
+// images/<id>.json; names and tags in refs.json. The rootfs of an image is
+// the subvolume of its top layer.
+import { readdir } from 'node:fs/promises';
+import type { Store } from '../../store/store.js';
+import type { ImageConfig, ImageRecord } from '../../store/types.js';
+import { readJson, readJsonOr, writeJson } from '../../store/json.js';
+import { resolve, type Named } from '../../store/resolve.js';
+import { randomId, sha256 } from '../../store/ids.js';
+import { parseReference, formatReference } from '../../oci/reference.js';
+import { Conflict, NotFound } from '../../errors.js';
+import { EMPTY_LAYER, layerPath, readLayer } from '../content/layers.js';
+import { listContainers } from '../container/create.js';
+import { leased } from '../content/leases.js';
+
+export type Refs = Record<string, string>;
+
+export interface ImageView extends ImageRecord, Named {
+  /** Normalised references (docker.io/library/busybox:latest) that point here. */
+  names: string[];
+}
+
+export async function readRefs(store: Store): Promise<Refs> {
+  return readJsonOr<Refs>(store.paths.refs, {});
+}
+
+export async function listImages(store: Store): Promise<ImageView[]> {
+  const refs = await readRefs(store);
+  const byId = new Map<string, string[]>();
+  for (const [ref, id] of Object.entries(refs)) byId.set(id, [...(byId.get(id) ?? []), ref]);
+  const out: ImageView[] = [];
+  for (const f of await readdir(store.paths.images)) {
+    if (!f.endsWith('.json')) continue;
+    const rec = await readJsonOr<ImageRecord | null>(store.paths.image(f.slice(0, -5)), null);
+    if (rec) out.push({ ...rec, names: (byId.get(rec.id) ?? []).sort() });
+  }
+  return out;
+}
+
+export function normaliseQuery(q: string): string | undefined {
+  try {
+    return formatReference(parseReference(q));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function getImage(store: Store, query: string): Promise<ImageView> {
+  const images = await listImages(store);
+  try {
+    // An invalid reference (that is not an id either) is reported as such.
+    return resolve('image', query, images, (q) => formatReference(parseReference(q)));
+  } catch (e) {
+    // repo@sha256:... also names the image a registry knows by that manifest digest.
+    const ref = e instanceof NotFound && query.includes('@') ? normaliseQuery(query) : undefined;
+    const hit = ref && images.filter((i) => i.repoDigests?.includes(ref)).sort((a, b) => b.created.localeCompare(a.created))[0];
+    if (hit) return hit;
+    if (e instanceof NotFound && !/^LAST$/.test(query)) throw new NotFound(`no such image: ${query}; see 'dockerlite images', or pull it first`);
+    throw e;
+  }
+}
+
+export function imageRootfs(store: Store, img: ImageRecord): string {
+  return layerPath(store, img.layers.at(-1) ?? EMPTY_LAYER);
+}
+
+export function topLayer(img: ImageRecord): string {
+  return img.layers.at(-1) ?? EMPTY_LAYER;
+}
+
+export function canonicalConfig(config: ImageConfig): string {
+  return JSON.stringify(config);
+}
+
+/**
+ * Record an image. When every layer's diff id is known, the id is the sha256
+ * of the config, as Docker's; otherwise (a fresh commit) it is random until
+ * the layer is exported.
+ */
+export async function saveImage(store: Store, fields: Omit<ImageRecord, 'id'> & { id?: string }): Promise<ImageRecord> {
+  const known = fields.config.rootfs.diff_ids.length === fields.layers.length;
+  const id = fields.id ?? (known ? sha256(canonicalConfig(fields.config)) : randomId());
+  const rec: ImageRecord = { ...fields, id };
+  await writeJson(store.paths.image(id), rec);
+  return rec;
+}
+
+/** Point name[:tag] at an image id. Returns the normalised reference. */
+export async function tagImage(store: Store, id: string, ref: string): Promise<string> {
+  const r = parseReference(ref);
+  if (r.digest) throw new Conflict(`cannot tag with a digest reference: ${ref}`);
+  const key = formatReference(r);
+  await store.lock('refs', async () => {
+    const refs = await readRefs(store);
+    refs[key] = id;
+    await writeJson(store.paths.refs, refs);
+  });
+  return key;
+}
+
+export async function untag(store: Store, refKey: string): Promise<void> {
+  await store.lock('refs', async () => {
+    const refs = await readRefs(store);
+    delete refs[refKey];
+    await writeJson(store.paths.refs, refs);
+  });
+}
+
+/** Every layer an image or container still needs. */
+export async function layersInUse(store: Store): Promise<Set<string>> {
+  const used = new Set<string>([EMPTY_LAYER]);
+  for (const img of await listImages(store)) for (const l of img.layers) used.add(l);
+  for (const c of await listContainers(store)) used.add(c.layer);
+  for (const k of (await leased(store)).layers) used.add(k);
+  return used;
+}
+
+/** Total bytes of file content across an image's layers, where known. */
+export async function imageSize(store: Store, img: ImageRecord): Promise<number | undefined> {
+  let total = 0;
+  for (const k of img.layers) {
+    const l = await readLayer(store, k);
+    if (l.size === undefined) return undefined;
+    total += l.size;
+  }
+  return total;
+}
+
+export async function readImage(store: Store, id: string): Promise<ImageRecord> {
+  return readJson<ImageRecord>(store.paths.image(id));
+}

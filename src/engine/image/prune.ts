@@ -1,0 +1,49 @@
+// image prune: delete dangling images (no tag, no child image, no container),
+// or with `all` every image no container uses; then the layers and blobs
+// nothing needs any more. The empty base image is never pruned.
+import { unlink } from 'node:fs/promises';
+import type { Store } from '../../store/store.js';
+import { writeJson } from '../../store/json.js';
+import { parseReference, familiar } from '../../oci/reference.js';
+import { listImages, readRefs } from './images.js';
+import { listContainers } from '../container/create.js';
+import { collectGarbage } from '../content/gc.js';
+
+export interface PruneResult {
+  untagged: string[];
+  deleted: string[];
+  reclaimed: number;
+}
+
+export async function pruneImages(store: Store, o: { all: boolean }): Promise<PruneResult> {
+  const res: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
+  const inUse = new Set((await listContainers(store)).map((c) => c.image));
+  // Deleting an image can leave its parent dangling: go round until nothing changes.
+  for (let round = 0; round < 100; round++) {
+    const images = await listImages(store);
+    const parents = new Set(images.map((i) => i.parent).filter(Boolean));
+    const doomed = images.filter((i) => {
+      if (i.layers.length === 0 || inUse.has(i.id)) return false;
+      if (o.all) return true;
+      return !i.names.some((n) => !n.includes('@')) && !parents.has(i.id);
+    });
+    if (!doomed.length) break;
+    const ids = new Set(doomed.map((i) => i.id));
+    await store.lock('refs', async () => {
+      const refs = await readRefs(store);
+      for (const [k, v] of Object.entries(refs)) {
+        if (!ids.has(v)) continue;
+        delete refs[k];
+        res.untagged.push(familiar(parseReference(k)));
+      }
+      await writeJson(store.paths.refs, refs);
+    });
+    for (const i of doomed) {
+      res.untagged.push(...(i.repoDigests ?? []).map((d) => familiar(parseReference(d))));
+      await unlink(store.paths.image(i.id)).catch(() => {});
+      res.deleted.push(i.id);
+    }
+  }
+  res.reclaimed = (await collectGarbage(store)).bytes;
+  return res;
+}

@@ -1,0 +1,79 @@
+// Bringing a store up (init) and down (deinit).
+import type { Config } from '../../config.js';
+import { Store } from '../../store/store.js';
+import { ensureEmptyLayer, removeAbandoned, EMPTY_LAYER } from '../content/layers.js';
+import { listImages, saveImage, tagImage } from '../image/images.js';
+import { isRunning, listContainers, removeAbandonedContainers, signalOwner, updateState, waitGone } from '../container/create.js';
+import { makeBusyboxImage } from '../image/base-busybox.js';
+import { hostPlatform } from '../image/importer.js';
+import * as hooks from '../container/hooks.js';
+import { parseReference, formatReference } from '../../oci/reference.js';
+
+export const EMPTY_IMAGE_REF = 'empty:latest';
+
+/** The original's base of all images: no layers at all. */
+async function makeEmptyImage(store: Store) {
+  const created = new Date(0).toISOString();
+  const img = await saveImage(store, {
+    created,
+    config: { ...hostPlatform(), created, config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [{ created, comment: 'empty image (base of all other images)', empty_layer: true }] },
+    layers: [],
+  });
+  await tagImage(store, img.id, EMPTY_IMAGE_REF);
+  return img;
+}
+
+/**
+ * Make the store ready: mount (a loop image if the root is not on BTRFS),
+ * lay out directories, and create the empty and busybox images. Idempotent;
+ * a store that was set up before (say, before a reboot) is only remounted.
+ */
+export async function init(cfg: Config, log: (line: string) => void = () => {}): Promise<Store> {
+  const store = new Store(cfg);
+  await store.lockSetup(async () => {
+    if (store.ready) return;
+    const mounted = await store.mountAndLayout();
+    if (mounted) log(`mounted ${cfg.loopFile} on ${cfg.root}`);
+    await removeAbandoned(store);
+    await removeAbandonedContainers(store);
+    if (store.ready) return; // it was set up before: mounting it again was all it needed
+    await ensureEmptyLayer(store);
+    const names = new Set((await listImages(store)).flatMap((i) => i.names));
+    if (!names.has(formatReference(parseReference(EMPTY_IMAGE_REF)))) await makeEmptyImage(store);
+    if (!names.has(formatReference(parseReference('busybox:latest')))) {
+      const bb = await makeBusyboxImage(store);
+      log(`created image busybox:latest (${bb.id.slice(0, 12)})`);
+    }
+    await store.writeMarker();
+  });
+  return store;
+}
+
+/** Open the store, initialising it first if it is not ready. */
+export async function openStore(cfg: Config): Promise<Store> {
+  const store = new Store(cfg);
+  if (!store.ready) return init(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`));
+  // Finish what a crashed dockerlite left half done (cheap: two directory listings).
+  await removeAbandoned(store);
+  await removeAbandonedContainers(store);
+  return store;
+}
+
+/** Stop every container, then unmount and remove the store and its loop image. */
+export async function deinit(cfg: Config): Promise<void> {
+  const store = new Store(cfg);
+  await store.lockSetup(async () => {
+    if (store.ready) {
+      for (const c of await listContainers(store)) {
+        // No restart policy may bring it back while the store goes away; then let its monitor finish.
+        if (isRunning(c.state)) await updateState(store, c.id, (s) => ({ ...s, stopRequested: true })).catch(() => {});
+        if (signalOwner(c.state, 'SIGKILL')) await waitGone(c.state);
+        await waitGone({ ...c.state, pid: c.state.monitorPid ?? 0, pidStart: c.state.monitorStart ?? 0 });
+      }
+      await hooks.beforeDeinit(store);
+    }
+    await store.destroy();
+  });
+}
+
+export { EMPTY_LAYER };
