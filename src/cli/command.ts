@@ -3,8 +3,24 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import type { FlagDefs, Parsed } from './args.js';
 
+/** One command of the table: its name and how to load its file. */
+export interface Entry {
+  name: string;
+  load: () => Promise<{ default: Command<any> }>;
+}
+
+/** The command table (commands.ts), handed to commands in their Context so none imports it back. */
+export interface Catalog {
+  commands: Entry[];
+  aliases: Record<string, { to: string; args?: string[] }>;
+  find(name: string): Entry | undefined;
+  aliasesOf(name: string): string[];
+}
+
 export interface Context {
   cfg: Config;
+  /** Every command, for help. */
+  catalog: Catalog;
   /** The store, initialised first if needed. */
   store(): Promise<Store>;
   /** The name the user typed (an alias, maybe). */

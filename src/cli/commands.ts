@@ -1,12 +1,7 @@
 // The literal list of commands. Docker's name first; the original
 // dockerlite's names are aliases (some with flags, e.g. lsc = ps -a).
 // Modules load lazily: a command pays only for what it uses.
-import type { Command } from './command.js';
-
-export interface Entry {
-  name: string;
-  load: () => Promise<{ default: Command<any> }>;
-}
+import type { Catalog, Entry } from './command.js';
 
 export const COMMANDS: Entry[] = [
   { name: 'init', load: () => import('./commands/init.js') },
@@ -96,3 +91,6 @@ export function find(name: string): Entry | undefined {
 export function aliasesOf(name: string): string[] {
   return Object.entries(ALIASES).filter(([, a]) => a.to === name).map(([k, a]) => (a.args ? `${k} (= ${name} ${a.args.join(' ')})` : k));
 }
+
+/** The whole table, as commands that list commands (help) see it through their Context. */
+export const catalog: Catalog = { commands: COMMANDS, aliases: ALIASES, find, aliasesOf };

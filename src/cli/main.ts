@@ -1,6 +1,6 @@
 // argv -> command -> exit code. The only place that calls process.exit.
 import { version } from './version.js';
-import { ALIASES, find, aliasesOf } from './commands.js';
+import { ALIASES, catalog, find, aliasesOf } from './commands.js';
 import { parseFlags, wantsHelp, helpText } from './args.js';
 import type { Context } from './command.js';
 import { loadConfig } from '../config.js';
@@ -16,6 +16,9 @@ function pick(argv: string[]): { name: string; rest: string[]; invokedAs: string
   if (alias) return { name: alias.to, rest: [...(alias.args ?? []), ...argv.slice(1)], invokedAs: argv[0] };
   return { name: argv[0], rest: argv.slice(1), invokedAs: argv[0] };
 }
+
+/** Debug mode (-D, or DOCKERLITE_DEBUG through the config): trace commands, and show stacks on errors. */
+let showStacks = false;
 
 async function main(argv: string[]): Promise<number> {
   let debug = false;
@@ -34,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const entry = find(name);
   if (!entry) throw new InvalidArgument(`'${argv[0]}' is not a dockerlite command; see 'dockerlite help'`);
   const cfg = loadConfig();
-  if (debug || cfg.debug) setDebug(true);
+  if (debug || cfg.debug) setDebug((showStacks = true));
   const cmd = (await entry.load()).default;
   if (wantsHelp(rest, cmd.flags, !!cmd.stopAtPositional)) {
     process.stdout.write(helpText(name, cmd.usage, cmd.summary, cmd.flags, aliasesOf(name)));
@@ -44,8 +47,14 @@ async function main(argv: string[]): Promise<number> {
   let store: ReturnType<Context['store']> | undefined;
   const ctx: Context = {
     cfg,
+    catalog,
     invokedAs,
-    store: () => (store ??= import('../engine/system/store.js').then((m) => m.openStore(cfg))),
+    store: () =>
+      (store ??= import('../engine/system/store.js').then(async (m) => {
+        const opened = await m.openStore(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`));
+        opened.warn = (w) => process.stderr.write(`dockerlite: warning: ${w}\n`);
+        return opened;
+      })),
     out: (t) => void process.stdout.write(t),
     warn: (t) => void process.stderr.write(t),
   };
@@ -60,6 +69,6 @@ function exit(code: number): void {
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
   const code = err instanceof DockerliteError ? err.exitCode : 1;
   process.stderr.write(`dockerlite: error: ${describe(err)}\n`);
-  if (process.env.DOCKERLITE_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  if (showStacks && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   exit(code);
 });

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import type { Store } from '../store/store.js';
 import { Conflict, InvalidArgument, NotFound } from '../errors.js';
-import { getContainer, isRunning, listContainers, type ContainerView } from '../engine/container/create.js';
-import { containerInitPid } from '../engine/container/signal.js';
+import { getContainer, isRunning, listContainers, type ContainerView } from '../store/containers.js';
+import { containerInitPid } from '../store/containers.js';
 import * as ip from '../sys/ip.js';
 import { checkHostAddress, macForIp, parseIp, parseSubnet } from './cidr.js';
 import { ensureUp } from './bridge.js';

@@ -10,8 +10,8 @@ import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
 import type { LxcSpec } from '../runtime/rcfile.js';
 import { Conflict, InvalidArgument, NotFound, describe } from '../errors.js';
-import { getContainer, isRunning, listContainers } from '../engine/container/create.js';
-import { containerInitPid } from '../engine/container/signal.js';
+import { getContainer, isRunning, listContainers } from '../store/containers.js';
+import { containerInitPid } from '../store/containers.js';
 import * as ip from '../sys/ip.js';
 import { broadcast, checkHostAddress, formatIp, macForIp, parseIp, parseSubnet } from './cidr.js';
 import { ensureUp, takeDown } from './bridge.js';
@@ -24,7 +24,7 @@ import { publish, requested, unpublish, wantsPorts } from './publish.js';
 import { containerNetFile, modeOf, vethName, type ContainerNet, type NetworkRecord } from './model.js';
 import { portKey, splitKey } from './ports.js';
 import { existsSync } from 'node:fs';
-import { mountPointFor } from '../engine/container/spec/mounts.js';
+import { mountPointFor } from '../store/mountpoints.js';
 
 /** At create: the networks exist, addresses fit their subnets, and the flags do not contradict the mode. */
 export async function checkCreate(store: Store, rec: ContainerRecord): Promise<void> {
@@ -41,7 +41,7 @@ export async function checkCreate(store: Store, rec: ContainerRecord): Promise<v
     if (ports) throw new InvalidArgument(`conflicting options: port publishing and --network ${mode.kind === 'none' ? 'none' : 'container:'}`);
   }
   // As Docker: a warning, not an error; the container's ports are the host's already.
-  if (mode.kind === 'host' && ports) process.stderr.write('dockerlite: warning: published ports are discarded when using host network mode\n');
+  if (mode.kind === 'host' && ports) store.warn('published ports are discarded when using host network mode');
   if (mode.kind === 'container') {
     if (hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length || hc.ExtraHosts?.length) {
       throw new InvalidArgument('conflicting options: --dns and --add-host cannot be used with --network container:, which shares that container\'s files');
@@ -198,7 +198,7 @@ export async function afterStop(store: Store, c: ContainerRecord): Promise<void>
   try {
     await withdraw(store, c);
   } catch (e) {
-    process.stderr.write(`dockerlite: warning: cleaning up the network of ${c.name}: ${describe(e)}\n`);
+    store.warn(`cleaning up the network of ${c.name}: ${describe(e)}`);
   }
 }
 

@@ -13,7 +13,7 @@ import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
 import { Conflict, InvalidArgument } from '../errors.js';
-import { listContainers, isRunning } from '../engine/container/create.js';
+import { listContainers, isRunning } from '../store/containers.js';
 import * as firewall from './firewall.js';
 import { namesFor } from './model.js';
 import { readNet } from './endpoints.js';

@@ -8,7 +8,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
-import { listContainers, isRunning, type ContainerView } from '../engine/container/create.js';
+import { listContainers, isRunning, type ContainerView } from '../store/containers.js';
 import { shortId } from '../store/ids.js';
 import { renderHosts, renderResolv, type Peer } from './etcfiles.js';
 import { readNet, writeInPlace } from './endpoints.js';

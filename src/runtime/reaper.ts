@@ -4,21 +4,10 @@
 // the container's pid namespace (init is 1, and starts it first), so when no
 // process of the container is pid 2 any more, the rest are killed and init
 // exits with the main process's status.
-import { readFileSync } from 'node:fs';
-import { isAlive, type ProcId } from '../sys/proc.js';
+import { isAlive, nsPid, type ProcId } from '../sys/proc.js';
 import { containerPids } from './cgroups.js';
 
 const POLL_MS = 100;
-
-/** A process's pid in the innermost pid namespace it belongs to. */
-export function nsPid(pid: number): number | undefined {
-  try {
-    const m = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1].trim().split(/\s+/).pop()) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface Reaper {
   stop(): void;

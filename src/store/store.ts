@@ -14,6 +14,8 @@ import * as losetup from '../sys/losetup.js';
 
 export class Store {
   readonly paths: Paths;
+  /** Where the engine's warnings go: the front end that opened the store decides (the CLI prints them to stderr). */
+  warn: (message: string) => void = () => {};
   constructor(readonly cfg: Config) {
     this.paths = new Paths(cfg.root);
   }

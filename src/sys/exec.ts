@@ -1,12 +1,13 @@
 // The only importer of node:child_process. Every external program runs from
-// an argument array (never a shell string), and DOCKERLITE_DEBUG traces it.
+// an argument array (never a shell string), and debug mode traces it.
 import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { ExecError, Unavailable } from '../errors.js';
 
 export type { ChildProcess, StdioOptions };
 
-let debug = process.env.DOCKERLITE_DEBUG !== undefined && !['', '0', 'false'].includes(process.env.DOCKERLITE_DEBUG);
+// Off until the front end turns it on from its Config (config.ts is the one reader of DOCKERLITE_DEBUG).
+let debug = false;
 
 export function setDebug(on: boolean): void {
   debug = on;

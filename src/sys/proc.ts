@@ -60,3 +60,13 @@ export function children(pid: number): number[] {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** A process's pid in the innermost pid namespace it belongs to. */
+export function nsPid(pid: number): number | undefined {
+  try {
+    const m = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1].trim().split(/\s+/).pop()) : undefined;
+  } catch {
+    return undefined;
+  }
+}

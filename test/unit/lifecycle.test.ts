@@ -13,7 +13,7 @@ import { renderConfig, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../..
 import { decoder, encode, Frame } from '../../src/runtime/frames.js';
 import { inPty, shellQuote } from '../../src/sys/script.js';
 import { InvalidArgument } from '../../src/errors.js';
-import type { ContainerView } from '../../src/engine/container/create.js';
+import type { ContainerView } from '../../src/store/containers.js';
 
 const base: LxcSpec = {
   rootfs: '/s/c/rootfs', hostname: 'h', env: [], cwd: '/', uid: 0, gid: 0, caps: DEFAULT_CAPS, devices: DEFAULT_DEVICES, cgroupVersion: 1, apparmor: false,

@@ -1,6 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { attachRunning } from '../../engine/container/run.js';
+import { terminalStreams } from '../terminal.js';
 
 export default defineCommand({
   summary: "Attach this terminal's input and output to a running container (detach with ctrl-p,ctrl-q)",
@@ -11,6 +12,6 @@ export default defineCommand({
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('attach', positionals, 1);
-    return attachRunning(await ctx.store(), positionals[0], { stdin: !flags['no-stdin'], detachKeys: flags['detach-keys'] });
+    return attachRunning(await ctx.store(), positionals[0], { stdin: !flags['no-stdin'], detachKeys: flags['detach-keys'] }, terminalStreams());
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/container/create.js';
+import { getContainer } from '../../store/containers.js';
 import { containerChanges } from '../../engine/container/diff.js';
 
 export default defineCommand({

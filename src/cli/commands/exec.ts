@@ -2,6 +2,7 @@ import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { execInContainer } from '../../engine/container/exec.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
+import { terminalStreams } from '../terminal.js';
 
 export default defineCommand({
   summary: 'Run a command in a running container (it joins all of its namespaces and its cgroup)',
@@ -19,7 +20,7 @@ export default defineCommand({
     expectArgs('exec', positionals, 2, Infinity, 'a container and a command');
     const [query, ...argv] = positionals;
     try {
-      return await execInContainer(await ctx.store(), query, { argv, interactive: flags.interactive, tty: flags.tty, detach: flags.detach, env: flags.env, workdir: flags.workdir, user: flags.user });
+      return await execInContainer(await ctx.store(), query, { argv, interactive: flags.interactive, tty: flags.tty, detach: flags.detach, env: flags.env, workdir: flags.workdir, user: flags.user }, terminalStreams());
     } catch (e) {
       if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;
       throw e;

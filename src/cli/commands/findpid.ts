@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/container/create.js';
-import { containerInitPid } from '../../engine/container/signal.js';
+import { getContainer } from '../../store/containers.js';
+import { containerInitPid } from '../../store/containers.js';
 
 export default defineCommand({
   summary: "Print the host pid of the running container's first process (its init)",

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/container/create.js';
+import { getContainer } from '../../store/containers.js';
 import { getImage } from '../../engine/image/images.js';
 import { inspectContainer, inspectImage } from '../format/views.js';
 import { renderTemplate } from '../format/table.js';

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/container/create.js';
+import { getContainer } from '../../store/containers.js';
 import { publishedPorts } from '../format/network-views.js';
 import { portLines } from '../../network/ports.js';
 import { NotFound } from '../../errors.js';

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { isRunning, listContainers } from '../../engine/container/create.js';
+import { isRunning, listContainers } from '../../store/containers.js';
 import { containerRow, statusText } from '../format/views.js';
 import { matches, parseFilters } from '../format/filters.js';
 import { formatList } from '../format/table.js';

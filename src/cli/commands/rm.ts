@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { removeContainer } from '../../engine/container/create.js';
+import { removeContainer } from '../../engine/container/remove.js';
 import { forEachName } from '../each.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/container/create.js';
+import { getContainer } from '../../store/containers.js';
 
 export default defineCommand({
   summary: "Print the path of a container's root filesystem",

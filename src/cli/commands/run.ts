@@ -1,12 +1,15 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
-import { createContainer, getContainer, removeContainer } from '../../engine/container/create.js';
+import { createContainer } from '../../engine/container/create.js';
+import { getContainer } from '../../store/containers.js';
+import { removeContainer } from '../../engine/container/remove.js';
 import { runAttached, spawnMonitor, startDetached } from '../../engine/container/run.js';
 import { randomId } from '../../store/ids.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
 import { ensureImage, pullPolicy } from '../../engine/distribution/ensure.js';
 import { progressPrinter } from '../progress.js';
+import { terminalStreams } from '../terminal.js';
 
 export default defineCommand({
   summary: 'Create a container from an image and run a command in it, attached or with -d in the background (original: runi)',
@@ -34,7 +37,7 @@ export default defineCommand({
         ctx.out(`${id}\n`);
         return 0;
       }
-      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'], monitor });
+      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'], monitor }, terminalStreams());
     } catch (e) {
       if (!id) monitor.abort(); // launch() aborts it once the container exists
       if (id && flags.rm) await removeContainer(store, id, { force: true }).catch(() => {});

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { getContainer, isRunning } from '../../engine/container/create.js';
+import { getContainer, isRunning } from '../../store/containers.js';
 
 export default defineCommand({
   summary: 'Print Y if the container is running, else N; exit 0 or 1 to match',

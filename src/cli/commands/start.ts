@@ -1,8 +1,9 @@
 import { defineCommand } from '../command.js';
 import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
-import { getContainer } from '../../engine/container/create.js';
+import { getContainer } from '../../store/containers.js';
 import { runAttached, startDetached } from '../../engine/container/run.js';
+import { terminalStreams } from '../terminal.js';
 
 export default defineCommand({
   summary: 'Start stopped containers (in the background; -a attaches); with -a, a COMMAND replaces its command (original: runc CONTAINER [CMD...])',
@@ -19,7 +20,7 @@ export default defineCommand({
     if (flags.attach || flags.interactive) {
       const [query, ...argv] = positionals;
       const c = await getContainer(store, query);
-      return runAttached(store, c, { interactive: !!flags.interactive, argv: argv.length ? argv : undefined, detachKeys: flags['detach-keys'] });
+      return runAttached(store, c, { interactive: !!flags.interactive, argv: argv.length ? argv : undefined, detachKeys: flags['detach-keys'] }, terminalStreams());
     }
     return forEachName(ctx, positionals, async (q) => {
       await startDetached(store, await getContainer(store, q));

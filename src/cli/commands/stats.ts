@@ -1,5 +1,5 @@
 import { defineCommand } from '../command.js';
-import { listContainers, getContainer, isRunning, type ContainerView } from '../../engine/container/create.js';
+import { listContainers, getContainer, isRunning, type ContainerView } from '../../store/containers.js';
 import { cpuPercent, sample, type Sample } from '../../engine/container/stats.js';
 import { formatList } from '../format/table.js';
 import { humanSize } from '../output.js';

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { diskUsage } from '../../engine/system/df.js';
-import { isRunning } from '../../engine/container/create.js';
+import { isRunning } from '../../store/containers.js';
 import { table, ago, humanSize, commandColumn } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { parseReference, familiarRepository } from '../../oci/reference.js';

@@ -1,7 +1,7 @@
 // ps --filter, as Docker: key=value pairs; values of one key are ORed,
 // different keys ANDed.
 import { InvalidArgument } from '../../errors.js';
-import type { ContainerView } from '../../engine/container/create.js';
+import type { ContainerView } from '../../store/containers.js';
 
 const KEYS = ['status', 'name', 'id', 'label', 'exited', 'ancestor'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];

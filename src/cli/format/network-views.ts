@@ -2,7 +2,7 @@
 // NetworkSettings in inspect, the PORTS column, and network inspect/ls.
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord } from '../../store/types.js';
-import type { ContainerView } from '../../engine/container/create.js';
+import type { ContainerView } from '../../store/containers.js';
 import { sha256, shortId } from '../../store/ids.js';
 import { children } from '../../sys/proc.js';
 import { portsView, readNet } from '../../network/endpoints.js';

@@ -1,7 +1,7 @@
 // How containers and images look to users and to the API: Docker's ps
 // status text, ps --format json rows, and inspect documents.
 import type { ContainerState } from '../../store/types.js';
-import type { ContainerView } from '../../engine/container/create.js';
+import type { ContainerView } from '../../store/containers.js';
 import type { ImageView } from '../../engine/image/images.js';
 import type { Store } from '../../store/store.js';
 import { ago, humanDuration, shellJoin } from '../../util/human.js';

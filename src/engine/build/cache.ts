@@ -6,10 +6,10 @@
 // the image config and the layers, each a read-only snapshot, so a hit costs
 // one file read and no copy.
 //
-// Entries hold their layers: layers.ts asks cachedLayers() before deleting
+// Entries hold their layers: layersInUse (image/images.ts) asks cachedLayers() before deleting
 // any, so a built image can be removed and its layers stay as cache until
-// `builder prune`. This file imports nothing from the engine, so layers.ts
-// can import it.
+// `builder prune`. This file imports nothing from the engine, so image/images.ts
+// (layersInUse) can import it.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord, HostConfig } from '../../store/types.js';
-import { createContainer, freshState, listContainers, removeContainer, signalOwner, updateState } from '../container/create.js';
+import { createContainer } from '../container/create.js';
+import { freshState, listContainers, signalOwner, updateState } from '../../store/containers.js';
+import { removeContainer } from '../container/remove.js';
 import { prepare } from '../container/spec/prepare.js';
 import * as hooks from '../container/hooks.js';
 import * as lxc from '../../runtime/lxc.js';
@@ -18,7 +20,7 @@ import { containerPids } from '../../runtime/cgroups.js';
 import { identify, isAlive } from '../../sys/proc.js';
 import { wait } from '../../sys/exec.js';
 import { shortId } from '../../store/ids.js';
-import { removeMountPoints } from '../container/spec/mounts.js';
+import { removeMountPoints } from '../../store/mountpoints.js';
 
 /** Label on build containers: the builder that owns them (pid:start), so a later build can sweep a crashed one's. */
 export const OWNER_LABEL = 'dockerlite.build.owner';
@@ -98,7 +100,7 @@ async function execute(store: Store, c: ContainerRecord, argv: string[], o: RunS
   try {
     if (owner) {
       await updateState(store, c.id, (s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0 }));
-      await hooks.afterStart(store, c, owner.pid);
+      await hooks.afterStart(store, c);
       if (o.signal?.aborted) abort();
     }
     const { status } = await done;

@@ -5,6 +5,7 @@
 // ctrl-p,ctrl-q by default) leave the container running.
 import { openSync, closeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import type { Store } from '../../store/store.js';
 import { InvalidArgument, Unavailable } from '../../errors.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
@@ -36,8 +37,25 @@ export interface AttachOptions {
   detachKeys?: string;
 }
 
+/**
+ * The caller's end of a session, passed in as podman passes AttachStreams:
+ * the CLI gives its terminal (cli/terminal.ts), a server its connection.
+ * The engine never reaches for process.stdin or stdout itself.
+ */
+export interface AttachStreams {
+  stdin?: Readable & { isTTY?: boolean; setRawMode?(raw: boolean): unknown; unref?(): unknown };
+  stdout: Writable;
+  stderr: Writable;
+  /** The terminal's size, when the caller has one. */
+  size?(): { rows: number; cols: number } | undefined;
+  /** Call fn when the terminal's size changes; returns the undo. */
+  onResize?(fn: () => void): () => void;
+  /** Call fn with each signal the user sends to the front end (Docker's --sig-proxy); returns the undo. */
+  onSignal?(fn: (sig: NodeJS.Signals) => void): () => void;
+}
+
 /** Connect to a container's monitor. */
-export async function openSession(store: Store, id: string, o: AttachOptions): Promise<Session> {
+export async function openSession(store: Store, id: string, o: AttachOptions, io: AttachStreams): Promise<Session> {
   const dirFd = openSync(store.paths.container(id), 'r');
   const socket = connect(shortSocketPath(dirFd, 'attach.sock'));
   try {
@@ -49,8 +67,8 @@ export async function openSession(store: Store, id: string, o: AttachOptions): P
     closeSync(dirFd);
   }
   const keys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);
-  const stdin = process.stdin;
-  const raw = o.tty && stdin.isTTY;
+  const stdin = io.stdin;
+  const raw = o.tty && !!stdin?.isTTY && !!stdin.setRawMode;
   let restore = () => {};
   let finish: (v: number | 'detached' | undefined) => void = () => {};
   const done = new Promise<number | 'detached' | undefined>((r) => (finish = r));
@@ -59,8 +77,8 @@ export async function openSession(store: Store, id: string, o: AttachOptions): P
   socket.on(
     'data',
     decoder((type, payload) => {
-      if (type === Frame.Stdout) process.stdout.write(payload);
-      else if (type === Frame.Stderr) process.stderr.write(payload);
+      if (type === Frame.Stdout) io.stdout.write(payload);
+      else if (type === Frame.Stderr) io.stderr.write(payload);
       else if (type === Frame.Exit) result = Number(payload.toString());
     }),
   );
@@ -70,19 +88,23 @@ export async function openSession(store: Store, id: string, o: AttachOptions): P
     finish(result);
   });
 
-  if (o.tty && process.stdout.isTTY) {
-    const sendSize = () => socket.write(encode(Frame.Resize, `${process.stdout.rows} ${process.stdout.columns}`));
+  const size = o.tty ? io.size?.() : undefined;
+  if (size) {
+    const sendSize = () => {
+      const now = io.size?.();
+      if (now) socket.write(encode(Frame.Resize, `${now.rows} ${now.cols}`));
+    };
     sendSize();
-    process.on('SIGWINCH', sendSize);
+    const off = io.onResize?.(sendSize) ?? (() => {});
     const prev = restore;
     restore = () => {
       prev();
-      process.off('SIGWINCH', sendSize);
+      off();
     };
   }
 
-  if (o.stdin) {
-    if (raw) stdin.setRawMode(true);
+  if (o.stdin && stdin) {
+    if (raw) stdin.setRawMode!(true);
     // Detach keys: hold back a matching prefix until it is complete or broken.
     let matched = 0;
     const onData = (b: Buffer) => {
@@ -113,7 +135,7 @@ export async function openSession(store: Store, id: string, o: AttachOptions): P
       prev();
       stdin.off('data', onData);
       stdin.off('end', onEnd);
-      if (raw) stdin.setRawMode(false);
+      if (raw) stdin.setRawMode!(false);
       stdin.pause();
       stdin.unref?.();
     };

@@ -3,8 +3,8 @@
 // is computed later, when the image is first pushed or saved.
 import type { Store } from '../../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
-import { getContainer, isRunning } from './create.js';
-import { removeMountPoints } from './spec/mounts.js';
+import { getContainer, isRunning } from '../../store/containers.js';
+import { removeMountPoints } from '../../store/mountpoints.js';
 import { readImage, saveImage, tagImage } from '../image/images.js';
 import { snapshotLayer } from '../content/layers.js';
 import { shellJoin } from '../../util/human.js';

@@ -8,7 +8,7 @@ import { isAlive, sleep } from '../../sys/proc.js';
 import { setFrozen, thaw } from '../../runtime/freezer.js';
 import { shortId } from '../../store/ids.js';
 import { writeJson } from '../../store/json.js';
-import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from './create.js';
+import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { parseSignal } from './signal.js';
 import { checkName } from './names.js';
 import { startDetached } from './run.js';

@@ -12,7 +12,7 @@ import { InvalidArgument, NotFound } from '../../errors.js';
 import { resolveInRoot } from '../../oci/securejoin.js';
 import { packPaths, walkTree } from '../../oci/pack.js';
 import { writeTar } from '../../oci/tar.js';
-import { getContainer } from './create.js';
+import { getContainer } from '../../store/containers.js';
 
 export interface CopyEnd {
   container?: string;

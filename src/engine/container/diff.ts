@@ -10,12 +10,12 @@ import type { ImageRecord } from '../../store/types.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { readSendStream } from '../../snapshots/sendstream.js';
 import { changesBetween, type Change } from '../../snapshots/changes.js';
-import { hideMountPoints } from './spec/mounts.js';
+import { hideMountPoints } from '../../store/mountpoints.js';
 import { ExecError, NotFound } from '../../errors.js';
 import { scratchName } from '../../store/scratch.js';
 import { wait } from '../../sys/exec.js';
 import { layerPath, readLayer, updateLayer } from '../content/layers.js';
-import type { ContainerView } from './create.js';
+import type { ContainerView } from '../../store/containers.js';
 
 /** Changes from base to snap; both must be read-only subvolumes. */
 export async function changesOf(base: string, snap: string): Promise<Change[]> {

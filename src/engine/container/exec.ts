@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs';
 import type { Store } from '../../store/store.js';
 import { Conflict, InvalidArgument } from '../../errors.js';
 import * as lxc from '../../runtime/lxc.js';
-import { wait } from '../../sys/exec.js';
+import { wait, type StdioOptions } from '../../sys/exec.js';
+import type { AttachStreams } from './attach.js';
 import { resolveInRoot } from '../../oci/securejoin.js';
-import { getContainer, isRunning } from './create.js';
+import { getContainer, isRunning } from '../../store/containers.js';
 import { resolveUser } from './spec/user.js';
 import { envValue, mergeEnv, DEFAULT_PATH } from './spec/command.js';
 import { checkCommand } from './spec/prepare.js';
@@ -26,7 +27,7 @@ export interface ExecOptions {
 /** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
 const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
 
-export async function execInContainer(store: Store, query: string, o: ExecOptions): Promise<number> {
+export async function execInContainer(store: Store, query: string, o: ExecOptions, io: AttachStreams): Promise<number> {
   const c = await getContainer(store, query);
   if (!isRunning(c.state) || c.state.status === 'restarting') throw new Conflict(`container ${c.name} is not running; exec needs a running container (start it with 'dockerlite start ${c.name}')`);
   if (c.state.status === 'paused') throw new Conflict(`container ${c.name} is paused; unpause it first`);
@@ -45,9 +46,10 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     argv = ['/bin/sh', '-c', CD_THEN_EXEC, 'sh', cwd, ...o.argv];
   }
   // With a terminal on our side, lxc-attach gives the command a pty of the container's own.
-  const tty = !!o.tty && !!process.stdin.isTTY;
-  const stdio = o.detach ? (['ignore', 'ignore', 'ignore'] as const) : ([o.interactive || tty ? 'inherit' : 'ignore', 'inherit', 'inherit'] as const);
-  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid: user.uid, gid: user.gid, stdio: [...stdio], detached: o.detach });
+  const tty = !!o.tty && !!io.stdin?.isTTY;
+  // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on).
+  const stdio: StdioOptions = o.detach ? ['ignore', 'ignore', 'ignore'] : [(o.interactive || tty) && io.stdin ? io.stdin : 'ignore', io.stdout, io.stderr];
+  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid: user.uid, gid: user.gid, stdio, detached: o.detach });
   if (o.detach) {
     child.on('error', () => {});
     child.unref();
@@ -60,11 +62,11 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
       // gone
     }
   };
-  const handlers = (['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(tty ? [] : ['SIGINT'])] as NodeJS.Signals[]).map((s) => [s, forward(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
+  // With a tty, Ctrl-C travels as a byte; otherwise every signal the user sends goes to the command.
+  const off = io.onSignal?.((sig) => (tty && sig === 'SIGINT' ? undefined : forward(sig)())) ?? (() => {});
   try {
     return (await wait(child, 'lxc-attach')).status;
   } finally {
-    for (const [s, h] of handlers) process.off(s, h);
+    off();
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
 import { InvalidArgument } from '../../errors.js';
 import { sleep } from '../../sys/proc.js';
-import { getContainer, isRunning, readState } from './create.js';
+import { getContainer, isRunning, readState } from '../../store/containers.js';
 
 export interface LogEntry {
   log: string;

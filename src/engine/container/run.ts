@@ -1,6 +1,6 @@
 // Starting a container: prepare its LXC config here, in the caller (so a
 // missing command or a bad mount is reported at once, with Docker's exit
-// codes), then hand it to a detached monitor (src/runtime/monitor.ts) that
+// codes), then hand it to a detached monitor (monitor.ts) that
 // owns it from then on. An attached run is the same plus an attach session:
 // the monitor waits for it before starting, so no output is missed, and the
 // logs hold what an attached run printed too.
@@ -12,13 +12,13 @@ import type { Duplex, Readable } from 'node:stream';
 import { Conflict, SystemError } from '../../errors.js';
 import { start } from '../../sys/exec.js';
 import { sleep } from '../../sys/proc.js';
-import type { MonitorArgs } from '../../runtime/monitor.js';
+import type { MonitorArgs } from './monitor.js';
 import { prepare } from './spec/prepare.js';
 import * as hooks from './hooks.js';
-import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from './create.js';
-import { openSession, type Session } from './attach.js';
+import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
+import { openSession, type AttachStreams, type Session } from './attach.js';
 
-const MONITOR = fileURLToPath(new URL('../../runtime/monitor.js', import.meta.url));
+const MONITOR = fileURLToPath(new URL('./monitor.js', import.meta.url));
 /** Keep each monitor's heap small and its threads few: there is one per running container. */
 export const MONITOR_NODE_FLAGS = ['--max-old-space-size=24', '--max-semi-space-size=1', '--single-threaded', '--v8-pool-size=0'];
 
@@ -152,36 +152,28 @@ export async function startDetached(store: Store, c: ContainerView, argv?: strin
   await started(await launch(store, c, { argv, waitAttach: false }, early), c);
 }
 
-/** Signals a user sends to `dockerlite run` that belong to the container (Docker's --sig-proxy). */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-
-/** Pass signals sent to us on to the container (not with a tty: there the keys travel as bytes). Returns the undo. */
-function proxySignals(store: Store, c: ContainerView, tty: boolean): () => void {
-  if (tty) return () => {};
-  const handlers = FORWARDED.map((sig) => {
+/** Pass the signals the user sends to the front end on to the container (not with a tty: there the keys travel as bytes). Returns the undo. */
+function proxySignals(store: Store, c: ContainerView, tty: boolean, io: AttachStreams): () => void {
+  if (tty || !io.onSignal) return () => {};
+  return io.onSignal((sig) => {
     // A signal can come before the monitor has recorded the start: wait for it a little.
-    const h = async () => {
+    void (async () => {
       for (let i = 0; i < 250; i++) {
         const s = await readState(store, c.id).catch(() => undefined);
         if (!s || (s.status !== 'created' && !isRunning(s))) return;
         if (s.status === 'running' && signalOwner(s, sig)) return;
         await sleep(20);
       }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
+    })();
   });
-  return () => {
-    for (const [sig, h] of handlers) process.off(sig, h);
-  };
 }
 
 /** Stream a session until the container exits or the user detaches; returns the exit status (0 on detach). */
-async function follow(store: Store, c: ContainerView, session: Session, unproxy: () => void): Promise<number> {
+async function follow(store: Store, c: ContainerView, session: Session, unproxy: () => void, io: AttachStreams): Promise<number> {
   try {
     const r = await session.done;
     if (r === 'detached') {
-      process.stderr.write(`\nread escape sequence: container ${c.name} keeps running (dockerlite attach ${c.name} to come back)\n`);
+      io.stderr.write(`\nread escape sequence: container ${c.name} keeps running (dockerlite attach ${c.name} to come back)\n`);
       return 0;
     }
     if (r !== undefined) return r;
@@ -194,18 +186,18 @@ async function follow(store: Store, c: ContainerView, session: Session, unproxy:
 }
 
 /** Start attached: stdout/stderr (and stdin with -i) are connected; returns the exit status. */
-export async function runAttached(store: Store, c: ContainerView, o: AttachOptions): Promise<number> {
+export async function runAttached(store: Store, c: ContainerView, o: AttachOptions, io: AttachStreams): Promise<number> {
   const tty = !!c.config.Tty;
-  const size = tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
+  const size = tty ? io.size?.() : undefined;
   const l = await launch(store, c, { argv: o.argv, waitAttach: true, size }, o.monitor);
   let session: Session;
   try {
-    session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys });
+    session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys }, io);
   } catch (e) {
     l.release();
     throw e;
   }
-  const unproxy = proxySignals(store, c, tty);
+  const unproxy = proxySignals(store, c, tty, io);
   session.go();
   try {
     await started(l, c);
@@ -214,18 +206,18 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
     session.close();
     throw e;
   }
-  return follow(store, c, session, unproxy);
+  return follow(store, c, session, unproxy, io);
 }
 
 /** Attach to a running container (dockerlite attach). */
-export async function attachRunning(store: Store, query: string, o: { stdin: boolean; detachKeys?: string }): Promise<number> {
+export async function attachRunning(store: Store, query: string, o: { stdin: boolean; detachKeys?: string }, io: AttachStreams): Promise<number> {
   const c = await getContainer(store, query);
   if (!isRunning(c.state)) throw new Conflict(`cannot attach to container ${c.name}: it is not running; start it with 'dockerlite start -a ${c.name}'`);
   const tty = !!c.config.Tty;
-  const session = await openSession(store, c.id, { stdin: o.stdin && !!c.config.OpenStdin, tty, detachKeys: o.detachKeys });
-  return follow(store, c, session, proxySignals(store, c, tty));
+  const session = await openSession(store, c.id, { stdin: o.stdin && !!c.config.OpenStdin, tty, detachKeys: o.detachKeys }, io);
+  return follow(store, c, session, proxySignals(store, c, tty, io), io);
 }
 
-export async function runById(store: Store, id: string, o: AttachOptions): Promise<number> {
-  return runAttached(store, await getContainer(store, id), o);
+export async function runById(store: Store, id: string, o: AttachOptions, io: AttachStreams): Promise<number> {
+  return runAttached(store, await getContainer(store, id), o, io);
 }

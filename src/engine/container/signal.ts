@@ -2,8 +2,7 @@
 import { constants } from 'node:os';
 import type { Store } from '../../store/store.js';
 import { Conflict, InvalidArgument } from '../../errors.js';
-import { children, isAlive } from '../../sys/proc.js';
-import { getContainer, isRunning, signalOwner, type ContainerView } from './create.js';
+import { getContainer, isRunning, signalOwner } from '../../store/containers.js';
 
 /** SIGTERM, TERM, term or 15 -> 'SIGTERM'. */
 export function parseSignal(s: string): NodeJS.Signals {
@@ -16,14 +15,6 @@ export function parseSignal(s: string): NodeJS.Signals {
     if (name in sigs) return name as NodeJS.Signals;
   }
   throw new InvalidArgument(`invalid signal: ${s}`);
-}
-
-/** Host pid of the container's init (pid 1 inside it): lxc-execute's child. */
-export function containerInitPid(c: ContainerView): number {
-  if (!isRunning(c.state) || !isAlive({ pid: c.state.pid, start: c.state.pidStart })) throw new Conflict(`container ${c.name} is not running`);
-  const kids = children(c.state.pid);
-  if (!kids.length) throw new Conflict(`container ${c.name} is starting or stopping; try again`);
-  return kids[0];
 }
 
 /** Deliver a signal (see signalOwner for where it goes). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { hierarchies } from '../../runtime/cgroups.js';
 import { children } from '../../sys/proc.js';
-import type { ContainerView } from './create.js';
+import type { ContainerView } from '../../store/containers.js';
 
 export interface Sample {
   at: number;

@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.js';
 import { Conflict } from '../../errors.js';
 import { containerPids } from '../../runtime/cgroups.js';
 import { ps } from '../../sys/ps.js';
-import { getContainer, isRunning } from './create.js';
+import { getContainer, isRunning } from '../../store/containers.js';
 
 export interface TopResult {
   titles: string[];

@@ -13,7 +13,6 @@ import * as btrfs from '../../snapshots/btrfs.js';
 import { applyLayer } from '../../oci/apply.js';
 import { NotFound } from '../../errors.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
-import { cachedLayers } from '../build/cache.js';
 
 /** The empty base: an empty read-only subvolume under images with no layers. */
 export const EMPTY_LAYER = 'empty';
@@ -136,14 +135,14 @@ export async function listLayerKeys(store: Store): Promise<string[]> {
   return (await readdir(store.paths.layers)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
 }
 
-/** Extra holders of layers beyond images and containers (the build cache registers here). */
-export const layerHolders: Array<(store: Store) => Promise<Iterable<string>>> = [cachedLayers];
-
-/** Delete layers that no image, container or other holder uses. Call after removals. */
+/**
+ * Delete layers that nothing uses. Call after removals. inUse names every
+ * holder (images, containers, leases, the build cache: image/images.ts
+ * layersInUse); the content store knows none of them itself.
+ */
 export async function gcLayers(store: Store, inUse: () => Promise<Set<string>>): Promise<string[]> {
   return store.lock('layers', async () => {
     const used = await inUse();
-    for (const h of layerHolders) for (const k of await h(store)) used.add(k);
     const removed: string[] = [];
     for (const key of await listLayerKeys(store)) {
       if (used.has(key)) continue;

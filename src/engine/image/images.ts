@@ -10,8 +10,9 @@ import { randomId, sha256 } from '../../store/ids.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { EMPTY_LAYER, layerPath, readLayer } from '../content/layers.js';
-import { listContainers } from '../container/create.js';
+import { listContainers } from '../../store/containers.js';
 import { leased } from '../content/leases.js';
+import { cachedLayers } from '../build/cache.js';
 
 export type Refs = Record<string, string>;
 
@@ -106,9 +107,10 @@ export async function untag(store: Store, refKey: string): Promise<void> {
   });
 }
 
-/** Every layer an image or container still needs. */
+/** Every layer an image, container, lease or build cache entry still needs. */
 export async function layersInUse(store: Store): Promise<Set<string>> {
-  const used = new Set<string>([EMPTY_LAYER]);
+  const used = await cachedLayers(store);
+  used.add(EMPTY_LAYER);
   for (const img of await listImages(store)) for (const l of img.layers) used.add(l);
   for (const c of await listContainers(store)) used.add(c.layer);
   for (const k of (await leased(store)).layers) used.add(k);

@@ -64,9 +64,12 @@ export async function importTarball(store: Store, input: AsyncIterable<Buffer>, 
   return img;
 }
 
-/** Open a path, or stdin for "-". */
-export function openInput(path: string): AsyncIterable<Buffer> {
-  if (path === '-') return process.stdin;
+/** Open a path, or the caller's stdin (given by the front end) for "-". */
+export function openInput(path: string, stdin?: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  if (path === '-') {
+    if (!stdin) throw new InvalidArgument('no standard input to read from here');
+    return stdin;
+  }
   const s = createReadStream(path);
   return (async function* () {
     try {

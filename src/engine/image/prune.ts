@@ -6,7 +6,7 @@ import type { Store } from '../../store/store.js';
 import { writeJson } from '../../store/json.js';
 import { parseReference, familiar } from '../../oci/reference.js';
 import { listImages, readRefs } from './images.js';
-import { listContainers } from '../container/create.js';
+import { listContainers } from '../../store/containers.js';
 import { collectGarbage } from '../content/gc.js';
 
 export interface PruneResult {

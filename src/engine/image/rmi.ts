@@ -10,7 +10,7 @@ import { shortId } from '../../store/ids.js';
 import { Conflict } from '../../errors.js';
 import { parseReference, familiar, repository } from '../../oci/reference.js';
 import { getImage, listImages, normaliseQuery, readRefs, type ImageView } from './images.js';
-import { listContainers, isRunning } from '../container/create.js';
+import { listContainers, isRunning } from '../../store/containers.js';
 import { collectGarbage } from '../content/gc.js';
 
 export interface RemoveResult {

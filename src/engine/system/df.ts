@@ -6,9 +6,9 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
 import { listImages, type ImageView } from '../image/images.js';
-import { listContainers, type ContainerView } from '../container/create.js';
+import { listContainers, type ContainerView } from '../../store/containers.js';
 import { containerChanges, layerSize } from '../container/diff.js';
-import { layerHolders } from '../content/layers.js';
+import { cachedLayers } from '../build/cache.js';
 import { listBlobs } from '../content/blobs.js';
 import { listVolumes, volumePath, volumeUsers } from '../volume/volumes.js';
 import { blobsInUse } from '../content/gc.js';
@@ -105,7 +105,7 @@ export async function diskUsage(store: Store, o: { containers?: boolean } = {}):
 
   const inImages = new Set(sizes.keys());
   const cache = new Set<string>();
-  for (const h of layerHolders) for (const k of await h(store)) if (!inImages.has(k)) cache.add(k);
+  for (const k of await cachedLayers(store)) if (!inImages.has(k)) cache.add(k);
   let cacheSize = 0;
   for (const k of cache) cacheSize += await layerSize(store, k).catch(() => 0);
 

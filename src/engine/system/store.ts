@@ -3,10 +3,12 @@ import type { Config } from '../../config.js';
 import { Store } from '../../store/store.js';
 import { ensureEmptyLayer, removeAbandoned, EMPTY_LAYER } from '../content/layers.js';
 import { listImages, saveImage, tagImage } from '../image/images.js';
-import { isRunning, listContainers, removeAbandonedContainers, signalOwner, updateState, waitGone } from '../container/create.js';
+import { isRunning, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
+import { recoverAbandonedContainers, removeAbandonedContainers } from '../container/remove.js';
 import { makeBusyboxImage } from '../image/base-busybox.js';
 import { hostPlatform } from '../image/importer.js';
 import * as hooks from '../container/hooks.js';
+import { storeOf } from './subsystems.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
 
 export const EMPTY_IMAGE_REF = 'empty:latest';
@@ -29,13 +31,14 @@ async function makeEmptyImage(store: Store) {
  * a store that was set up before (say, before a reboot) is only remounted.
  */
 export async function init(cfg: Config, log: (line: string) => void = () => {}): Promise<Store> {
-  const store = new Store(cfg);
+  const store = storeOf(cfg);
   await store.lockSetup(async () => {
     if (store.ready) return;
     const mounted = await store.mountAndLayout();
     if (mounted) log(`mounted ${cfg.loopFile} on ${cfg.root}`);
     await removeAbandoned(store);
     await removeAbandonedContainers(store);
+    await recoverAbandonedContainers(store);
     if (store.ready) return; // it was set up before: mounting it again was all it needed
     await ensureEmptyLayer(store);
     const names = new Set((await listImages(store)).flatMap((i) => i.names));
@@ -49,19 +52,21 @@ export async function init(cfg: Config, log: (line: string) => void = () => {}):
   return store;
 }
 
-/** Open the store, initialising it first if it is not ready. */
-export async function openStore(cfg: Config): Promise<Store> {
-  const store = new Store(cfg);
-  if (!store.ready) return init(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`));
-  // Finish what a crashed dockerlite left half done (cheap: two directory listings).
+/** Open the store, initialising it first if it is not ready (log tells what init did). */
+export async function openStore(cfg: Config, log: (line: string) => void = () => {}): Promise<Store> {
+  const store = storeOf(cfg);
+  if (!store.ready) return init(cfg, log);
+  // Finish what a crashed dockerlite left half done, and record the exits
+  // that killed monitors could not (cheap: directory listings and state files).
   await removeAbandoned(store);
   await removeAbandonedContainers(store);
+  await recoverAbandonedContainers(store);
   return store;
 }
 
 /** Stop every container, then unmount and remove the store and its loop image. */
 export async function deinit(cfg: Config): Promise<void> {
-  const store = new Store(cfg);
+  const store = storeOf(cfg);
   await store.lockSetup(async () => {
     if (store.ready) {
       for (const c of await listContainers(store)) {

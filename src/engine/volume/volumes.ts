@@ -9,7 +9,7 @@ import { Conflict, InvalidArgument, NotFound } from '../../errors.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
 import { randomId } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
-import { listContainers } from '../container/create.js';
+import { listContainers } from '../../store/containers.js';
 import { formatMountSpec, parseMountSpec } from '../container/spec/mounts.js';
 
 export interface VolumeRecord {

@@ -15,21 +15,21 @@
 import { closeSync, openSync, read, readFileSync, renameSync, rmSync, writeSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import type { ContainerRecord, ContainerState } from '../store/types.js';
-import { Paths } from '../store/paths.js';
-import { withLock } from '../store/lock.js';
-import { readJsonOr, writeJson } from '../store/json.js';
-import { start, wait, type ChildProcess } from '../sys/exec.js';
-import { children, identify, isAlive, sleep, type ProcId } from '../sys/proc.js';
-import { withParentDeathSignal } from '../sys/setpriv.js';
-import { inPty } from '../sys/script.js';
-import { setSize } from '../sys/stty.js';
-import { executeArgv, lxcEnv } from './lxc.js';
-import { containerPids, removeContainerCgroups } from './cgroups.js';
-import { nsPid, reapOnMainExit } from './reaper.js';
-import { oomKillCount, oomKillLogged } from './oom.js';
-import { decoder, encode, Frame, shortSocketPath } from './frames.js';
+import type { Config } from '../../config.js';
+import type { ContainerRecord, ContainerState } from '../../store/types.js';
+import { Paths } from '../../store/paths.js';
+import { withLock } from '../../store/lock.js';
+import { readJsonOr, writeJson } from '../../store/json.js';
+import { setDebug, start, wait, type ChildProcess } from '../../sys/exec.js';
+import { children, identify, isAlive, nsPid, sleep, type ProcId } from '../../sys/proc.js';
+import { withParentDeathSignal } from '../../sys/setpriv.js';
+import { inPty } from '../../sys/script.js';
+import { setSize } from '../../sys/stty.js';
+import { executeArgv, lxcEnv } from '../../runtime/lxc.js';
+import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
+import { reapOnMainExit } from '../../runtime/reaper.js';
+import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
+import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
 
 export interface MonitorArgs {
   cfg: Config;
@@ -51,6 +51,7 @@ export interface MonitorArgs {
 }
 
 const args = JSON.parse(process.argv[2]) as MonitorArgs;
+setDebug(args.cfg.debug);
 const paths = new Paths(args.cfg.root);
 const id = args.id;
 const dir = paths.container(id);
@@ -276,9 +277,9 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   if (owner) {
     await patchState((s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0, error: undefined, oomKilled: false, monitorPid: me.pid, monitorStart: me.start }));
     try {
-      const { Store } = await import('../store/store.js');
-      const hooks = await import('../engine/container/hooks.js');
-      await hooks.afterStart(new Store(args.cfg), rec, owner.pid);
+      const { storeOf } = await import('../system/subsystems.js');
+      const hooks = await import('./hooks.js');
+      await hooks.afterStart(storeOf(args.cfg), rec);
     } catch (e) {
       process.stderr.write(`afterStart: ${(e as Error).message}\n`);
     }
@@ -307,9 +308,9 @@ function shouldRestart(rec: ContainerRecord, s: ContainerState, status: number):
 
 async function afterStop(rec: ContainerRecord): Promise<void> {
   try {
-    const { Store } = await import('../store/store.js');
-    const hooks = await import('../engine/container/hooks.js');
-    await hooks.afterStop(new Store(args.cfg), rec);
+    const { storeOf } = await import('../system/subsystems.js');
+    const hooks = await import('./hooks.js');
+    await hooks.afterStop(storeOf(args.cfg), rec);
   } catch (e) {
     process.stderr.write(`afterStop: ${(e as Error).message}\n`);
   }
@@ -362,9 +363,9 @@ async function main(): Promise<number> {
       return r.status;
     }
     try {
-      const { Store } = await import('../store/store.js');
-      const { prepare } = await import('../engine/container/spec/prepare.js');
-      argv = (await prepare(new Store(args.cfg), rec)).argv;
+      const { storeOf } = await import('../system/subsystems.js');
+      const { prepare } = await import('./spec/prepare.js');
+      argv = (await prepare(storeOf(args.cfg), rec)).argv;
     } catch (e) {
       await patchState((st) => ({ ...st, status: 'exited', error: (e as Error).message }));
       return 125;
@@ -393,9 +394,9 @@ try {
 const rec = readRecordOr();
 if (rec?.hostConfig.AutoRemove) {
   try {
-    const { Store } = await import('../store/store.js');
-    const { removeContainer } = await import('../engine/container/create.js');
-    await removeContainer(new Store(args.cfg), id, { force: true, volumes: true });
+    const { storeOf } = await import('../system/subsystems.js');
+    const { removeContainer } = await import('./remove.js');
+    await removeContainer(storeOf(args.cfg), id, { force: true, volumes: true });
   } catch (e) {
     process.stderr.write(`auto-remove: ${(e as Error).message}\n`);
   }

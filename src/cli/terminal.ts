@@ -1,0 +1,26 @@
+// The CLI's own terminal as the engine's AttachStreams: stdio, the window
+// size and its changes, and the signals the user sends to dockerlite, which
+// belong to the container (Docker's --sig-proxy).
+import type { AttachStreams } from '../engine/container/attach.js';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+export function terminalStreams(): AttachStreams {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined),
+    onResize: (fn) => {
+      process.on('SIGWINCH', fn);
+      return () => void process.off('SIGWINCH', fn);
+    },
+    onSignal: (fn) => {
+      const handlers = FORWARDED.map((sig) => [sig, () => fn(sig)] as const);
+      for (const [sig, h] of handlers) process.on(sig, h);
+      return () => {
+        for (const [sig, h] of handlers) process.off(sig, h);
+      };
+    },
+  };
+}

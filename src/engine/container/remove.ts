@@ -1,0 +1,79 @@
+// Removing a container, and finishing what a crashed process left: a
+// removal half done, or a running record whose monitor died.
+import { readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeContainerCgroups } from '../../runtime/cgroups.js';
+import { thaw } from '../../runtime/freezer.js';
+import * as hooks from './hooks.js';
+import type { Store } from '../../store/store.js';
+import type { ContainerRecord, ContainerState } from '../../store/types.js';
+import { readJsonOr } from '../../store/json.js';
+import { scratchName, isAbandoned } from '../../store/scratch.js';
+import { abandoned, freshState, getContainer, isRunning, signalOwner, trueState, updateState, waitGone, writeState, listRecords } from '../../store/containers.js';
+import { Conflict } from '../../errors.js';
+import * as btrfs from '../../snapshots/btrfs.js';
+import { layersInUse } from '../image/images.js';
+import { gcLayers } from '../content/layers.js';
+import { removeAnonymousVolumes } from '../volume/volumes.js';
+
+export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
+  const c = await getContainer(store, query);
+  if (isRunning(c.state)) {
+    if (!opts.force) throw new Conflict(`container ${c.name} is running; stop it first, or use rm -f`);
+    await updateState(store, c.id, (s) => ({ ...s, stopRequested: true }));
+    signalOwner(c.state, 'SIGKILL');
+    thaw(c.id);
+    if (!(await waitGone(c.state))) throw new Conflict(`container ${c.name} did not stop after SIGKILL`);
+  }
+  // Let its monitor finish recording the exit and running afterStop (unless we are that monitor, removing --rm).
+  const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
+  if (monitor.pid !== process.pid) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
+  await hooks.beforeRemove(store, c);
+  // Take it out of the listing in one step (under its lock, so no state write
+  // races with it), then delete at leisure.
+  const doomed = join(store.paths.containers, scratchName());
+  await store.lock(`container-${c.id}`, () => rename(store.paths.container(c.id), doomed));
+  await removeContainerCgroups(c.id);
+  await destroyContainerDir(store, doomed, c.id);
+  if (opts.volumes) await removeAnonymousVolumes(store, c.hostConfig.Binds);
+  await gcLayers(store, () => layersInUse(store));
+  return c;
+}
+
+async function destroyContainerDir(store: Store, dir: string, id: string): Promise<void> {
+  await btrfs.remove(join(dir, 'rootfs'));
+  await rm(dir, { recursive: true, force: true });
+  await rm(join(store.paths.lxc, id), { recursive: true, force: true });
+}
+
+/** Finish removals and creations a crashed process left half done. */
+export async function removeAbandonedContainers(store: Store): Promise<void> {
+  for (const n of await readdir(store.paths.containers)) {
+    if (isAbandoned(n)) await destroyContainerDir(store, join(store.paths.containers, n), n);
+  }
+}
+
+/**
+ * Record the exit a dead monitor could not, and undo what the container's
+ * start did (hooks.afterStop, cgroups). Under the container's lock, so only
+ * one reader does it.
+ */
+async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<void> {
+  let recovered = false;
+  await store.lock(`container-${rec.id}`, async () => {
+    const disk = await readJsonOr<ContainerState>(store.paths.containerState(rec.id), freshState());
+    if (!abandoned(disk)) return;
+    await writeState(store, rec.id, { ...trueState(disk), finishedAt: new Date().toISOString() });
+    recovered = true;
+  });
+  if (!recovered) return;
+  await hooks.afterStop(store, rec).catch(() => {});
+  await removeContainerCgroups(rec.id);
+}
+
+/** Recover every running record whose monitor died: done when the store opens, not on every read. */
+export async function recoverAbandonedContainers(store: Store): Promise<void> {
+  for (const { rec, disk } of await listRecords(store)) {
+    if (abandoned(disk)) await recoverAbandoned(store, rec).catch(() => {});
+  }
+}

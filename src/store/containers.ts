@@ -1,0 +1,144 @@
+// The container record: containers/<id>/ holds a writable snapshot of the
+// image (rootfs), config.json (fixed at create) and state.json (changes as
+// it runs). Reading it is all this module does, plus the state writes that
+// every part of dockerlite shares; creating and removing containers is the
+// engine's (engine/container/create.ts, remove.ts). Depends on store/ and sys/ only.
+import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { Store } from './store.js';
+import type { ContainerRecord, ContainerState } from './types.js';
+import { ZERO_TIME } from './types.js';
+import { readJson, readJsonOr, writeJson } from './json.js';
+import { resolve, type Named } from './resolve.js';
+import { children, isAlive, nsPid, sleep } from '../sys/proc.js';
+import { Conflict, NotFound } from '../errors.js';
+
+export interface ContainerView extends ContainerRecord, Named {
+  state: ContainerState;
+}
+
+export function freshState(): ContainerState {
+  return { status: 'created', pid: 0, pidStart: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME };
+}
+
+/**
+ * The state on disk, checked against the host: a container recorded as
+ * running whose owning process is gone (or was replaced by another process
+ * with the same pid) is reported as exited. Between two runs of a restart
+ * policy ('restarting') there is no LXC process; its monitor must be alive.
+ */
+export function trueState(s: ContainerState): ContainerState {
+  if (!isRunning(s)) return s;
+  const monitor = { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
+  // A live monitor records the exit itself within moments; until then its record stands (so wait gets the real code).
+  if (isAlive(s.status === 'restarting' ? monitor : { pid: s.pid, start: s.pidStart }) || isAlive(monitor)) return s;
+  return { ...s, status: 'exited', pid: 0, exitCode: s.exitCode || 255, error: s.error || 'the container ended without its exit being recorded (its monitor was killed, or the host restarted)' };
+}
+
+/** A stale record whose monitor is gone too: nobody will ever record the exit, so the store's opener must. */
+export function abandoned(disk: ContainerState): boolean {
+  return isRunning(disk) && !isRunning(trueState(disk)) && !isAlive({ pid: disk.monitorPid ?? 0, start: disk.monitorStart ?? 0 });
+}
+
+export function isRunning(s: ContainerState): boolean {
+  return s.status === 'running' || s.status === 'paused' || s.status === 'restarting';
+}
+
+export async function readState(store: Store, id: string): Promise<ContainerState> {
+  return trueState(await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()));
+}
+
+export async function writeState(store: Store, id: string, state: ContainerState): Promise<void> {
+  await writeJson(store.paths.containerState(id), state);
+}
+
+/** Read-modify-write of state.json under the container's lock. */
+export async function updateState(store: Store, id: string, fn: (s: ContainerState) => ContainerState): Promise<ContainerState> {
+  return store.lock(`container-${id}`, async () => {
+    if (!existsSync(store.paths.container(id))) throw new NotFound(`no such container: ${id} (it was removed)`);
+    const next = fn(await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()));
+    await writeState(store, id, next);
+    return next;
+  });
+}
+
+/** Every container's record with its state as written on disk (not yet checked against the host). */
+export async function listRecords(store: Store): Promise<Array<{ rec: ContainerRecord; disk: ContainerState }>> {
+  const out: Array<{ rec: ContainerRecord; disk: ContainerState }> = [];
+  for (const id of await readdir(store.paths.containers)) {
+    if (id.startsWith('.')) continue;
+    const rec = await readJsonOr<ContainerRecord | null>(store.paths.containerConfig(id), null);
+    if (!rec) continue;
+    out.push({ rec, disk: await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()) });
+  }
+  return out;
+}
+
+export async function listContainers(store: Store): Promise<ContainerView[]> {
+  return (await listRecords(store)).map(({ rec, disk }) => ({ ...rec, names: [rec.name], state: trueState(disk) }));
+}
+
+export async function getContainer(store: Store, query: string): Promise<ContainerView> {
+  return resolve('container', query.replace(/^\//, ''), await listContainers(store));
+}
+
+/**
+ * The container's main process on the host: the child of LXC's init (which
+ * is lxc-execute's child) that is pid 2 inside.
+ */
+export function mainPid(state: ContainerState): number | undefined {
+  const init = children(state.pid)[0];
+  if (init === undefined) return undefined;
+  return children(init).find((p) => nsPid(p) === 2);
+}
+
+/**
+ * Send a signal to a running container's main process, as Docker sends it
+ * to the container's pid 1. When the main process ends, the reaper kills the
+ * rest and init exits with its status (137 for SIGKILL). Before the main
+ * process exists the signal goes to lxc-execute, which forwards it to init.
+ */
+export function signalOwner(state: ContainerState, signal: NodeJS.Signals | number): boolean {
+  if (!isRunning(state) || !isAlive({ pid: state.pid, start: state.pidStart })) return false;
+  try {
+    process.kill(mainPid(state) ?? state.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wait until the owning process is gone. */
+export async function waitGone(state: ContainerState, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive({ pid: state.pid, start: state.pidStart })) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/** Host pid of the container's init (pid 1 inside it): lxc-execute's child. */
+export function containerInitPid(c: ContainerView): number {
+  if (!isRunning(c.state) || !isAlive({ pid: c.state.pid, start: c.state.pidStart })) throw new Conflict(`container ${c.name} is not running`);
+  const kids = children(c.state.pid);
+  if (!kids.length) throw new Conflict(`container ${c.name} is starting or stopping; try again`);
+  return kids[0];
+}
+
+export async function readContainer(store: Store, id: string): Promise<ContainerRecord> {
+  try {
+    return await readJson<ContainerRecord>(store.paths.containerConfig(id));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFound(`no such container: ${id}`);
+    throw e;
+  }
+}
+
+/** Replace the command a container runs (path + args). */
+export async function setCommand(store: Store, id: string, argv: string[]): Promise<void> {
+  await store.lock(`container-${id}`, async () => {
+    const rec = await readContainer(store, id);
+    await writeJson(store.paths.containerConfig(id), { ...rec, path: argv[0], args: argv.slice(1), config: { ...rec.config, Cmd: argv, Entrypoint: null } });
+  });
+}
