@@ -1,7 +1,10 @@
 // Cross-process locks for shared mutations (names, tags, layers, addresses).
-// A lock is a file created with O_EXCL holding its owner's pid and start
-// time; a lock whose owner is gone is stale and is taken over.
-import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+// A lock is a file holding its owner's pid and start time; a lock whose owner
+// is gone is stale and is taken over. It is written in full under a private
+// name first and then hard-linked into place (link(2) fails if the name
+// exists), so a lock is never seen half-made, even if its owner is killed.
+import { link, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Conflict } from '../errors.js';
 import { identify, isAlive, sleep } from '../sys/proc.js';
@@ -9,16 +12,21 @@ import { identify, isAlive, sleep } from '../sys/proc.js';
 const me = identify(process.pid);
 
 async function tryCreate(path: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, `${me?.pid} ${me?.start}\n`, { flag: 'wx' });
   try {
-    const fh = await open(path, 'wx');
-    await fh.writeFile(`${me?.pid} ${me?.start}\n`);
-    await fh.close();
+    await link(tmp, path);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
+  } finally {
+    await unlink(tmp).catch(() => {});
   }
 }
+
+/** How long an unreadable (empty or garbled) lock file may stand before it counts as stale. */
+const UNREADABLE_GRACE_MS = 2_000;
 
 async function isStale(path: string): Promise<boolean> {
   let text: string;
@@ -28,8 +36,12 @@ async function isStale(path: string): Promise<boolean> {
     return false; // gone already: just retry
   }
   const [pid, start] = text.trim().split(' ').map(Number);
-  // An empty file is a lock being written this instant, not a stale one.
-  if (!pid) return false;
+  // Our locks are never empty; an empty or garbled one was left by an older
+  // dockerlite killed while writing it, or by a full disk. Give it a moment, then take it.
+  if (!pid) {
+    const st = await stat(path).catch(() => undefined);
+    return !!st && Date.now() - st.mtimeMs > UNREADABLE_GRACE_MS;
+  }
   return !isAlive({ pid, start });
 }
 
