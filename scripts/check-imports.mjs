@@ -153,7 +153,8 @@ export function parseImports(src) {
     // `x.import`, `{ import: … }` and the like are not imports.
     if (is(k - 1, 'punct', '.') || is(k + 1, 'punct', ':')) continue;
     if (word === 'import' && is(k + 1, 'punct', '(')) {
-      if (is(k + 2, 'string') && (is(k + 3, 'punct', ')') || is(k + 3, 'punct', ','))) found.push({ specifier: t[k + 2].value, kind: 'dynamic', typeOnly: false });
+      if (is(k + 2, 'string') && (is(k + 3, 'punct', ')') || is(k + 3, 'punct', ',')))
+        found.push({ specifier: t[k + 2].value, kind: 'dynamic', typeOnly: false });
       continue;
     }
     if (word === 'import' && is(k + 1, 'punct', '.')) continue; // import.meta
@@ -201,7 +202,11 @@ const isFile = (p) => {
 function resolveSpecifier(fromFile, specifier) {
   const base = resolve(dirname(fromFile), specifier);
   const candidates = [];
-  const swapped = base.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts').replace(/\.cjs$/, '.cts').replace(/\.jsx$/, '.tsx');
+  const swapped = base
+    .replace(/\.js$/, '.ts')
+    .replace(/\.mjs$/, '.mts')
+    .replace(/\.cjs$/, '.cts')
+    .replace(/\.jsx$/, '.tsx');
   if (swapped !== base) candidates.push(swapped);
   candidates.push(base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts'));
   return candidates.find(isFile) ?? null;
@@ -338,7 +343,10 @@ export function formatReport(result, shown = '') {
   }
   for (const f of result.unlayered) lines.push(`not in any layer: ${p(f)}`);
   for (const u of result.unresolved) lines.push(`unresolved import: ${p(u.from)} imports '${u.specifier}', which names no file`);
-  const extra = [result.unlayered.length && `${result.unlayered.length} not in any layer`, result.unresolved.length && `${result.unresolved.length} unresolved`].filter(Boolean);
+  const extra = [
+    result.unlayered.length && `${result.unlayered.length} not in any layer`,
+    result.unresolved.length && `${result.unresolved.length} unresolved`,
+  ].filter(Boolean);
   const summary = `import check: ${result.modules} modules, ${result.circles.length} circles, ${result.upward.length} upward imports${extra.map((e) => `, ${e}`).join('')}`;
   return { ok: lines.length === 0, lines, summary };
 }

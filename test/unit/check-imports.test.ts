@@ -91,7 +91,7 @@ test('reading imports: nothing from comments, strings, templates, regexps or loo
   const src = [
     "// import { x } from './comment.js';",
     "/* export * from './block.js'; import('./block2.js') */",
-    "const s = \"import { y } from './string.js'\";",
+    'const s = "import { y } from \'./string.js\'";',
     "const t = 'it\\'s import(\\'./escaped.js\\')';",
     "const u = `import('./template.js') ${1 + 2} from './template2.js'`;",
     "const r = /'/.test(s) ? /import\\('.\\/regex.js'\\)/ : null;",
@@ -112,13 +112,10 @@ test('circles: each strongly connected component once, sorted, self-imports incl
   assert.deepEqual(ci.findCircles(g({ a: ['b'], b: ['c'], c: [] })), []);
   assert.deepEqual(ci.findCircles(g({ a: ['b'], b: ['a'] })), [['a', 'b']]);
   assert.deepEqual(ci.findCircles(g({ a: ['a'], b: [] })), [['a']]);
-  assert.deepEqual(
-    ci.findCircles(g({ a: ['b'], b: ['c', 'd'], c: ['a'], d: ['e'], e: ['d', 'f'], f: [] })),
-    [
-      ['a', 'b', 'c'],
-      ['d', 'e'],
-    ],
-  );
+  assert.deepEqual(ci.findCircles(g({ a: ['b'], b: ['c', 'd'], c: ['a'], d: ['e'], e: ['d', 'f'], f: [] })), [
+    ['a', 'b', 'c'],
+    ['d', 'e'],
+  ]);
   // A diamond is not a circle.
   assert.deepEqual(ci.findCircles(g({ a: ['b', 'c'], b: ['d'], c: ['d'], d: [] })), []);
   // A long chain closed at the end: one component, without running out of stack.
@@ -181,7 +178,9 @@ test('the whole check: upward imports (static, type-only, dynamic), circles, fil
   assert.equal(report.lines.length, 2 + 2 + 1 + 1, 'one line per problem');
   assert.match(report.lines[0], /^circle \(2 modules\): src\/cli\/one\.ts, src\/cli\/sub\/two\.ts/);
   assert.ok(report.lines.includes('not in any layer: src/build/b.ts'));
-  assert.ok(report.lines.some((l) => l.startsWith('upward import: src/runtime/r.ts (layer 4 runtime/) imports src/engine/e.ts (layer 6 engine/) (dynamic import)')));
+  assert.ok(
+    report.lines.some((l) => l.startsWith('upward import: src/runtime/r.ts (layer 4 runtime/) imports src/engine/e.ts (layer 6 engine/) (dynamic import)')),
+  );
   assert.equal(report.summary, 'import check: 11 modules, 2 circles, 2 upward imports, 1 not in any layer, 1 unresolved');
 });
 
