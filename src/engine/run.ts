@@ -160,7 +160,7 @@ function proxySignals(store: Store, c: ContainerView, tty: boolean): () => void 
   if (tty) return () => {};
   const handlers = FORWARDED.map((sig) => {
     // A signal can come before the monitor has recorded the start: wait for it a little.
-    const h = async () => {
+    const forward = async () => {
       for (let i = 0; i < 250; i++) {
         const s = await readState(store, c.id).catch(() => undefined);
         if (!s || (s.status !== 'created' && !isRunning(s))) return;
@@ -168,6 +168,7 @@ function proxySignals(store: Store, c: ContainerView, tty: boolean): () => void 
         await sleep(20);
       }
     };
+    const h = () => void forward();
     process.on(sig, h);
     return [sig, h] as const;
   });
