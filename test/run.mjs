@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the suites with node's test runner: unit tests in parallel, then the
 // root-only integration and end-to-end suites. `node test/run.mjs unit` runs one suite.
+// The unit suite runs with node's coverage, which prints a table of the compiled files (dist/) it reached.
 // After the run it checks that nothing was left behind (mounts, loop devices, LXC processes,
 // network links, iptables rules), counting only what was not there before it began.
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 const dist = new URL('../dist/test/', import.meta.url).pathname;
 const wanted = process.argv.slice(2);
 const suites = [
-  { name: 'unit', concurrency: 2 },
+  { name: 'unit', concurrency: 2, options: ['--experimental-test-coverage'] },
   { name: 'integration', concurrency: 2 },
   { name: 'e2e', concurrency: 1 },
   { name: 'hardening', concurrency: 1 },
@@ -43,7 +44,7 @@ for (const s of suites) {
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => join(dir, f)) : [];
   if (!files.length) continue;
   console.log(`\n# suite: ${s.name} (${files.length} files)`);
-  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${s.concurrency}`, ...files], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${s.concurrency}`, ...(s.options ?? []), ...files], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;
 }
 

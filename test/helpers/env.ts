@@ -139,7 +139,7 @@ export class TestEnv {
   private recordedLinks(): string[] {
     const out: string[] = [];
     const each = (dir: string, file: string, pick: (j: any) => string[]) => {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(dir);
       } catch {

@@ -35,7 +35,7 @@ export interface Background {
 export async function background(env: TestEnv, name: string, args: string[], timeoutMs = 30_000): Promise<Background> {
   const child = spawn(process.execPath, [BIN, 'run', '--name', name, ...args], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (b) => (err += b));
+  child.stderr.on('data', (b) => (err += b));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   let gone = false;
   void exited.then(() => (gone = true));

@@ -80,7 +80,7 @@ test("the original's command names and usage still work", { skip }, async () => 
   for (const c of ['create', 'run', 'start', 'commit', 'ps', 'images', 'rm', 'rmi', 'diff', 'inspect', 'kill', 'running', 'findpid', 'rootfs', 'chroot', 'alias', 'import', 'deinit']) {
     assert.match(help, new RegExp(`^  ${c}\\s+\\S`, 'm'), `help lists ${c}`);
   }
-  assert.match(help, /^  lsc\s+= ps -a$/m);
+  assert.match(help, /^ {2}lsc\s+= ps -a$/m);
 });
 
 /** Bytes of data the store's filesystem holds (btrfs filesystem df -b). */

@@ -39,7 +39,7 @@ test('-h is hostname for run but help elsewhere', () => {
 
 test('help text lists flags with their short forms', () => {
   const t = helpText('run', 'IMAGE', 'Run it', CREATE_FLAGS, ['runi']);
-  assert.match(t, /Usage:  dockerlite run IMAGE/);
+  assert.match(t, /Usage: {2}dockerlite run IMAGE/);
   assert.match(t, /-e, --env list/);
   assert.match(t, /Aliases: runi/);
 });

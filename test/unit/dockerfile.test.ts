@@ -12,7 +12,7 @@ function fails(text: string, line: number, cause: RegExp, file = 'Dockerfile') {
   assert.throws(
     () => parseDockerfile(text, file),
     (e: unknown) => {
-      assert.ok(e instanceof DockerfileError, `a DockerfileError, got ${e}`);
+      assert.ok(e instanceof DockerfileError, `a DockerfileError, got ${String(e)}`);
       assert.equal(e.line, line);
       assert.match(e.message, new RegExp(`^${file}:${line}: `));
       assert.match(e.reason, cause);

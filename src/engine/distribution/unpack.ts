@@ -147,7 +147,7 @@ async function applyMissing(store: Store, lease: Lease, input: UnpackInput, keys
     input.progress({ id: short, status: 'Waiting' });
     return limit(() => (ctl.signal.aborted ? Promise.reject(ctl.signal.reason) : l.fetch!(input.progress, ctl.signal)));
   });
-  fetches.forEach((p) => p.catch(() => {}));
+  fetches.forEach((p) => void p.catch(() => {}));
   try {
     for (let i = 0; i < keys.length; i++) {
       if (present[i]) continue;
