@@ -117,7 +117,8 @@ test('on a user network too; its rules go with the network', { skip, timeout: 12
     assert.deepEqual(r.answers, [], `nothing may answer a SYN for 127.0.0.1:${listener.port} from a user network`);
     assert.equal(listener.accepted(), 0);
     const tagged = () => (spawnSync('iptables', ['-w', '-t', 'raw', '-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes(`"${tag}"`));
-    assert.ok(tagged().length > 0, "the network's raw rules are there while it exists");
+    const drops = tagged().map((l) => l.match(/ -([sd]) 127\.0\.0\.0\/8 -i (\S+) .* -j DROP$/)?.slice(1).join(' ')).sort();
+    assert.deepEqual(drops, [`d ${bridge}`, `s ${bridge}`], "the network's raw drops are there while it exists (to and from 127.0.0.0/8)");
     await env.ok(['rm', '-f', 'attacker3']);
     await attacker.exited;
     await env.ok(['network', 'rm', 'lonet']);
