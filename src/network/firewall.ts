@@ -19,10 +19,14 @@
 // arrives on a bridge from or for 127.0.0.0/8: the answers of published
 // ports still carry the gateway's address there, since the raw table comes
 // before conntrack undoes the masquerade.
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Store } from '../store/store.js';
+import { writeFileAtomic } from '../store/json.js';
 import * as ipt from '../sys/iptables.js';
 import * as sysctl from '../sys/sysctl.js';
-import { namesFor, type Names, type NetworkRecord } from './model.js';
+import { namesFor, networkDir, type Names, type NetworkRecord } from './model.js';
 import type { Mapping } from './ports.js';
 
 function c(comment: string): string[] {
@@ -93,6 +97,27 @@ function networkRules(n: Names, net: NetworkRecord): Array<{ table: ipt.Table; c
 }
 
 /**
+ * What networkRules and ensureBase make, as a number: bump it when they
+ * change, so that a bridge left up by an older dockerlite gets the new rules
+ * at its next use (2: the raw drops of 127.0.0.0/8).
+ */
+const RULES_VERSION = '2';
+
+/** networks/<id>/firewall: the RULES_VERSION its rules were last made with. */
+function rulesFile(store: Store, net: NetworkRecord): string {
+  return join(networkDir(store, net.Id), 'firewall');
+}
+
+/** Were the network's rules made by this version's addNetwork? (A file read: cheap enough for every start.) */
+export function rulesCurrent(store: Store, net: NetworkRecord): boolean {
+  try {
+    return readFileSync(rulesFile(store, net), 'utf8').trim() === RULES_VERSION;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A network's rules: outbound NAT, isolation from our other networks,
  * forwarding, loopback drops. Idempotent. route_localnet is set only after
  * the drops are in place.
@@ -104,6 +129,7 @@ export async function addNetwork(store: Store, net: NetworkRecord): Promise<void
     for (const r of networkRules(n, net)) await ensureRule(r.table, r.chain, r.rule, r.first);
   });
   sysctl.ensure(`net.ipv4.conf.${net.Bridge}.route_localnet`, '1');
+  await writeFileAtomic(rulesFile(store, net), `${RULES_VERSION}\n`);
 }
 
 /** Delete every rule whose comment is exactly `comment`, from the given chains. */
@@ -126,6 +152,7 @@ export async function removeNetwork(store: Store, net: NetworkRecord): Promise<v
     await removeTagged('filter', [n.forward, n.isolate], tag);
     await removeTagged('raw', [n.raw], tag);
   });
+  await rm(rulesFile(store, net), { force: true });
 }
 
 /** DNAT for a container's published ports, to its address cip. */

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { missingPrereq } from '../helpers/env.js';
 import { networkTestEnv, background, httpGet, httpd, ipOf } from '../helpers/net.js';
@@ -126,4 +126,22 @@ test('on a user network too; its rules go with the network', { skip, timeout: 12
   } finally {
     await new Promise((r) => listener.server.close(r));
   }
+});
+
+test('a bridge left up by an older dockerlite, without the drops, gets them at the next start', { skip, timeout: 120_000 }, async () => {
+  await env.ok(['run', '--rm', 'busybox', 'true']); // the default bridge is up, with its rules
+  const id = JSON.parse(await env.ok(['network', 'inspect', 'bridge']))[0].Id as string;
+  const chain = `DL-${env.bridge}-RAW`;
+  const drops = () => (spawnSync('iptables', ['-w', '-t', 'raw', '-S', chain], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.startsWith('-A ') && l.includes(`-i ${env.bridge} `));
+  assert.equal(drops().length, 2);
+  // What an older version left: the same bridge, up, with no raw drops and no record of its rules' version.
+  for (const l of drops()) {
+    const args = l.replace(/^-A /, '-D ').match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"(.*)"$/, '$1'));
+    assert.equal(spawnSync('iptables', ['-w', '-t', 'raw', ...args]).status, 0);
+  }
+  rmSync(`${env.root}/networks/${id}/firewall`);
+  assert.equal(drops().length, 0);
+  await env.ok(['run', '--rm', 'busybox', 'true']);
+  assert.equal(drops().length, 2, 'the next start put them back');
+  assert.equal(readFileSync(`${env.root}/networks/${id}/firewall`, 'utf8'), '2\n');
 });
