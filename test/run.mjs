@@ -29,7 +29,7 @@ function leftovers() {
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
   for (const line of links.split('\n')) if (/^\d+: (dlt[0-9a-f]{6}|dl-[0-9a-f]{12}|vdl)/.test(line)) found.push(`link: ${line.split(':')[1].trim()}`);
   // iptables chains and rules of test stores (named and commented after their bridge).
-  for (const table of ['filter', 'nat']) {
+  for (const table of ['filter', 'nat', 'raw']) {
     const rules = spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
     for (const line of rules.split('\n')) if (/DL-dlt[0-9a-f]{6}|dockerlite:dlt[0-9a-f]{6}/.test(line)) found.push(`iptables ${table}: ${line}`);
   }

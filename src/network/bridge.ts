@@ -1,7 +1,8 @@
 // A network's Linux bridge: made on demand with the gateway address, after
 // checking that its subnet clashes with no route the host already has, and
 // with its firewall rules. Once it is up, a container start only looks at
-// /sys; after a reboot (no bridge, no rules) the next start sets it all up again.
+// /sys and at the version its rules were made with; after a reboot (no
+// bridge, no rules) the next start sets it all up again.
 import { readFileSync } from 'node:fs';
 import type { Store } from '../store/store.js';
 import { Conflict } from '../errors.js';
@@ -34,9 +35,13 @@ export function checkNoClash(subnet: string, except: string | undefined, what: s
 /** Make sure net's bridge exists, is up, has its gateway address and its rules. */
 export async function ensureUp(store: Store, net: NetworkRecord): Promise<void> {
   const dev = net.Bridge;
-  if (ip.isBridge(dev) && isUp(dev)) return;
+  if (ip.isBridge(dev) && isUp(dev) && firewall.rulesCurrent(store, net)) return;
   await store.lock(`bridge-${net.Id}`, async () => {
-    if (ip.isBridge(dev) && isUp(dev)) return;
+    if (ip.isBridge(dev) && isUp(dev)) {
+      // Up, but its rules were made by an older dockerlite: add what they lack.
+      if (!firewall.rulesCurrent(store, net)) await firewall.addNetwork(store, net);
+      return;
+    }
     if (ip.linkExists(dev) && !ip.isBridge(dev)) {
       throw new Conflict(`cannot use ${dev} for network ${net.Name}: an interface of that name exists and is not a bridge${net.Default ? '; set DOCKERLITE_BRIDGE to another name' : ''}`);
     }

@@ -115,6 +115,8 @@ export class Names {
   get forward() { return `DL-${this.tag}-FWD`; }
   /** filter: drops traffic from one of our networks to another. */
   get isolate() { return `DL-${this.tag}-ISO`; }
+  /** raw: drops what arrives on our bridges to or from 127.0.0.0/8, before conntrack and NAT. */
+  get raw() { return `DL-${this.tag}-RAW`; }
   /** Comment on the jumps into our chains. */
   get jumpComment() { return `dockerlite:${this.tag}`; }
   netComment(netId: string) { return `dockerlite:${this.tag}:net:${netId.slice(0, 12)}`; }

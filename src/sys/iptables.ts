@@ -2,7 +2,7 @@
 // xtables lock instead of failing when another program holds it.
 import { run } from './exec.js';
 
-export type Table = 'filter' | 'nat';
+export type Table = 'filter' | 'nat' | 'raw';
 
 /** iptables -w -t TABLE ARGS... */
 async function ipt(table: Table, args: string[], allowFail = false) {

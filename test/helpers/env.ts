@@ -126,7 +126,7 @@ export class TestEnv {
   netFootprint(): { rules: string[]; links: string[] } {
     const tag = `dockerlite:${this.bridge}`;
     const rules: string[] = [];
-    for (const table of ['filter', 'nat']) {
+    for (const table of ['filter', 'nat', 'raw']) {
       const out = spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
       for (const l of out.split('\n')) if (l.includes(tag) || l.includes(`DL-${this.bridge}`)) rules.push(`${table}: ${l}`);
     }
@@ -170,7 +170,7 @@ export class TestEnv {
     for (const l of new Set([this.bridge, ...links])) {
       if (existsSync(`/sys/class/net/${l}`)) spawnSync('ip', ['link', 'del', 'dev', l]);
     }
-    for (const [table, chains] of [['nat', ['PREROUTING', 'OUTPUT', 'POSTROUTING']], ['filter', ['FORWARD']]] as const) {
+    for (const [table, chains] of [['nat', ['PREROUTING', 'OUTPUT', 'POSTROUTING']], ['filter', ['FORWARD']], ['raw', ['PREROUTING']]] as const) {
       for (const chain of chains) {
         const out = spawnSync('iptables', ['-w', '-t', table, '-S', chain], { encoding: 'utf8' }).stdout ?? '';
         for (const l of out.split('\n')) {
@@ -180,7 +180,7 @@ export class TestEnv {
         }
       }
     }
-    for (const [table, chain] of [['nat', `DL-${this.bridge}`], ['nat', `DL-${this.bridge}-POST`], ['filter', `DL-${this.bridge}-FWD`], ['filter', `DL-${this.bridge}-ISO`]]) {
+    for (const [table, chain] of [['nat', `DL-${this.bridge}`], ['nat', `DL-${this.bridge}-POST`], ['filter', `DL-${this.bridge}-FWD`], ['filter', `DL-${this.bridge}-ISO`], ['raw', `DL-${this.bridge}-RAW`]]) {
       if (spawnSync('iptables', ['-w', '-t', table, '-S', chain]).status === 0) {
         spawnSync('iptables', ['-w', '-t', table, '-F', chain]);
         spawnSync('iptables', ['-w', '-t', table, '-X', chain]);
