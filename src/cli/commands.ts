@@ -50,7 +50,6 @@ export const COMMANDS: Entry[] = [
   { name: 'stats', load: () => import('./commands/stats.js') },
   { name: 'cp', load: () => import('./commands/cp.js') },
   { name: 'export', load: () => import('./commands/export.js') },
-  { name: 'port', load: () => import('./commands/port.js') },
   { name: 'volume create', load: () => import('./commands/volume-create.js') },
   { name: 'volume ls', load: () => import('./commands/volume-ls.js') },
   { name: 'volume inspect', load: () => import('./commands/volume-inspect.js') },
