@@ -38,13 +38,17 @@ export async function foundation(n = 15): Promise<void> {
       names.push(`cd${i}`);
       return dl(['create', '--name', `cd${i}`, 'debian:bookworm']);
     });
-    report('create (O(1) snapshots)', [{ name: 'create from debian:bookworm (~200 MB)', median: cd.median, baseline: 'create from busybox (~2 MB)', baselineMedian: cb.median }]);
+    report('create (O(1) snapshots)', [
+      { name: 'create from debian:bookworm (~200 MB)', median: cd.median, baseline: 'create from busybox (~2 MB)', baselineMedian: cb.median },
+    ]);
     spawnSync(process.execPath, [BIN, 'rm', ...names, 'bare'], { env: env.env });
 
     const commitAfter = async (mb: number) =>
       measure(Math.min(n, 7), (i) => {
         const name = `w${mb}-${i}`;
-        spawnSync(process.execPath, [BIN, 'run', '--name', name, 'busybox', 'sh', '-c', `dd if=/dev/urandom of=/data bs=1M count=${mb} 2>/dev/null; sync`], { env: env.env });
+        spawnSync(process.execPath, [BIN, 'run', '--name', name, 'busybox', 'sh', '-c', `dd if=/dev/urandom of=/data bs=1M count=${mb} 2>/dev/null; sync`], {
+          env: env.env,
+        });
         const ms = dl(['commit', name, `img-${name}`]);
         spawnSync(process.execPath, [BIN, 'rm', name], { env: env.env });
         spawnSync(process.execPath, [BIN, 'rmi', `img-${name}`], { env: env.env });
@@ -52,7 +56,9 @@ export async function foundation(n = 15): Promise<void> {
       });
     const c0 = await commitAfter(0);
     const c100 = await commitAfter(100);
-    report('commit (O(1) snapshots)', [{ name: 'commit after writing 100 MB', median: c100.median, baseline: 'commit after writing nothing', baselineMedian: c0.median }]);
+    report('commit (O(1) snapshots)', [
+      { name: 'commit after writing 100 MB', median: c100.median, baseline: 'commit after writing nothing', baselineMedian: c0.median },
+    ]);
   } finally {
     await env.cleanup();
   }

@@ -73,15 +73,26 @@ export async function lifecycle(n = 50): Promise<void> {
     const nodeAnon = kb(idle.pid!, 'RssAnon');
     idle.kill();
     console.log('\n## idle monitor memory (median of 5)');
-    console.log(`${'monitor peak RSS (VmHWM)'.padEnd(58)} ${mb(median(peaks)).padStart(9)} | ${(median(peaks) / nodePeak).toFixed(2)}x idle node -e setInterval (${mb(nodePeak)})`);
-    console.log(`${'monitor private memory (RssAnon)'.padEnd(58)} ${mb(median(anon)).padStart(9)} | ${(median(anon) / nodeAnon).toFixed(2)}x idle node (${mb(nodeAnon)})`);
+    console.log(
+      `${'monitor peak RSS (VmHWM)'.padEnd(58)} ${mb(median(peaks)).padStart(9)} | ${(median(peaks) / nodePeak).toFixed(2)}x idle node -e setInterval (${mb(nodePeak)})`,
+    );
+    console.log(
+      `${'monitor private memory (RssAnon)'.padEnd(58)} ${mb(median(anon)).padStart(9)} | ${(median(anon) / nodeAnon).toFixed(2)}x idle node (${mb(nodeAnon)})`,
+    );
     console.log(`${'the lxc-execute it owns, peak RSS'.padEnd(58)} ${mb(median(lxcPeaks)).padStart(9)}`);
 
     // 3. ps -a with 200 containers.
     const one = await measure(15, () => dl(['ps', '-a']));
     for (let i = 0; i < 199; i++) spawnSync(process.execPath, [BIN, 'create', 'busybox', 'true'], { env: env.env });
     const many = await measure(15, () => dl(['ps', '-a']));
-    report('ps -a', [{ name: `dockerlite ps -a with ${out(['ps', '-aq']).split('\n').length} containers`, median: many.median, baseline: 'ps -a with 1 container', baselineMedian: one.median }]);
+    report('ps -a', [
+      {
+        name: `dockerlite ps -a with ${out(['ps', '-aq']).split('\n').length} containers`,
+        median: many.median,
+        baseline: 'ps -a with 1 container',
+        baselineMedian: one.median,
+      },
+    ]);
   } finally {
     await env.cleanup();
   }

@@ -37,19 +37,48 @@ export async function network(n = 25): Promise<void> {
     for (let i = 0; i < n; i++) for (const net of Object.keys(t)) t[net].push(dl(['run', '--rm', '--network', net, 'busybox', 'true']));
     report('what a network adds to run --rm busybox true', [
       { name: 'run --rm busybox true (default bridge)', median: median(t.bridge), baseline: '--network none', baselineMedian: median(t.none) },
-      { name: 'run --rm --network benchnet busybox true (user network)', median: median(t.benchnet), baseline: '--network none', baselineMedian: median(t.none) },
+      {
+        name: 'run --rm --network benchnet busybox true (user network)',
+        median: median(t.benchnet),
+        baseline: '--network none',
+        baselineMedian: median(t.none),
+      },
     ]);
-    console.log(`(added by the default bridge: ${(median(t.bridge) - median(t.none)).toFixed(1)} ms; by a user network: ${(median(t.benchnet) - median(t.none)).toFixed(1)} ms)`);
+    console.log(
+      `(added by the default bridge: ${(median(t.bridge) - median(t.none)).toFixed(1)} ms; by a user network: ${(median(t.benchnet) - median(t.none)).toFixed(1)} ms)`,
+    );
 
     const mb = 256;
-    const srv = spawn(process.execPath, [BIN, 'run', '--name', 'srv', '-p', '127.0.0.1::80', '-p', '80', 'busybox', 'sh', '-c',
-      `mkdir -p /www && dd if=/dev/zero of=/www/big bs=1M count=${mb} 2>/dev/null && exec httpd -f -p 80 -h /www`], { env: env.env, stdio: 'ignore' });
+    const srv = spawn(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        '--name',
+        'srv',
+        '-p',
+        '127.0.0.1::80',
+        '-p',
+        '80',
+        'busybox',
+        'sh',
+        '-c',
+        `mkdir -p /www && dd if=/dev/zero of=/www/big bs=1M count=${mb} 2>/dev/null && exec httpd -f -p 80 -h /www`,
+      ],
+      { env: env.env, stdio: 'ignore' },
+    );
     const done = new Promise((r) => srv.on('exit', r));
     try {
-      await eventually(() => out(['inspect', '-f', '{{.State.Status}}', 'srv']) === 'running' && out(['port', 'srv', '80']).split('\n').length === 2, 'the server to run', 30_000);
+      await eventually(
+        () => out(['inspect', '-f', '{{.State.Status}}', 'srv']) === 'running' && out(['port', 'srv', '80']).split('\n').length === 2,
+        'the server to run',
+        30_000,
+      );
       const ip = out(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv']);
       const gw = out(['inspect', '-f', '{{.NetworkSettings.Gateway}}', 'srv']);
-      const [local, all] = out(['port', 'srv', '80']).split('\n').sort((a, b) => (a.startsWith('127.') ? -1 : b.startsWith('127.') ? 1 : 0));
+      const [local, all] = out(['port', 'srv', '80'])
+        .split('\n')
+        .sort((a, b) => (a.startsWith('127.') ? -1 : b.startsWith('127.') ? 1 : 0));
       const urls = {
         direct: `http://${ip}/big`,
         loopback: `http://127.0.0.1:${local.split(':')[1]}/big`,
@@ -68,9 +97,16 @@ export async function network(n = 25): Promise<void> {
       const mbps = (ms: number) => ((mb / ms) * 1000).toFixed(0);
       report(`fetching ${mb} MB from busybox httpd (Node client; time per fetch)`, [
         { name: 'published port on 127.0.0.1 (DNAT)', median: median(runs.loopback), baseline: 'the container address', baselineMedian: median(runs.direct) },
-        { name: 'published port on the bridge gateway (DNAT)', median: median(runs.gateway), baseline: 'the container address', baselineMedian: median(runs.direct) },
+        {
+          name: 'published port on the bridge gateway (DNAT)',
+          median: median(runs.gateway),
+          baseline: 'the container address',
+          baselineMedian: median(runs.direct),
+        },
       ]);
-      console.log(`(throughput: container address ${mbps(median(runs.direct))} MB/s, 127.0.0.1 ${mbps(median(runs.loopback))} MB/s, gateway ${mbps(median(runs.gateway))} MB/s)`);
+      console.log(
+        `(throughput: container address ${mbps(median(runs.direct))} MB/s, 127.0.0.1 ${mbps(median(runs.loopback))} MB/s, gateway ${mbps(median(runs.gateway))} MB/s)`,
+      );
     } finally {
       spawnSync(process.execPath, [BIN, 'rm', '-f', 'srv'], { env: env.env });
       await done;

@@ -32,9 +32,18 @@ function hashing(h: ReturnType<typeof createHash>, count: { n: number }): Transf
 }
 
 /** One gzip layer blob from some paths of a rootfs (names optionally moved under a prefix). */
-async function layerBlob(layout: string, root: string, paths: string[], prefix = '', parents: string[] = []): Promise<{ diffId: string; digest: string; size: number; tarSize: number }> {
+async function layerBlob(
+  layout: string,
+  root: string,
+  paths: string[],
+  prefix = '',
+  parents: string[] = [],
+): Promise<{ diffId: string; digest: string; size: number; tarSize: number }> {
   async function* entries(): AsyncGenerator<WriteEntry> {
-    for (const p of parents) yield { header: { name: p, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 1_700_000_000, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() } };
+    for (const p of parents)
+      yield {
+        header: { name: p, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 1_700_000_000, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() },
+      };
     for await (const e of packPaths(root, paths)) {
       const h = { ...e.header, name: prefix + e.header.name };
       if (h.type === 'link') h.linkname = prefix + h.linkname;
@@ -66,27 +75,49 @@ async function buildSplitImage(layout: string, root: string): Promise<number> {
   for (const g of groups) layers.push(await layerBlob(layout, root, g));
   const copy = all.filter((p) => p === 'usr/share' || p === 'usr/lib' || under(p, 'usr/share') || under(p, 'usr/lib'));
   layers.push(await layerBlob(layout, root, copy, 'opt/copy/', ['opt', 'opt/copy', 'opt/copy/usr']));
-  const config = Buffer.from(JSON.stringify({
-    created: '2024-01-01T00:00:00Z', architecture: 'amd64', os: 'linux',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['bash'] },
-    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-    history: layers.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `bench split ${i}` })),
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      created: '2024-01-01T00:00:00Z',
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['bash'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+      history: layers.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `bench split ${i}` })),
+    }),
+  );
   const put = (b: Buffer) => {
     const d = createHash('sha256').update(b).digest('hex');
     writeFileSync(join(layout, 'blobs', 'sha256', d), b);
     return `sha256:${d}`;
   };
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+    }),
+  );
   const md = put(manifest);
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: md, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'split' } }] }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: md,
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'split' },
+        },
+      ],
+    }),
+  );
   const total = layers.reduce((a, l) => a + l.tarSize, 0);
-  console.error(`(image: ${layers.length} layers, ${(total / 1e6).toFixed(0)} MB uncompressed, ${(layers.reduce((a, l) => a + l.size, 0) / 1e6).toFixed(0)} MB compressed)`);
+  console.error(
+    `(image: ${layers.length} layers, ${(total / 1e6).toFixed(0)} MB uncompressed, ${(layers.reduce((a, l) => a + l.size, 0) / 1e6).toFixed(0)} MB compressed)`,
+  );
   return total;
 }
 
@@ -124,7 +155,9 @@ export async function registry(n = 5): Promise<void> {
     const pair = await measure(n, (i) => {
       const dir = `${scratch}-${i + 1}`;
       mkdirSync(dir, { recursive: true });
-      const t = timeCmd('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${big}`, `oci:${dir}/layout:t`]) + timeCmd('umoci', ['unpack', '--image', `${dir}/layout:t`, `${dir}/bundle`]);
+      const t =
+        timeCmd('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${big}`, `oci:${dir}/layout:t`]) +
+        timeCmd('umoci', ['unpack', '--image', `${dir}/layout:t`, `${dir}/bundle`]);
       rmSync(dir, { recursive: true, force: true });
       return t;
     });
@@ -149,8 +182,18 @@ export async function registry(n = 5): Promise<void> {
     const onSmall = await pushCommit(`${reg.host}/bench/busybox:base`, 1, 'small1');
     const onBig20 = await pushCommit(big, 20, 'big20');
     report('push of a commit on top of an image already in the registry', [
-      { name: 'push: 1 MB changed on the ~210 MB image', median: onBig.median, baseline: 'push: 1 MB changed on busybox (2 MB)', baselineMedian: onSmall.median },
-      { name: 'push: 20 MB changed on the ~210 MB image', median: onBig20.median, baseline: 'push: 1 MB changed on the same image', baselineMedian: onBig.median },
+      {
+        name: 'push: 1 MB changed on the ~210 MB image',
+        median: onBig.median,
+        baseline: 'push: 1 MB changed on busybox (2 MB)',
+        baselineMedian: onSmall.median,
+      },
+      {
+        name: 'push: 20 MB changed on the ~210 MB image',
+        median: onBig20.median,
+        baseline: 'push: 1 MB changed on the same image',
+        baselineMedian: onBig.median,
+      },
     ]);
   } finally {
     await reg?.stop();

@@ -20,7 +20,15 @@ export interface Config {
   debug: boolean;
 }
 
-const KEYS = ['DOCKERLITE_ROOT', 'DOCKERLITE_LOOPFILE', 'DOCKERLITE_LOOPSIZE', 'DOCKERLITE_BRIDGE', 'DOCKERLITE_SUBNET', 'DOCKERLITE_POOL', 'DOCKERLITE_DEBUG'] as const;
+const KEYS = [
+  'DOCKERLITE_ROOT',
+  'DOCKERLITE_LOOPFILE',
+  'DOCKERLITE_LOOPSIZE',
+  'DOCKERLITE_BRIDGE',
+  'DOCKERLITE_SUBNET',
+  'DOCKERLITE_POOL',
+  'DOCKERLITE_DEBUG',
+] as const;
 type Key = (typeof KEYS)[number];
 
 /** Parse shell-style KEY=VALUE lines; quotes are stripped, comments ignored. */

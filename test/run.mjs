@@ -41,7 +41,12 @@ const before = new Set(leftovers());
 let failed = false;
 for (const s of suites) {
   const dir = join(dist, s.name);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => join(dir, f)) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.test.js'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
   if (!files.length) continue;
   console.log(`\n# suite: ${s.name} (${files.length} files)`);
   const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${s.concurrency}`, ...(s.options ?? []), ...files], { stdio: 'inherit' });

@@ -15,7 +15,13 @@ export interface FlagDef {
 }
 export type FlagDefs = Record<string, FlagDef>;
 
-type Value<D extends FlagDef> = D['type'] extends 'boolean' ? (D['multiple'] extends true ? boolean[] : boolean) : D['multiple'] extends true ? string[] : string;
+type Value<D extends FlagDef> = D['type'] extends 'boolean'
+  ? D['multiple'] extends true
+    ? boolean[]
+    : boolean
+  : D['multiple'] extends true
+    ? string[]
+    : string;
 export type Flags<D extends FlagDefs> = { [K in keyof D]?: Value<D[K]> };
 
 export interface Parsed<D extends FlagDefs> {
@@ -25,7 +31,11 @@ export interface Parsed<D extends FlagDefs> {
 
 /** Where the flags end when they must stop at the first positional. */
 function splitAtFirstPositional(argv: string[], defs: FlagDefs): number {
-  const byShort = new Map(Object.entries(defs).filter(([, d]) => d.short).map(([k, d]) => [d.short!, { name: k, ...d }]));
+  const byShort = new Map(
+    Object.entries(defs)
+      .filter(([, d]) => d.short)
+      .map(([k, d]) => [d.short!, { name: k, ...d }]),
+  );
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return i;
@@ -71,7 +81,7 @@ export function parseFlags<D extends FlagDefs>(command: string, argv: string[], 
 
 export function wantsHelp(argv: string[], defs: FlagDefs, stopAtPositional: boolean): boolean {
   const head = stopAtPositional ? argv.slice(0, splitAtFirstPositional(argv, defs)) : argv;
-  return head.includes('--help') || head.includes('-h') && !Object.values(defs).some((d) => d.short === 'h');
+  return head.includes('--help') || (head.includes('-h') && !Object.values(defs).some((d) => d.short === 'h'));
 }
 
 export function helpText(command: string, usage: string, summary: string, defs: FlagDefs, aliases: string[] = []): string {
@@ -80,7 +90,9 @@ export function helpText(command: string, usage: string, summary: string, defs: 
   const entries = Object.entries(defs);
   if (entries.length) {
     lines.push('', 'Options:');
-    const cols = entries.map(([k, d]) => `${d.short ? `-${d.short}, ` : '    '}--${k}${d.type === 'string' ? ` ${d.arg ?? (d.multiple ? 'list' : 'string')}` : ''}`);
+    const cols = entries.map(
+      ([k, d]) => `${d.short ? `-${d.short}, ` : '    '}--${k}${d.type === 'string' ? ` ${d.arg ?? (d.multiple ? 'list' : 'string')}` : ''}`,
+    );
     const w = Math.max(...cols.map((c) => c.length)) + 3;
     entries.forEach(([, d], i) => lines.push(`  ${cols[i].padEnd(w)}${d.help}`));
   }
@@ -91,6 +103,8 @@ export function helpText(command: string, usage: string, summary: string, defs: 
 export function expectArgs(command: string, positionals: string[], min: number, max = min, what = ''): void {
   if (positionals.length < min || positionals.length > max) {
     const n = min === max ? `exactly ${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    throw new InvalidArgument(`"dockerlite ${command}" requires ${n} argument${max === 1 && min === 1 ? '' : 's'}${what ? ` (${what})` : ''}; see 'dockerlite ${command} --help'`);
+    throw new InvalidArgument(
+      `"dockerlite ${command}" requires ${n} argument${max === 1 && min === 1 ? '' : 's'}${what ? ` (${what})` : ''}; see 'dockerlite ${command} --help'`,
+    );
   }
 }

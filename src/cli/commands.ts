@@ -88,7 +88,9 @@ export function find(name: string): Entry | undefined {
 
 /** Every alias of a command, for help. */
 export function aliasesOf(name: string): string[] {
-  return Object.entries(ALIASES).filter(([, a]) => a.to === name).map(([k, a]) => (a.args ? `${k} (= ${name} ${a.args.join(' ')})` : k));
+  return Object.entries(ALIASES)
+    .filter(([, a]) => a.to === name)
+    .map(([k, a]) => (a.args ? `${k} (= ${name} ${a.args.join(' ')})` : k));
 }
 
 /** The whole table, as commands that list commands (help) see it through their Context. */

@@ -7,7 +7,6 @@ import { loadConfig } from '../config.js';
 import { describe, DockerliteError, InvalidArgument } from '../errors.js';
 import { setDebug } from '../sys/exec.js';
 
-
 /** Which command argv names: "volume ls" before "volume", aliases mapped to their target. */
 function pick(argv: string[]): { name: string; rest: string[]; invokedAs: string } {
   const two = `${argv[0]} ${argv[1]}`;

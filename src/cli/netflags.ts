@@ -12,7 +12,12 @@ export const NETWORK_FLAGS = {
   publish: { type: 'string', short: 'p', multiple: true, help: "Publish a container's port to the host ([ip:][hostPort:]containerPort[/proto])", arg: 'list' },
   'publish-all': { type: 'boolean', short: 'P', help: 'Publish every exposed port on a free host port' },
   expose: { type: 'string', multiple: true, help: 'Expose a port or a range of ports (80, 80/udp, 8000-8010)', arg: 'list' },
-  network: { type: 'string', multiple: true, help: "Connect to a network: bridge (default), none, host, container:<name|id>, or a network's name", arg: 'network' },
+  network: {
+    type: 'string',
+    multiple: true,
+    help: "Connect to a network: bridge (default), none, host, container:<name|id>, or a network's name",
+    arg: 'network',
+  },
   'network-alias': { type: 'string', multiple: true, help: 'Add a network-scoped alias (user-defined networks)', arg: 'list' },
   ip: { type: 'string', help: 'IPv4 address (e.g., 10.1.1.23)', arg: 'address' },
   'mac-address': { type: 'string', help: 'Container MAC address (e.g., 02:42:0a:01:01:17)', arg: 'string' },

@@ -28,7 +28,9 @@ export function clashingRoutes(subnet: string, except?: string): ip.Route[] {
 export function checkNoClash(subnet: string, except: string | undefined, what: string): void {
   const clash = clashingRoutes(subnet, except)[0];
   if (clash) {
-    throw new Conflict(`${what} ${subnet} overlaps the host's route to ${formatSubnet({ base: clash.dest, prefix: clash.prefix })} on ${clash.iface}; using it would break the host's networking. Choose a subnet no route uses`);
+    throw new Conflict(
+      `${what} ${subnet} overlaps the host's route to ${formatSubnet({ base: clash.dest, prefix: clash.prefix })} on ${clash.iface}; using it would break the host's networking. Choose a subnet no route uses`,
+    );
   }
 }
 
@@ -43,7 +45,9 @@ export async function ensureUp(store: Store, net: NetworkRecord): Promise<void> 
       return;
     }
     if (ip.linkExists(dev) && !ip.isBridge(dev)) {
-      throw new Conflict(`cannot use ${dev} for network ${net.Name}: an interface of that name exists and is not a bridge${net.Default ? '; set DOCKERLITE_BRIDGE to another name' : ''}`);
+      throw new Conflict(
+        `cannot use ${dev} for network ${net.Name}: an interface of that name exists and is not a bridge${net.Default ? '; set DOCKERLITE_BRIDGE to another name' : ''}`,
+      );
     }
     const what = net.Default ? 'the subnet of the default bridge (DOCKERLITE_SUBNET)' : `the subnet of network ${net.Name}`;
     checkNoClash(net.Subnet, dev, what);

@@ -58,12 +58,12 @@ export function broadcast(n: Subnet): number {
 }
 
 export function contains(n: Subnet, ip: number): boolean {
-  return ((ip & mask(n.prefix)) >>> 0) === n.base;
+  return (ip & mask(n.prefix)) >>> 0 === n.base;
 }
 
 export function overlaps(a: Subnet, b: Subnet): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
 /** The addresses a container may have: neither the network, the broadcast nor the gateway address. */
@@ -88,7 +88,8 @@ export function checkHostAddress(n: Subnet, gateway: number, ip: string, what = 
   const a = parseIp(ip);
   const net = formatSubnet(n);
   if (!contains(n, a)) throw new InvalidArgument(`${what} ${ip} is not in the subnet ${net}`);
-  if (n.prefix < 31 && (a === n.base || a === broadcast(n))) throw new InvalidArgument(`${what} ${ip} is the ${a === n.base ? 'network' : 'broadcast'} address of ${net}`);
+  if (n.prefix < 31 && (a === n.base || a === broadcast(n)))
+    throw new InvalidArgument(`${what} ${ip} is the ${a === n.base ? 'network' : 'broadcast'} address of ${net}`);
   if (a === gateway) throw new InvalidArgument(`${what} ${ip} is the gateway of ${net}`);
   return a;
 }

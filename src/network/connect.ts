@@ -25,7 +25,8 @@ function checkPseudo(query: string): void {
 
 function needsBridgeMode(c: ContainerView): void {
   const mode = modeOf(c);
-  if (mode.kind !== 'bridge') throw new Conflict(`container ${c.name} uses --network ${c.hostConfig.NetworkMode}, so it has no network of its own to connect or change`);
+  if (mode.kind !== 'bridge')
+    throw new Conflict(`container ${c.name} uses --network ${c.hostConfig.NetworkMode}, so it has no network of its own to connect or change`);
 }
 
 function endpointOn(eps: Record<string, Endpoint>, net: NetworkRecord): string | undefined {
@@ -72,7 +73,13 @@ export async function connect(store: Store, netQuery: string, ctrQuery: string, 
         let i = 0;
         while (used.has(`eth${i}`)) i++;
         ep.IPAddress = await claim(store, net, c.id, o.ip);
-        Object.assign(ep, { IPPrefixLen: parseSubnet(net.Subnet).prefix, Gateway: net.Gateway, MacAddress: macForIp(parseIp(ep.IPAddress)), Veth: vethName(c.id, i), Ifname: `eth${i}` });
+        Object.assign(ep, {
+          IPPrefixLen: parseSubnet(net.Subnet).prefix,
+          Gateway: net.Gateway,
+          MacAddress: macForIp(parseIp(ep.IPAddress)),
+          Veth: vethName(c.id, i),
+          Ifname: `eth${i}`,
+        });
         try {
           await plug(c, net, ep, Object.keys(n.Networks).length === 0);
         } catch (e) {
@@ -165,8 +172,12 @@ export async function setAddress(store: Store, ctrQuery: string, want?: string, 
     if (old && old !== addr) await release(store, net, c.id, old);
     if (old && ep.MacAddress === macForIp(parseIp(old))) ep.MacAddress = macForIp(parseIp(addr));
     Object.assign(ep, {
-      NetworkID: net.Id, IPAddress: addr, IPPrefixLen: parseSubnet(net.Subnet).prefix, Gateway: net.Gateway,
-      MacAddress: ep.MacAddress || macForIp(parseIp(addr)), ...(want ? { IPAMConfig: { IPv4Address: addr } } : {}),
+      NetworkID: net.Id,
+      IPAddress: addr,
+      IPPrefixLen: parseSubnet(net.Subnet).prefix,
+      Gateway: net.Gateway,
+      MacAddress: ep.MacAddress || macForIp(parseIp(addr)),
+      ...(want ? { IPAMConfig: { IPv4Address: addr } } : {}),
     });
     result = addr;
   });

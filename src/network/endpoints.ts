@@ -28,7 +28,12 @@ export function initialNet(c: ContainerRecord): ContainerNet {
   const Networks: Record<string, Endpoint> = {};
   for (const n of names) {
     const w = wanted[n] ?? {};
-    Networks[n] = { ...emptyEndpoint(), Aliases: [...(w.Aliases ?? [])], IPAMConfig: w.IPAMConfig?.IPv4Address ? { IPv4Address: w.IPAMConfig.IPv4Address } : null, MacAddress: w.MacAddress ?? '' };
+    Networks[n] = {
+      ...emptyEndpoint(),
+      Aliases: [...(w.Aliases ?? [])],
+      IPAMConfig: w.IPAMConfig?.IPv4Address ? { IPv4Address: w.IPAMConfig.IPv4Address } : null,
+      MacAddress: w.MacAddress ?? '',
+    };
   }
   return { Networks, Ports: {} };
 }

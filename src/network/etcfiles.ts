@@ -53,7 +53,10 @@ export interface ResolvInput {
 export function renderResolv(r: ResolvInput): string {
   const lines = r.host.split('\n').map((l) => l.trim());
   const kind = (l: string) => l.split(/\s+/)[0];
-  const hostNs = lines.filter((l) => kind(l) === 'nameserver').map((l) => l.split(/\s+/)[1] ?? '').filter((a) => a && !/^127\./.test(a) && a !== '::1');
+  const hostNs = lines
+    .filter((l) => kind(l) === 'nameserver')
+    .map((l) => l.split(/\s+/)[1] ?? '')
+    .filter((a) => a && !/^127\./.test(a) && a !== '::1');
   const ns = r.dns?.length ? r.dns : hostNs.length ? hostNs : ['8.8.8.8', '8.8.4.4'];
   const search = r.search?.length ? [`search ${r.search.join(' ')}`] : lines.filter((l) => kind(l) === 'search' || kind(l) === 'domain');
   const opts = r.options?.length ? [`options ${r.options.join(' ')}`] : lines.filter((l) => kind(l) === 'options');
@@ -65,7 +68,8 @@ export function parseAddHost(s: string): [string, string] {
   const m = /^([^:=\s]+)[:=](.+)$/.exec(s.trim());
   if (!m || !/^[A-Za-z0-9_.-]+$/.test(m[1])) throw new InvalidArgument(`invalid --add-host '${s}': expected HOST:IP, e.g. db:10.1.1.5 or gw:host-gateway`);
   const ip = m[2].replace(/^\[(.*)\]$/, '$1');
-  if (ip !== 'host-gateway' && !isIp(ip) && !/^(?=.*:)[0-9a-f:.]+$/i.test(ip)) throw new InvalidArgument(`invalid --add-host '${s}': '${ip}' is not an IP address`);
+  if (ip !== 'host-gateway' && !isIp(ip) && !/^(?=.*:)[0-9a-f:.]+$/i.test(ip))
+    throw new InvalidArgument(`invalid --add-host '${s}': '${ip}' is not an IP address`);
   return [m[1], ip];
 }
 

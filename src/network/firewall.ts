@@ -161,7 +161,20 @@ export async function addPorts(store: Store, cid: string, cip: string, maps: Map
   const tag = c(n.ctrComment(cid));
   for (const m of maps) {
     const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ['-d', `${m.hostIp}/32`] : [];
-    await ipt.append('nat', n.dnat, [...dst, '-p', m.proto, '-m', m.proto, '--dport', String(m.hostPort), ...tag, '-j', 'DNAT', '--to-destination', `${cip}:${m.containerPort}`]);
+    await ipt.append('nat', n.dnat, [
+      ...dst,
+      '-p',
+      m.proto,
+      '-m',
+      m.proto,
+      '--dport',
+      String(m.hostPort),
+      ...tag,
+      '-j',
+      'DNAT',
+      '--to-destination',
+      `${cip}:${m.containerPort}`,
+    ]);
   }
 }
 
@@ -191,7 +204,13 @@ export async function publishedOnHost(): Promise<PublishedRule[]> {
     };
     const port = Number(get('--dport'));
     if (!port) continue;
-    out.push({ chain: r.chain, comment: get('--comment') ?? '', proto: get('-p') ?? 'tcp', hostIp: (get('-d') ?? '0.0.0.0/0').replace(/\/32$/, '').replace(/\/0$/, ''), hostPort: port });
+    out.push({
+      chain: r.chain,
+      comment: get('--comment') ?? '',
+      proto: get('-p') ?? 'tcp',
+      hostIp: (get('-d') ?? '0.0.0.0/0').replace(/\/32$/, '').replace(/\/0$/, ''),
+      hostPort: port,
+    });
   }
   return out;
 }
@@ -200,7 +219,13 @@ export async function publishedOnHost(): Promise<PublishedRule[]> {
 export async function teardown(store: Store): Promise<void> {
   const n = namesFor(store);
   await store.lock('firewall', async () => {
-    for (const [table, chain] of [['nat', 'PREROUTING'], ['nat', 'OUTPUT'], ['nat', 'POSTROUTING'], ['filter', 'FORWARD'], ['raw', 'PREROUTING']] as Array<[ipt.Table, string]>) {
+    for (const [table, chain] of [
+      ['nat', 'PREROUTING'],
+      ['nat', 'OUTPUT'],
+      ['nat', 'POSTROUTING'],
+      ['filter', 'FORWARD'],
+      ['raw', 'PREROUTING'],
+    ] as Array<[ipt.Table, string]>) {
       await removeTagged(table, [chain], n.jumpComment);
     }
     for (const chain of [n.dnat, n.post]) await ipt.dropChain('nat', chain);

@@ -31,11 +31,14 @@ export async function checkCreate(store: Store, rec: ContainerRecord): Promise<v
   const hc = rec.hostConfig;
   const mode = modeOf(rec);
   const eps = rec.networkingConfig?.EndpointsConfig ?? {};
-  const asked = (k: 'aliases' | 'ip' | 'mac') => Object.values(eps).some((e) => (k === 'aliases' ? e.Aliases?.length : k === 'ip' ? e.IPAMConfig?.IPv4Address : e.MacAddress));
+  const asked = (k: 'aliases' | 'ip' | 'mac') =>
+    Object.values(eps).some((e) => (k === 'aliases' ? e.Aliases?.length : k === 'ip' ? e.IPAMConfig?.IPv4Address : e.MacAddress));
   const ports = requested(rec).length > 0;
   if (mode.kind !== 'bridge') {
-    if (asked('ip') || asked('aliases') || asked('mac')) throw new InvalidArgument(`conflicting options: --ip, --network-alias and --mac-address need a bridge network, not --network ${hc.NetworkMode}`);
-    if (Object.keys(eps).some((n) => netName(n) !== hc.NetworkMode)) throw new InvalidArgument(`conflicting options: --network ${hc.NetworkMode} cannot be combined with other networks`);
+    if (asked('ip') || asked('aliases') || asked('mac'))
+      throw new InvalidArgument(`conflicting options: --ip, --network-alias and --mac-address need a bridge network, not --network ${hc.NetworkMode}`);
+    if (Object.keys(eps).some((n) => netName(n) !== hc.NetworkMode))
+      throw new InvalidArgument(`conflicting options: --network ${hc.NetworkMode} cannot be combined with other networks`);
   }
   if (mode.kind === 'none' || mode.kind === 'container') {
     if (ports) throw new InvalidArgument(`conflicting options: port publishing and --network ${mode.kind === 'none' ? 'none' : 'container:'}`);
@@ -44,7 +47,7 @@ export async function checkCreate(store: Store, rec: ContainerRecord): Promise<v
   if (mode.kind === 'host' && ports) store.warn('published ports are discarded when using host network mode');
   if (mode.kind === 'container') {
     if (hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length || hc.ExtraHosts?.length) {
-      throw new InvalidArgument('conflicting options: --dns and --add-host cannot be used with --network container:, which shares that container\'s files');
+      throw new InvalidArgument("conflicting options: --dns and --add-host cannot be used with --network container:, which shares that container's files");
     }
     const target = await getContainer(store, mode.target);
     if (target.id === rec.id) throw new InvalidArgument('a container cannot share its own network namespace');
@@ -80,7 +83,10 @@ async function networksOf(store: Store, c: ContainerRecord, net: ContainerNet): 
     try {
       out.set(name, await getNetwork(store, name));
     } catch (e) {
-      if (e instanceof NotFound) throw new NotFound(`network ${name} of container ${c.name} no longer exists; connect it to another network, or run 'dockerlite network disconnect ${name} ${c.name}'`);
+      if (e instanceof NotFound)
+        throw new NotFound(
+          `network ${name} of container ${c.name} no longer exists; connect it to another network, or run 'dockerlite network disconnect ${name} ${c.name}'`,
+        );
       throw e;
     }
   }
@@ -104,8 +110,13 @@ async function claimAll(store: Store, c: ContainerRecord, recs: Map<string, Netw
       }
       if (ep.IPAddress && ep.IPAddress !== addr && ep.MacAddress === macForIp(parseIp(ep.IPAddress))) ep.MacAddress = '';
       Object.assign(ep, {
-        NetworkID: rec.Id, IPAddress: addr, IPPrefixLen: parseSubnet(rec.Subnet).prefix, Gateway: rec.Gateway,
-        MacAddress: ep.MacAddress || macForIp(parseIp(addr)), Veth: vethName(c.id, i), Ifname: `eth${i}`,
+        NetworkID: rec.Id,
+        IPAddress: addr,
+        IPPrefixLen: parseSubnet(rec.Subnet).prefix,
+        Gateway: rec.Gateway,
+        MacAddress: ep.MacAddress || macForIp(parseIp(addr)),
+        Veth: vethName(c.id, i),
+        Ifname: `eth${i}`,
       });
       i++;
     }
@@ -222,7 +233,6 @@ export async function beforeDeinit(store: Store): Promise<void> {
   for (const net of await listNetworks(store)) await takeDown(store, net);
   await firewall.teardown(store);
 }
-
 
 /** A running container was renamed: its peers' /etc/hosts follow. */
 export async function refreshPeersOf(store: Store, c: ContainerRecord): Promise<void> {

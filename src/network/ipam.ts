@@ -102,7 +102,9 @@ export async function claim(store: Store, net: NetworkRecord, cid: string, want?
       if (await tryClaim(dir, ip, cid)) return ip;
       const owner = await ownerOf(dir, ip);
       if (owner && existsSync(store.paths.container(owner))) {
-        throw new Conflict(`address ${ip} is already in use in network ${net.Name} (by container ${owner.slice(0, 12)}); choose another with --ip, or leave it out to get a free one`);
+        throw new Conflict(
+          `address ${ip} is already in use in network ${net.Name} (by container ${owner.slice(0, 12)}); choose another with --ip, or leave it out to get a free one`,
+        );
       }
       await collect(store, dir);
     }
@@ -118,7 +120,9 @@ export async function claim(store: Store, net: NetworkRecord, cid: string, want?
     // Full: claims of containers that are gone may be holding addresses.
     if (!(await collect(store, dir))) break;
   }
-  throw new Conflict(`no free address left in network ${net.Name} (${net.Subnet}): all ${capacity(subnet)} are held by containers; remove some, or use a network with a larger subnet`);
+  throw new Conflict(
+    `no free address left in network ${net.Name} (${net.Subnet}): all ${capacity(subnet)} are held by containers; remove some, or use a network with a larger subnet`,
+  );
 }
 
 /** Give back every address cid holds in net (ip: the one it is known to hold, checked first). */

@@ -77,11 +77,7 @@ export function resolvFile(store: Store, cid: string): string {
   return join(store.paths.container(cid), 'resolv.conf');
 }
 
-export type Mode =
-  | { kind: 'bridge' }
-  | { kind: 'none' }
-  | { kind: 'host' }
-  | { kind: 'container'; target: string };
+export type Mode = { kind: 'bridge' } | { kind: 'none' } | { kind: 'host' } | { kind: 'container'; target: string };
 
 /** HostConfig.NetworkMode as a kind: '' and 'default' are the default bridge, as in Docker. */
 export function parseMode(networkMode: string | undefined): Mode & { network?: string } {
@@ -91,7 +87,7 @@ export function parseMode(networkMode: string | undefined): Mode & { network?: s
   if (m === 'host') return { kind: 'host' };
   if (m.startsWith('container:')) {
     const target = m.slice('container:'.length);
-    if (!target) throw new InvalidArgument("--network container: needs a container name or id, as in container:web");
+    if (!target) throw new InvalidArgument('--network container: needs a container name or id, as in container:web');
     return { kind: 'container', target };
   }
   return { kind: 'bridge', network: m };
@@ -108,19 +104,35 @@ export function modeOf(c: ContainerRecord) {
 export class Names {
   constructor(readonly tag: string) {}
   /** nat: DNAT of published ports; entered from PREROUTING and OUTPUT for local destinations. */
-  get dnat() { return `DL-${this.tag}`; }
+  get dnat() {
+    return `DL-${this.tag}`;
+  }
   /** nat: masquerade (outbound, published ports reached from 127.0.0.1, hairpin). */
-  get post() { return `DL-${this.tag}-POST`; }
+  get post() {
+    return `DL-${this.tag}-POST`;
+  }
   /** filter: what may be forwarded to and from our bridges. */
-  get forward() { return `DL-${this.tag}-FWD`; }
+  get forward() {
+    return `DL-${this.tag}-FWD`;
+  }
   /** filter: drops traffic from one of our networks to another. */
-  get isolate() { return `DL-${this.tag}-ISO`; }
+  get isolate() {
+    return `DL-${this.tag}-ISO`;
+  }
   /** raw: drops what arrives on our bridges to or from 127.0.0.0/8, before conntrack and NAT. */
-  get raw() { return `DL-${this.tag}-RAW`; }
+  get raw() {
+    return `DL-${this.tag}-RAW`;
+  }
   /** Comment on the jumps into our chains. */
-  get jumpComment() { return `dockerlite:${this.tag}`; }
-  netComment(netId: string) { return `dockerlite:${this.tag}:net:${netId.slice(0, 12)}`; }
-  ctrComment(cid: string) { return `dockerlite:${this.tag}:ctr:${cid.slice(0, 12)}`; }
+  get jumpComment() {
+    return `dockerlite:${this.tag}`;
+  }
+  netComment(netId: string) {
+    return `dockerlite:${this.tag}:net:${netId.slice(0, 12)}`;
+  }
+  ctrComment(cid: string) {
+    return `dockerlite:${this.tag}:ctr:${cid.slice(0, 12)}`;
+  }
 }
 
 export function namesFor(store: Store): Names {

@@ -51,8 +51,16 @@ export async function defaultNetwork(store: Store): Promise<NetworkRecord> {
     const cur = nets.find((n) => n.Default);
     const s = parseSubnet(subnet);
     const rec: NetworkRecord = {
-      Id: cur?.Id ?? randomId(), Name: DEFAULT_NETWORK, Created: cur?.Created ?? new Date().toISOString(), Driver: 'bridge',
-      Subnet: formatSubnet(s), Gateway: formatIp(defaultGateway(s)), Bridge: bridge, Internal: false, Labels: {}, Default: true,
+      Id: cur?.Id ?? randomId(),
+      Name: DEFAULT_NETWORK,
+      Created: cur?.Created ?? new Date().toISOString(),
+      Driver: 'bridge',
+      Subnet: formatSubnet(s),
+      Gateway: formatIp(defaultGateway(s)),
+      Bridge: bridge,
+      Internal: false,
+      Labels: {},
+      Default: true,
       OwnBridge: cur && cur.Bridge === bridge ? cur.OwnBridge : !ip.linkExists(bridge),
     };
     if (cur && cur.Bridge === rec.Bridge && cur.Subnet === rec.Subnet) return cur;
@@ -60,7 +68,9 @@ export async function defaultNetwork(store: Store): Promise<NetworkRecord> {
       // The configuration changed: only follow it when nothing depends on the old one.
       const held = await allocations(store, cur);
       if (held.length) {
-        throw new Conflict(`the default network changed (DOCKERLITE_BRIDGE/DOCKERLITE_SUBNET ${cur.Bridge} ${cur.Subnet} -> ${bridge} ${subnet}) but ${held.length} container(s) still hold addresses in ${cur.Subnet}; remove them first, or restore the old setting`);
+        throw new Conflict(
+          `the default network changed (DOCKERLITE_BRIDGE/DOCKERLITE_SUBNET ${cur.Bridge} ${cur.Subnet} -> ${bridge} ${subnet}) but ${held.length} container(s) still hold addresses in ${cur.Subnet}; remove them first, or restore the old setting`,
+        );
       }
       await takeDown(store, cur);
       await writeJson(networkFile(store, cur.Id), rec);
@@ -78,7 +88,11 @@ export async function getNetwork(store: Store, query: string): Promise<NetworkRe
   if (query === DEFAULT_NETWORK || query === 'default') return defaultNetwork(store);
   const nets = await listNetworks(store);
   try {
-    return resolve('network', query, nets.map((n) => ({ ...n, id: n.Id, names: [n.Name], created: n.Created })));
+    return resolve(
+      'network',
+      query,
+      nets.map((n) => ({ ...n, id: n.Id, names: [n.Name], created: n.Created })),
+    );
   } catch (e) {
     if (e instanceof NotFound) throw new NotFound(`network ${query} not found; see 'dockerlite network ls'`);
     throw e;
@@ -115,12 +129,14 @@ export async function createNetwork(store: Store, o: CreateNetworkOptions): Prom
   const name = o.name;
   if (!NAME_RE.test(name)) throw new InvalidArgument(`invalid network name "${name}": use letters, digits, '_', '.' and '-', starting with a letter or digit`);
   if (name === 'default') throw new InvalidArgument('"default" is a reserved network name');
-  if (o.driver && o.driver !== 'bridge') throw new InvalidArgument(`network driver "${o.driver}" is not supported; dockerlite networks are bridges (--driver bridge)`);
+  if (o.driver && o.driver !== 'bridge')
+    throw new InvalidArgument(`network driver "${o.driver}" is not supported; dockerlite networks are bridges (--driver bridge)`);
   if (o.bridgeName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(o.bridgeName)) {
     throw new InvalidArgument(`invalid bridge name "${o.bridgeName}": 1 to 15 letters, digits, '_', '.' or '-'`);
   }
   let subnet = o.subnet !== undefined ? formatSubnet(parseSubnet(o.subnet)) : undefined;
-  if (subnet && parseSubnet(subnet).prefix > 30) throw new InvalidArgument(`subnet ${subnet} is too small: it needs room for a gateway and a container (/30 or larger)`);
+  if (subnet && parseSubnet(subnet).prefix > 30)
+    throw new InvalidArgument(`subnet ${subnet} is too small: it needs room for a gateway and a container (/30 or larger)`);
   if (o.gateway !== undefined && !subnet) throw new InvalidArgument('--gateway needs --subnet');
   const def = await defaultNetwork(store);
   const rec = await store.lock('networks', async () => {
@@ -134,7 +150,10 @@ export async function createNetwork(store: Store, o: CreateNetworkOptions): Prom
       if (other) throw new Conflict(`subnet ${subnet} overlaps network ${other.Name} (${other.Subnet}); choose another subnet`);
       checkNoClash(subnet, undefined, 'subnet');
     } else {
-      subnet = pickSubnet(store.cfg.pool, [...nets, def].map((n) => parseSubnet(n.Subnet)));
+      subnet = pickSubnet(
+        store.cfg.pool,
+        [...nets, def].map((n) => parseSubnet(n.Subnet)),
+      );
     }
     const s = parseSubnet(subnet);
     const gw = o.gateway !== undefined ? parseIp(o.gateway) : defaultGateway(s);
@@ -144,8 +163,16 @@ export async function createNetwork(store: Store, o: CreateNetworkOptions): Prom
     if (ip.linkExists(dev)) throw new Conflict(`an interface named ${dev} already exists; choose another bridge name`);
     if (nets.some((n) => n.Bridge === dev) || def.Bridge === dev) throw new Conflict(`bridge ${dev} is already used by another network`);
     const r: NetworkRecord = {
-      Id: id, Name: name, Created: new Date().toISOString(), Driver: 'bridge', Subnet: subnet, Gateway: formatIp(gw), Bridge: dev,
-      Internal: !!o.internal, Labels: o.labels ?? {}, OwnBridge: true,
+      Id: id,
+      Name: name,
+      Created: new Date().toISOString(),
+      Driver: 'bridge',
+      Subnet: subnet,
+      Gateway: formatIp(gw),
+      Bridge: dev,
+      Internal: !!o.internal,
+      Labels: o.labels ?? {},
+      OwnBridge: true,
     };
     await writeNetwork(store, r);
     return r;
@@ -168,7 +195,9 @@ export async function removeNetwork(store: Store, net: NetworkRecord, usersOf: (
     if (!existsSync(networkDir(store, net.Id))) throw new NotFound(`network ${net.Name} not found`);
     const users = await usersOf(net);
     if (users.length) {
-      throw new Conflict(`network ${net.Name} is in use by container${users.length > 1 ? 's' : ''} ${users.join(', ')}; disconnect or remove ${users.length > 1 ? 'them' : 'it'} first`);
+      throw new Conflict(
+        `network ${net.Name} is in use by container${users.length > 1 ? 's' : ''} ${users.join(', ')}; disconnect or remove ${users.length > 1 ? 'them' : 'it'} first`,
+      );
     }
     const doomed = join(store.paths.networks, scratchName());
     await rename(networkDir(store, net.Id), doomed);

@@ -119,7 +119,12 @@ function byPort(a: string, b: string): number {
 /** The PORTS column of docker ps: "0.0.0.0:8080->80/tcp, 443/tcp", contiguous runs folded into ranges. */
 export function formatPortsColumn(ports: PortMap | undefined): string {
   if (!ports) return '';
-  interface Item { ip: string; host?: number; port: number; proto: Proto }
+  interface Item {
+    ip: string;
+    host?: number;
+    port: number;
+    proto: Proto;
+  }
   const items: Item[] = [];
   for (const key of Object.keys(ports).sort(byPort)) {
     const { port: p, proto: pr } = splitKey(key);
@@ -129,10 +134,17 @@ export function formatPortsColumn(ports: PortMap | undefined): string {
   }
   // Fold runs where both the container and the host port go up by one.
   const groups: Array<{ first: Item; last: Item }> = [];
-  const sorted = [...items].sort((a, b) => (a.ip === b.ip ? (a.proto === b.proto ? a.port - b.port : a.proto.localeCompare(b.proto)) : a.ip.localeCompare(b.ip)));
+  const sorted = [...items].sort((a, b) =>
+    a.ip === b.ip ? (a.proto === b.proto ? a.port - b.port : a.proto.localeCompare(b.proto)) : a.ip.localeCompare(b.ip),
+  );
   for (const it of sorted) {
     const g = groups.at(-1);
-    const next = g && g.last.ip === it.ip && g.last.proto === it.proto && g.last.port + 1 === it.port && (it.host === undefined ? g.last.host === undefined : g.last.host !== undefined && g.last.host + 1 === it.host);
+    const next =
+      g &&
+      g.last.ip === it.ip &&
+      g.last.proto === it.proto &&
+      g.last.port + 1 === it.port &&
+      (it.host === undefined ? g.last.host === undefined : g.last.host !== undefined && g.last.host + 1 === it.host);
     if (next) g.last = it;
     else groups.push({ first: it, last: it });
   }
@@ -152,7 +164,8 @@ export function portLines(ports: PortMap | undefined, only?: string): string[] {
   const want = only === undefined ? undefined : only.includes('/') ? only : `${only}/tcp`;
   for (const key of Object.keys(ports ?? {}).sort(byPort)) {
     if (want !== undefined && key !== want) continue;
-    for (const b of ports![key] ?? []) out.push(want !== undefined ? `${b.HostIp || '0.0.0.0'}:${b.HostPort}` : `${key} -> ${b.HostIp || '0.0.0.0'}:${b.HostPort}`);
+    for (const b of ports![key] ?? [])
+      out.push(want !== undefined ? `${b.HostIp || '0.0.0.0'}:${b.HostPort}` : `${key} -> ${b.HostIp || '0.0.0.0'}:${b.HostPort}`);
   }
   return out;
 }

@@ -75,7 +75,12 @@ const overlapsIp = (a: string, b: string) => !a || a === '0.0.0.0' || !b || b ==
  * (Docker's NetworkSettings.Ports) and the publishing process while the
  * ports lock is still held.
  */
-export async function publish(store: Store, c: ContainerRecord, cip: string, record: (ports: PortMap, publisher: ProcId | undefined) => Promise<void>): Promise<PortMap> {
+export async function publish(
+  store: Store,
+  c: ContainerRecord,
+  cip: string,
+  record: (ports: PortMap, publisher: ProcId | undefined) => Promise<void>,
+): Promise<PortMap> {
   const want = requested(c);
   if (!want.length) return {};
   const local = localAddresses();
@@ -115,8 +120,12 @@ export async function publish(store: Store, c: ContainerRecord, cip: string, rec
       let hostPort: number | undefined;
       if (range && range[0] === range[1]) {
         const who = owner(proto, b.HostIp, range[0]);
-        if (who) throw new Conflict(`cannot publish ${b.HostIp || '0.0.0.0'}:${range[0]}->${key}: host port ${range[0]}/${proto} is already published by ${who}`);
-        if (!(await bindable(proto, b.HostIp, range[0]))) throw new Conflict(`cannot publish ${b.HostIp || '0.0.0.0'}:${range[0]}->${key}: host port ${range[0]}/${proto} is already in use by a process on this host`);
+        if (who)
+          throw new Conflict(`cannot publish ${b.HostIp || '0.0.0.0'}:${range[0]}->${key}: host port ${range[0]}/${proto} is already published by ${who}`);
+        if (!(await bindable(proto, b.HostIp, range[0])))
+          throw new Conflict(
+            `cannot publish ${b.HostIp || '0.0.0.0'}:${range[0]}->${key}: host port ${range[0]}/${proto} is already in use by a process on this host`,
+          );
         hostPort = range[0];
       } else {
         const [lo, hi] = range ?? ephemeralRange();

@@ -77,7 +77,9 @@ function extraHosts(c: ContainerRecord, net: ContainerNet): Array<[string, strin
 function hostsText(m: Member, all: Member[]): string {
   return renderHosts({
     hostname: m.c.config.Hostname || shortId(m.c.id),
-    ips: Object.values(m.net.Networks).map((e) => e.IPAddress).filter(Boolean),
+    ips: Object.values(m.net.Networks)
+      .map((e) => e.IPAddress)
+      .filter(Boolean),
     extra: extraHosts(m.c, m.net),
     peers: peersOf(m, all),
   });
@@ -88,7 +90,12 @@ function hostsText(m: Member, all: Member[]): string {
  * return the files to bind-mount (a container sharing another's network
  * namespace shares its files, too).
  */
-export async function writeOwnFiles(store: Store, c: ContainerRecord, net: ContainerNet, sharedWith?: ContainerRecord): Promise<{ hosts: string; resolv: string }> {
+export async function writeOwnFiles(
+  store: Store,
+  c: ContainerRecord,
+  net: ContainerNet,
+  sharedWith?: ContainerRecord,
+): Promise<{ hosts: string; resolv: string }> {
   if (sharedWith && existsSync(hostsFile(store, sharedWith.id)) && existsSync(resolvFile(store, sharedWith.id))) {
     return { hosts: hostsFile(store, sharedWith.id), resolv: resolvFile(store, sharedWith.id) };
   }
@@ -99,8 +106,15 @@ export async function writeOwnFiles(store: Store, c: ContainerRecord, net: Conta
   let resolv: string;
   if (mode.kind === 'host') {
     // As Docker: the host's own files (copies: the container must not edit the host's).
-    hosts = hostFile('/etc/hosts') + extraHosts(c, net).map(([n, ip]) => `${ip}\t${n}\n`).join('');
-    resolv = hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length ? renderResolv({ host: hostResolv, dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions }) : hostResolv;
+    hosts =
+      hostFile('/etc/hosts') +
+      extraHosts(c, net)
+        .map(([n, ip]) => `${ip}\t${n}\n`)
+        .join('');
+    resolv =
+      hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length
+        ? renderResolv({ host: hostResolv, dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions })
+        : hostResolv;
   } else if (userNetworks(net).length) {
     // Serialised with refreshPeers, so it never writes an older view over a newer one.
     await store.lock('hosts', async () => {

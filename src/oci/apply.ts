@@ -10,7 +10,28 @@
 // calls are synchronous (a syscall each, rather than a round trip through
 // the thread pool), and resolved parent directories are remembered until
 // anything is removed (only a removal can turn a directory into a symlink).
-import { constants as C, type Stats, lstatSync, mkdirSync, rmSync, unlinkSync, symlinkSync, linkSync, chownSync, lchownSync, chmodSync, utimesSync, lutimesSync, readdirSync, openSync, writeSync, closeSync, fchownSync, fchmodSync, futimesSync } from 'node:fs';
+import {
+  constants as C,
+  type Stats,
+  lstatSync,
+  mkdirSync,
+  rmSync,
+  unlinkSync,
+  symlinkSync,
+  linkSync,
+  chownSync,
+  lchownSync,
+  chmodSync,
+  utimesSync,
+  lutimesSync,
+  readdirSync,
+  openSync,
+  writeSync,
+  closeSync,
+  fchownSync,
+  fchmodSync,
+  futimesSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { readTar, type TarHeader } from './tar.js';
 import { cleanRelative, resolveInRootSync } from './securejoin.js';
@@ -130,7 +151,7 @@ export async function applyLayer(input: AsyncIterable<Buffer>, root: string): Pr
         }
         try {
           for await (const chunk of body) {
-            for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+            for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
           }
           fchownSync(fd, h.uid, h.gid);
           fchmodSync(fd, h.mode); // after chown, which clears setuid bits

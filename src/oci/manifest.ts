@@ -128,7 +128,9 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   const ct = contentType?.split(';')[0].trim();
   const mediaType = (typeof doc.mediaType === 'string' ? doc.mediaType : undefined) ?? ct ?? '';
   if (doc.schemaVersion === 1 || mediaType === MediaType.DockerSchema1 || mediaType === MediaType.DockerSchema1Signed) {
-    throw new InvalidArgument(`${where} uses Docker's manifest schema 1 (${MediaType.DockerSchema1Signed}), which is deprecated and not supported; push it again with a current tool`);
+    throw new InvalidArgument(
+      `${where} uses Docker's manifest schema 1 (${MediaType.DockerSchema1Signed}), which is deprecated and not supported; push it again with a current tool`,
+    );
   }
   if (doc.schemaVersion !== 2) throw new InvalidArgument(`unsupported manifest schemaVersion ${JSON.stringify(doc.schemaVersion)} for ${where}`);
   if (Array.isArray(doc.manifests) || isIndexType(mediaType)) {

@@ -21,7 +21,8 @@ export function normalisePlatform(p: Platform): Platform {
 /** "linux/arm64/v8", "linux/amd64", or just "arm64" (os linux). */
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().split('/');
-  if (!parts[0] || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9][\w.-]*$/.test(p))) throw new InvalidArgument(`invalid platform '${s}': expected os/arch[/variant], e.g. linux/arm64`);
+  if (!parts[0] || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9][\w.-]*$/.test(p)))
+    throw new InvalidArgument(`invalid platform '${s}': expected os/arch[/variant], e.g. linux/arm64`);
   if (parts.length === 1) return normalisePlatform({ os: 'linux', architecture: parts[0] });
   return normalisePlatform({ os: parts[0], architecture: parts[1], variant: parts[2] });
 }
@@ -33,7 +34,9 @@ export function formatPlatform(p: Platform): string {
 
 /** The platform this host runs. */
 export function hostPlatform(): Platform {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ??
+    process.arch;
   return { os: 'linux', architecture: arch, ...(arch === 'arm' ? { variant: 'v7' } : {}) };
 }
 
@@ -60,5 +63,7 @@ export function selectManifest(index: ImageIndex, want: Platform, where: string)
   const unnamed = index.manifests.filter((d) => !d.platform && !isAttestation(d));
   if (!candidates.length && unnamed.length === 1) return unnamed[0];
   const have = [...new Set(candidates.map((d) => formatPlatform(d.platform!)))];
-  throw new NotFound(`no matching manifest for ${formatPlatform(want)} in ${where}${have.length ? ` (it has: ${have.join(', ')})` : ''}; choose one with --platform`);
+  throw new NotFound(
+    `no matching manifest for ${formatPlatform(want)} in ${where}${have.length ? ` (it has: ${have.join(', ')})` : ''}; choose one with --platform`,
+  );
 }

@@ -32,7 +32,17 @@ export interface TarEntry {
 }
 
 const BLOCK = 512;
-const TYPES: Record<string, EntryType> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo' };
+const TYPES: Record<string, EntryType> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'dir',
+  '6': 'fifo',
+};
 const FLAGS: Record<EntryType, string> = { file: '0', link: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
 
 function corrupt(why: string): InvalidArgument {
@@ -45,9 +55,12 @@ class ByteSource {
   private ended = false;
   private it: AsyncIterator<Buffer>;
   constructor(input: AsyncIterable<Buffer> | Iterable<Buffer>) {
-    this.it = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : (async function* () {
-      yield* input;
-    })();
+    this.it =
+      Symbol.asyncIterator in input
+        ? input[Symbol.asyncIterator]()
+        : (async function* () {
+            yield* input;
+          })();
   }
   private async fill(n: number): Promise<void> {
     while (this.buf.length < n && !this.ended) {
@@ -222,7 +235,21 @@ function paxRecord(key: string, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from(String(len)), rest]);
 }
 
-function rawHeader(h: { name: string; linkname: string; flag: string; mode: number; uid: number; gid: number; size: number; mtime: number; uname?: string; gname?: string; devmajor: number; devminor: number; prefix?: string }): Buffer {
+function rawHeader(h: {
+  name: string;
+  linkname: string;
+  flag: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  uname?: string;
+  gname?: string;
+  devmajor: number;
+  devminor: number;
+  prefix?: string;
+}): Buffer {
   const b = Buffer.alloc(BLOCK);
   b.write(h.name, 0, 100, 'utf8');
   b.write(octal(h.mode & 0o7777, 8), 100, 'ascii');
@@ -275,8 +302,19 @@ export function encodeHeader(h: TarHeader): Buffer {
   if (h.gid > 0o7777777) pax.push(paxRecord('gid', Buffer.from(String(h.gid))));
   for (const [k, v] of [...h.xattrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) pax.push(paxRecord(`SCHILY.xattr.${k}`, v));
   const main = rawHeader({
-    name, linkname, prefix, flag: FLAGS[h.type], mode: h.mode, uid: Math.min(h.uid, 0o7777777), gid: Math.min(h.gid, 0o7777777),
-    size: Math.min(size, big), mtime: Math.max(0, Math.min(h.mtime, big)), uname: h.uname, gname: h.gname, devmajor: h.devmajor, devminor: h.devminor,
+    name,
+    linkname,
+    prefix,
+    flag: FLAGS[h.type],
+    mode: h.mode,
+    uid: Math.min(h.uid, 0o7777777),
+    gid: Math.min(h.gid, 0o7777777),
+    size: Math.min(size, big),
+    mtime: Math.max(0, Math.min(h.mtime, big)),
+    uname: h.uname,
+    gname: h.gname,
+    devmajor: h.devmajor,
+    devminor: h.devminor,
   });
   if (!pax.length) return main;
   const data = Buffer.concat(pax);
@@ -320,5 +358,18 @@ export function writeTar(entries: AsyncIterable<WriteEntry> | Iterable<WriteEntr
 }
 
 export function emptyHeader(name: string, type: EntryType, extra: Partial<TarHeader> = {}): TarHeader {
-  return { name, type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(), ...extra };
+  return {
+    name,
+    type,
+    mode: type === 'dir' ? 0o755 : 0o644,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 0,
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: new Map(),
+    ...extra,
+  };
 }

@@ -36,7 +36,7 @@ export function parseChallenges(header: string | undefined): Challenge[] {
       spaces();
       let v = '';
       if (s[i] === '"') {
-        for (i++; i < s.length && s[i] !== '"'; i++) v += s[i] === '\\' ? s[++i] ?? '' : s[i];
+        for (i++; i < s.length && s[i] !== '"'; i++) v += s[i] === '\\' ? (s[++i] ?? '') : s[i];
         i++;
       } else {
         v = /^[^,\s]*/.exec(s.slice(i))![0];
@@ -64,7 +64,11 @@ export class Authorizer {
   private challenge: Challenge | undefined;
   private tokens = new Map<string, { token: string; until: number }>();
 
-  constructor(readonly host: string, private readonly creds: Credentials | undefined, private readonly ctx: TokenContext) {}
+  constructor(
+    readonly host: string,
+    private readonly creds: Credentials | undefined,
+    private readonly ctx: TokenContext,
+  ) {}
 
   get scheme(): string | undefined {
     return this.challenge?.scheme;
@@ -138,7 +142,11 @@ export class Authorizer {
     const res = await send({ method, url, headers, body, tls: this.ctx.tls, timeoutMs: this.ctx.timeoutMs });
     const text = (await readBody(res, 1 << 20, 'token response')).toString('utf8');
     if (res.status === 401 || res.status === 403) {
-      throw new Unauthorized(this.creds ? `the token server of ${this.host} refused the credentials (${res.status}); check them with dockerlite login ${this.host}` : `the token server of ${this.host} requires credentials; log in with dockerlite login ${this.host}`);
+      throw new Unauthorized(
+        this.creds
+          ? `the token server of ${this.host} refused the credentials (${res.status}); check them with dockerlite login ${this.host}`
+          : `the token server of ${this.host} requires credentials; log in with dockerlite login ${this.host}`,
+      );
     }
     if (res.status !== 200) throw new Unauthorized(`the token server of ${this.host} answered ${res.status}: ${text.slice(0, 200)}`);
     let doc: { token?: string; access_token?: string; expires_in?: number; refresh_token?: string };

@@ -49,7 +49,11 @@ export class Registry {
   private auth!: Authorizer;
   private ready?: Promise<void>;
 
-  private constructor(readonly domain: string, readonly settings: RegistrySettings, private readonly creds: Credentials | undefined) {
+  private constructor(
+    readonly domain: string,
+    readonly settings: RegistrySettings,
+    private readonly creds: Credentials | undefined,
+  ) {
     this.host = apiHost(domain);
   }
 
@@ -149,7 +153,16 @@ export class Registry {
       if (authz) headers.Authorization = authz;
       let res: HttpResponse;
       try {
-        res = await send({ method: o.method, url, headers, body: o.body, bodyLength: o.bodyLength, tls: this.tls, timeoutMs: this.settings.timeoutMs, signal: o.signal });
+        res = await send({
+          method: o.method,
+          url,
+          headers,
+          body: o.body,
+          bodyLength: o.bodyLength,
+          tls: this.tls,
+          timeoutMs: this.settings.timeoutMs,
+          signal: o.signal,
+        });
       } catch (e) {
         if (e instanceof NetworkError && attempt < attempts) {
           await sleep(300 * attempt);
@@ -184,8 +197,11 @@ export class Registry {
   private unauthorized(o: RequestOptions, status: number, detail: string | undefined): Unauthorized {
     const why = detail ? ` (${detail})` : '';
     if (status === 403) return new Unauthorized(`${this.host} denied ${o.what}${why}`);
-    if (this.creds) return new Unauthorized(`${this.host} refused the stored credentials for ${o.what}${why}; log in again with 'dockerlite login ${this.domain}'`);
-    return new Unauthorized(`${this.host} requires authentication for ${o.what}${why}; the repository may not exist, or log in with 'dockerlite login ${this.domain}'`);
+    if (this.creds)
+      return new Unauthorized(`${this.host} refused the stored credentials for ${o.what}${why}; log in again with 'dockerlite login ${this.domain}'`);
+    return new Unauthorized(
+      `${this.host} requires authentication for ${o.what}${why}; the repository may not exist, or log in with 'dockerlite login ${this.domain}'`,
+    );
   }
 
   private async errorOf(res: HttpResponse, o: RequestOptions): Promise<DockerliteError> {
@@ -207,7 +223,8 @@ export class Registry {
     const why = detail ? `: ${detail}` : '';
     if (res.status === 401 || res.status === 403) return this.unauthorized(o, res.status, detail || undefined);
     if (res.status === 404) return new NotFound(`${o.what}: not found on ${this.host}${why}`);
-    if (res.status >= 500) return new Unavailable(`${this.host} failed ${o.what} (${res.status} ${res.body.statusMessage ?? ''})${why}; try again later`.replace(/ \)/, ')'));
+    if (res.status >= 500)
+      return new Unavailable(`${this.host} failed ${o.what} (${res.status} ${res.body.statusMessage ?? ''})${why}; try again later`.replace(/ \)/, ')'));
     if (code === 'UNSUPPORTED' || res.status === 405) return new InvalidArgument(`${this.host} does not support ${o.what} (${res.status})${why}`);
     return new InvalidArgument(`${this.host} rejected ${o.what} (${res.status})${why}`);
   }
@@ -216,7 +233,13 @@ export class Registry {
 
   /** GET /v2/<name>/manifests/<reference> -> the exact bytes, their media type, and their digest. */
   async getManifest(repo: string, ref: string): Promise<{ bytes: Buffer; contentType?: string; digest: string }> {
-    const res = await this.request({ method: 'GET', path: `/v2/${repo}/manifests/${ref}`, scopes: [pullScope(repo)], headers: { Accept: MANIFEST_ACCEPT }, what: `manifest ${repo}${ref.startsWith('sha256:') ? '@' : ':'}${ref}` });
+    const res = await this.request({
+      method: 'GET',
+      path: `/v2/${repo}/manifests/${ref}`,
+      scopes: [pullScope(repo)],
+      headers: { Accept: MANIFEST_ACCEPT },
+      what: `manifest ${repo}${ref.startsWith('sha256:') ? '@' : ':'}${ref}`,
+    });
     const bytes = await readBody(res, MAX_MANIFEST, 'manifest');
     return { bytes, contentType: res.headers['content-type'] as string | undefined, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
   }
@@ -232,7 +255,14 @@ export class Registry {
   async getBlob(repo: string, digest: string, o: { offset?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     if (o.offset) headers.Range = `bytes=${o.offset}-`;
-    return this.request({ method: 'GET', path: `/v2/${repo}/blobs/${digest}`, scopes: [pullScope(repo)], headers, signal: o.signal, what: `blob ${digest} of ${repo}` });
+    return this.request({
+      method: 'GET',
+      path: `/v2/${repo}/blobs/${digest}`,
+      scopes: [pullScope(repo)],
+      headers,
+      signal: o.signal,
+      what: `blob ${digest} of ${repo}`,
+    });
   }
 
   /** POST /v2/<name>/blobs/uploads/[?mount=&from=]: mounted (201), or where to upload (202). */
@@ -252,15 +282,27 @@ export class Registry {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
     const res = await this.request({
-      method: 'PUT', path: url, scopes: [pushScope(repo)], body: open, bodyLength: size,
-      headers: { 'Content-Type': 'application/octet-stream' }, what: `upload of ${digest} to ${repo}`,
+      method: 'PUT',
+      path: url,
+      scopes: [pushScope(repo)],
+      body: open,
+      bodyLength: size,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      what: `upload of ${digest} to ${repo}`,
     });
     discard(res);
   }
 
   /** PUT /v2/<name>/manifests/<reference> */
   async putManifest(repo: string, ref: string, bytes: Buffer, mediaType: string): Promise<void> {
-    const res = await this.request({ method: 'PUT', path: `/v2/${repo}/manifests/${ref}`, scopes: [pushScope(repo)], body: bytes, headers: { 'Content-Type': mediaType }, what: `manifest ${repo}:${ref}` });
+    const res = await this.request({
+      method: 'PUT',
+      path: `/v2/${repo}/manifests/${ref}`,
+      scopes: [pushScope(repo)],
+      body: bytes,
+      headers: { 'Content-Type': mediaType },
+      what: `manifest ${repo}:${ref}`,
+    });
     discard(res);
   }
 

@@ -42,7 +42,10 @@ export interface HttpResponse {
 
 /** A network-level failure: no answer, a reset, a timeout, a TLS failure. */
 export class NetworkError extends Unavailable {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
 }
@@ -53,9 +56,10 @@ function agentFor(url: URL, tls: TlsOptions): http.Agent {
   const key = `${url.protocol}//${url.host} ${tls.verify} ${tls.ca?.length ?? 0} ${tls.cert ? 'c' : ''}`;
   let a = agents.get(key);
   if (!a) {
-    a = url.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: tls.verify, ca: tls.ca, cert: tls.cert, key: tls.key })
-      : new http.Agent({ keepAlive: true, maxSockets: 8 });
+    a =
+      url.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: tls.verify, ca: tls.ca, cert: tls.cert, key: tls.key })
+        : new http.Agent({ keepAlive: true, maxSockets: 8 });
     agents.set(key, a);
   }
   return a;
@@ -70,11 +74,18 @@ export function closeAgents(): void {
 function describeNetError(e: NodeJS.ErrnoException, url: URL, timeoutMs: number): NetworkError {
   const code = e.code ?? 'ERR';
   const where = `${url.protocol}//${url.host}`;
-  if (code === 'ETIMEDOUT' || code === 'ERR_DL_TIMEOUT') return new NetworkError(`${where} did not answer within ${timeoutMs / 1000}s (it may be hanging); try again later, or raise DOCKERLITE_REGISTRY_TIMEOUT`, 'ETIMEDOUT');
+  if (code === 'ETIMEDOUT' || code === 'ERR_DL_TIMEOUT')
+    return new NetworkError(
+      `${where} did not answer within ${timeoutMs / 1000}s (it may be hanging); try again later, or raise DOCKERLITE_REGISTRY_TIMEOUT`,
+      'ETIMEDOUT',
+    );
   if (code === 'ECONNREFUSED') return new NetworkError(`cannot connect to ${where}: connection refused (is the registry running?)`, code);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NetworkError(`cannot resolve ${url.hostname}: no such host`, code);
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    return new NetworkError(`TLS certificate of ${where} is not trusted (${e.message}); put its CA in <certs.d>/${url.host}/ca.crt (DOCKERLITE_CERTS_D, default /etc/docker/certs.d), or mark it insecure`, code);
+    return new NetworkError(
+      `TLS certificate of ${where} is not trusted (${e.message}); put its CA in <certs.d>/${url.host}/ca.crt (DOCKERLITE_CERTS_D, default /etc/docker/certs.d), or mark it insecure`,
+      code,
+    );
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return new NetworkError(`${where} closed the connection (${e.message})`, code);
   return new NetworkError(`request to ${where} failed: ${e.message}`, code);

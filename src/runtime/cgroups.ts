@@ -11,13 +11,15 @@ export function hierarchies(): string[] {
   try {
     const entries = readdirSync(ROOT);
     if (entries.includes('cgroup.controllers')) return [ROOT];
-    return entries.map((e) => join(ROOT, e)).filter((p) => {
-      try {
-        return statSync(p).isDirectory();
-      } catch {
-        return false;
-      }
-    });
+    return entries
+      .map((e) => join(ROOT, e))
+      .filter((p) => {
+        try {
+          return statSync(p).isDirectory();
+        } catch {
+          return false;
+        }
+      });
   } catch {
     return [];
   }
@@ -26,7 +28,9 @@ export function hierarchies(): string[] {
 function rmdirTree(dir: string): void {
   let kids: string[];
   try {
-    kids = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    kids = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return; // gone already
   }

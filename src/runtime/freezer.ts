@@ -18,7 +18,12 @@ function knob(name: string): Knob | undefined {
   for (const h of hierarchies()) {
     const dir = join(h, `lxc.payload.${name}`);
     if (existsSync(join(dir, 'cgroup.freeze'))) {
-      return { file: join(dir, 'cgroup.freeze'), frozen: '1', thawed: '0', done: (_t, f) => new RegExp(`^frozen ${f ? 1 : 0}$`, 'm').test(readFileSync(join(dir, 'cgroup.events'), 'utf8')) };
+      return {
+        file: join(dir, 'cgroup.freeze'),
+        frozen: '1',
+        thawed: '0',
+        done: (_t, f) => new RegExp(`^frozen ${f ? 1 : 0}$`, 'm').test(readFileSync(join(dir, 'cgroup.events'), 'utf8')),
+      };
     }
     if (existsSync(join(dir, 'freezer.state'))) {
       return { file: join(dir, 'freezer.state'), frozen: 'FROZEN', thawed: 'THAWED', done: (t, f) => t.trim() === (f ? 'FROZEN' : 'THAWED') };

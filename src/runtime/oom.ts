@@ -10,7 +10,10 @@ import { hierarchies } from './cgroups.js';
 /** OOM kills recorded in the container's memory cgroup (v1 memory.oom_control, v2 memory.events). */
 export function oomKillCount(name: string): number {
   for (const h of hierarchies()) {
-    for (const [file, key] of [['memory.oom_control', 'oom_kill'], ['memory.events', 'oom_kill']] as const) {
+    for (const [file, key] of [
+      ['memory.oom_control', 'oom_kill'],
+      ['memory.events', 'oom_kill'],
+    ] as const) {
       try {
         const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(join(h, `lxc.payload.${name}`, file), 'utf8'));
         if (m) return Number(m[1]);

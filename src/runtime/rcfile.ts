@@ -5,8 +5,20 @@ import { InvalidArgument } from '../errors.js';
 
 /** Docker's default capability set; everything else is dropped. */
 export const DEFAULT_CAPS = [
-  'chown', 'dac_override', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
-  'net_bind_service', 'net_raw', 'sys_chroot', 'mknod', 'audit_write', 'setfcap',
+  'chown',
+  'dac_override',
+  'fowner',
+  'fsetid',
+  'kill',
+  'setgid',
+  'setuid',
+  'setpcap',
+  'net_bind_service',
+  'net_raw',
+  'sys_chroot',
+  'mknod',
+  'audit_write',
+  'setfcap',
 ];
 
 /** Devices a container may use, as the original's allowlist: type major:minor. */
@@ -162,7 +174,10 @@ export function renderConfig(s: LxcSpec): string {
   for (const m of s.mounts ?? []) {
     const opts = m.options.map((o) => checkValue(`mount option for ${m.target}`, 'mountOption', o)).join(',');
     const fstype = checkValue(`filesystem type for ${m.target}`, 'word', m.fstype);
-    set('lxc.mount.entry', `${fstabEscape(checkValue('mount source', 'text', m.source))} ${fstabEscape(checkValue('mount target', 'text', m.target))} ${fstype} ${opts} 0 0`);
+    set(
+      'lxc.mount.entry',
+      `${fstabEscape(checkValue('mount source', 'text', m.source))} ${fstabEscape(checkValue('mount target', 'text', m.target))} ${fstype} ${opts} 0 0`,
+    );
   }
   if (s.hostNetwork) {
     set('lxc.namespace.share.net', '1');

@@ -90,5 +90,8 @@ export async function freeBytes(path: string): Promise<number> {
 export async function inodePaths(ino: number | bigint, subvol: string): Promise<string[]> {
   const { stdout } = await run('btrfs', ['inspect-internal', 'inode-resolve', '--', String(ino), subvol]);
   const prefix = subvol.replace(/\/+$/, '') + '/';
-  return stdout.split('\n').filter(Boolean).map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l).replace(/^\/+/, ''));
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l).replace(/^\/+/, ''));
 }

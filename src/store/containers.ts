@@ -32,7 +32,13 @@ export function trueState(s: ContainerState): ContainerState {
   const monitor = { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
   // A live monitor records the exit itself within moments; until then its record stands (so wait gets the real code).
   if (isAlive(s.status === 'restarting' ? monitor : { pid: s.pid, start: s.pidStart }) || isAlive(monitor)) return s;
-  return { ...s, status: 'exited', pid: 0, exitCode: s.exitCode || 255, error: s.error || 'the container ended without its exit being recorded (its monitor was killed, or the host restarted)' };
+  return {
+    ...s,
+    status: 'exited',
+    pid: 0,
+    exitCode: s.exitCode || 255,
+    error: s.error || 'the container ended without its exit being recorded (its monitor was killed, or the host restarted)',
+  };
 }
 
 /** A stale record whose monitor is gone too: nobody will ever record the exit, so the store's opener must. */

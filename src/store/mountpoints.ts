@@ -30,7 +30,9 @@ export async function makeMountPoint(rootfs: string, target: string, kind: 'dir'
     for (let p = host; p.length >= top.length; p = dirname(p)) made.add('/' + relative(rootfs, p));
     await utimes(parent, times.atime, times.mtime).catch(() => {});
   } else if ((await lstat(host)).isDirectory() !== (kind === 'dir')) {
-    throw new InvalidArgument(`cannot mount a ${kind === 'dir' ? 'directory' : 'file'} on ${target}: it is a ${kind === 'dir' ? 'file' : 'directory'} in the image`);
+    throw new InvalidArgument(
+      `cannot mount a ${kind === 'dir' ? 'directory' : 'file'} on ${target}: it is a ${kind === 'dir' ? 'file' : 'directory'} in the image`,
+    );
   }
   return relative(rootfs, host);
 }

@@ -4,26 +4,66 @@ import { join } from 'node:path';
 export class Paths {
   constructor(readonly root: string) {}
   /** Written last by init; its presence means the store is ready. */
-  get marker() { return join(this.root, '.dockerlite'); }
-  get layers() { return join(this.root, 'layers'); }
-  layer(key: string) { return join(this.root, 'layers', key); }
-  layerMeta(key: string) { return join(this.root, 'layers', `${key}.json`); }
-  get images() { return join(this.root, 'images'); }
-  image(id: string) { return join(this.root, 'images', `${id}.json`); }
-  get refs() { return join(this.root, 'refs.json'); }
-  get blobs() { return join(this.root, 'blobs', 'sha256'); }
-  blob(hex: string) { return join(this.root, 'blobs', 'sha256', hex); }
-  get containers() { return join(this.root, 'containers'); }
-  container(id: string) { return join(this.root, 'containers', id); }
-  rootfs(id: string) { return join(this.root, 'containers', id, 'rootfs'); }
-  containerConfig(id: string) { return join(this.root, 'containers', id, 'config.json'); }
-  containerState(id: string) { return join(this.root, 'containers', id, 'state.json'); }
-  lxcConf(id: string) { return join(this.root, 'containers', id, 'lxc.conf'); }
-  get volumes() { return join(this.root, 'volumes'); }
-  get networks() { return join(this.root, 'networks'); }
+  get marker() {
+    return join(this.root, '.dockerlite');
+  }
+  get layers() {
+    return join(this.root, 'layers');
+  }
+  layer(key: string) {
+    return join(this.root, 'layers', key);
+  }
+  layerMeta(key: string) {
+    return join(this.root, 'layers', `${key}.json`);
+  }
+  get images() {
+    return join(this.root, 'images');
+  }
+  image(id: string) {
+    return join(this.root, 'images', `${id}.json`);
+  }
+  get refs() {
+    return join(this.root, 'refs.json');
+  }
+  get blobs() {
+    return join(this.root, 'blobs', 'sha256');
+  }
+  blob(hex: string) {
+    return join(this.root, 'blobs', 'sha256', hex);
+  }
+  get containers() {
+    return join(this.root, 'containers');
+  }
+  container(id: string) {
+    return join(this.root, 'containers', id);
+  }
+  rootfs(id: string) {
+    return join(this.root, 'containers', id, 'rootfs');
+  }
+  containerConfig(id: string) {
+    return join(this.root, 'containers', id, 'config.json');
+  }
+  containerState(id: string) {
+    return join(this.root, 'containers', id, 'state.json');
+  }
+  lxcConf(id: string) {
+    return join(this.root, 'containers', id, 'lxc.conf');
+  }
+  get volumes() {
+    return join(this.root, 'volumes');
+  }
+  get networks() {
+    return join(this.root, 'networks');
+  }
   /** LXC's -P path: our container names never collide with other LXC users. */
-  get lxc() { return join(this.root, 'lxc'); }
+  get lxc() {
+    return join(this.root, 'lxc');
+  }
   /** Half-made things live here under temporary names until renamed into place. */
-  get tmp() { return join(this.root, 'tmp'); }
-  get locks() { return join(this.root, 'locks'); }
+  get tmp() {
+    return join(this.root, 'tmp');
+  }
+  get locks() {
+    return join(this.root, 'locks');
+  }
 }

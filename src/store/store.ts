@@ -48,7 +48,17 @@ export class Store {
       await mount.mountLoop(loopFile, root);
       mounted = true;
     }
-    for (const d of [this.paths.layers, this.paths.images, this.paths.containers, this.paths.volumes, this.paths.networks, this.paths.lxc, this.paths.tmp, this.paths.locks, this.paths.blobs]) {
+    for (const d of [
+      this.paths.layers,
+      this.paths.images,
+      this.paths.containers,
+      this.paths.volumes,
+      this.paths.networks,
+      this.paths.lxc,
+      this.paths.tmp,
+      this.paths.locks,
+      this.paths.blobs,
+    ]) {
       await mkdir(d, { recursive: true });
     }
     return mounted;

@@ -6,5 +6,9 @@ export const BUSYBOX = '/bin/busybox';
 /** busybox --list: the applets this binary provides. */
 export async function appletNames(): Promise<string[]> {
   const { stdout } = await run(BUSYBOX, ['--list']);
-  return stdout.split('\n').map((s) => s.trim()).filter((s) => /^[\w.[\]-]+$/.test(s)).sort();
+  return stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => /^[\w.[\]-]+$/.test(s))
+    .sort();
 }

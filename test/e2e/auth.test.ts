@@ -32,7 +32,9 @@ before(async () => {
   mkdirSync(join(certsD, tls.host), { recursive: true });
   copyFileSync(pki.caCert, join(certsD, tls.host, 'ca.crt'));
   tokens = await TokenServer.start(base.dir, { bob: 'builder' });
-  tokenReg = await TestRegistry.start(join(base.dir, 'token-registry'), { token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootcertbundle: tokens.cert } });
+  tokenReg = await TestRegistry.start(join(base.dir, 'token-registry'), {
+    token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootcertbundle: tokens.cert },
+  });
 });
 after(async () => {
   await tls?.stop();
@@ -62,13 +64,15 @@ test('TLS with a CA from certs.d and htpasswd: login, push, pull, logout', { ski
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(ok.stdout, 'Login Succeeded\n');
   assert.equal(config().auths[tls.host].auth, Buffer.from('alice:wonder land').toString('base64'));
-  assert.equal(config().psFormat, 'table {{.ID}}', "other settings in config.json are kept");
+  assert.equal(config().psFormat, 'table {{.ID}}', 'other settings in config.json are kept');
   assert.equal(statSync(join(dockerConfig, 'config.json')).mode & 0o777, 0o600);
 
   const push = await env.dl(['push', ref]);
   assert.equal(push.status, 0, push.stderr);
   // skopeo checks the result over the same TLS with the same CA, independently.
-  const inspect = spawnSync('skopeo', ['inspect', '--cert-dir', join(certsD, tls.host), '--creds', 'alice:wonder land', `docker://${ref}`], { encoding: 'utf8' });
+  const inspect = spawnSync('skopeo', ['inspect', '--cert-dir', join(certsD, tls.host), '--creds', 'alice:wonder land', `docker://${ref}`], {
+    encoding: 'utf8',
+  });
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.equal(JSON.parse(inspect.stdout).Layers.length, 1);
 
@@ -108,7 +112,10 @@ test('the Bearer token flow against docker-registry in token mode, mounts includ
   await env.ok(['login', '-u', 'bob', '--password-stdin', tokenReg.host], { input: 'builder' });
   tokens.requests.length = 0;
   await env.ok(['push', ref]);
-  assert.ok(tokens.requests.some((t) => t.authorized && t.account === 'bob' && t.service === tokens.service && t.scopes.includes('repository:team/app:pull,push')), JSON.stringify(tokens.requests));
+  assert.ok(
+    tokens.requests.some((t) => t.authorized && t.account === 'bob' && t.service === tokens.service && t.scopes.includes('repository:team/app:pull,push')),
+    JSON.stringify(tokens.requests),
+  );
 
   // A mount needs pull on the source repository as well: one token covers both scopes.
   await env.ok(['tag', 'busybox', `${tokenReg.host}/team/copy:1`]);
@@ -116,7 +123,10 @@ test('the Bearer token flow against docker-registry in token mode, mounts includ
   const mount = await env.dl(['push', `${tokenReg.host}/team/copy:1`]);
   assert.equal(mount.status, 0, mount.stderr);
   assert.match(mount.stderr, /Mounted from team\/app/);
-  assert.ok(tokens.requests.some((t) => t.scopes.includes('repository:team/copy:pull,push') && t.scopes.includes('repository:team/app:pull')), JSON.stringify(tokens.requests));
+  assert.ok(
+    tokens.requests.some((t) => t.scopes.includes('repository:team/copy:pull,push') && t.scopes.includes('repository:team/app:pull')),
+    JSON.stringify(tokens.requests),
+  );
 
   await env.ok(['rmi', ref, `${tokenReg.host}/team/copy:1`]);
   await env.ok(['pull', `${tokenReg.host}/team/copy:1`]);
@@ -129,14 +139,17 @@ test('a credential helper named in config.json stores, supplies and erases the c
   const store = join(base.dir, 'helper-store.json');
   mkdirSync(bin, { recursive: true });
   const script = join(bin, 'docker-credential-dltest');
-  writeFileSync(script, `#!/bin/sh
+  writeFileSync(
+    script,
+    `#!/bin/sh
 # A toy credential helper: one secret in a file.
 case "$1" in
   store) cat > '${store}' ;;
   get) read server; if [ -f '${store}' ]; then sed 's/"ServerURL":"[^"]*",//' '${store}'; else echo "credentials not found in native keychain"; exit 1; fi ;;
   erase) rm -f '${store}' ;;
 esac
-`);
+`,
+  );
   chmodSync(script, 0o755);
   const withHelper = { PATH: `${bin}:${process.env.PATH}` };
   writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credHelpers: { [tokenReg.host]: 'dltest' } }));

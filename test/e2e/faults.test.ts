@@ -60,7 +60,11 @@ function assertCleanError(r: { status: number; stderr: string }, pattern: RegExp
 /** Nothing half-made: no new image, no scratch layer, no blob being written, no lease left. */
 async function assertNothingHalfMade(imagesBefore: string): Promise<void> {
   assert.equal(await env.ok(['images', '-aq', '--no-trunc']), imagesBefore, 'no image was made');
-  assert.deepEqual(readdirSync(join(env.root, 'layers')).filter((n) => n.startsWith('.tmp-')), [], 'no scratch layer');
+  assert.deepEqual(
+    readdirSync(join(env.root, 'layers')).filter((n) => n.startsWith('.tmp-')),
+    [],
+    'no scratch layer',
+  );
   const incoming = join(env.root, 'blobs', 'incoming');
   assert.deepEqual(existsSync(incoming) ? readdirSync(incoming) : [], [], 'no unverified blob');
   const leases = join(env.root, 'leases');
@@ -114,8 +118,14 @@ test('a download cut short resumes with a Range request; one cut every time is a
   const mark = reg.requests().length;
   const r = await env.dl(['pull', ref]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /Retrying \(got \d+ of \d+ bytes\)/, proxy.seen.join("\n"));
-  assert.ok(reg.requests().slice(mark).some((q) => q.startsWith(`GET /v2/faults/cut/blobs/${layer}`) && q.endsWith(' 206')), 'the second request asked for the rest only');
+  assert.match(r.stderr, /Retrying \(got \d+ of \d+ bytes\)/, proxy.seen.join('\n'));
+  assert.ok(
+    reg
+      .requests()
+      .slice(mark)
+      .some((q) => q.startsWith(`GET /v2/faults/cut/blobs/${layer}`) && q.endsWith(' 206')),
+    'the second request asked for the rest only',
+  );
   assert.equal(await env.ok(['run', '--rm', ref, 'stat', '-c', '%s', '/big']), String(big.length));
 
   await env.ok(['rmi', ref]);
@@ -157,16 +167,31 @@ test('unsupported manifests and images, and a manifest whose blob is missing', {
   // Not a container image: an artifact (a Helm chart's config type), pushed as is to the real registry.
   const cfg = Buffer.from('{"name":"chart","version":"1.0.0"}');
   const content = Buffer.from('not a layer');
-  const artifact = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: sha256Of(cfg), size: cfg.length },
-    layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: sha256Of(content), size: content.length }],
-  }));
+  const artifact = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: sha256Of(cfg), size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: sha256Of(content), size: content.length }],
+    }),
+  );
   await pushRaw(reg.host, 'faults/chart', '1', [cfg, content], artifact, 'application/vnd.oci.image.manifest.v1+json');
-  assertCleanError(await env.dl(['pull', `${proxy.host}/faults/chart:1`]), /is not a container image: its config is of type 'application\/vnd\.cncf\.helm\.config\.v1\+json'/);
+  assertCleanError(
+    await env.dl(['pull', `${proxy.host}/faults/chart:1`]),
+    /is not a container image: its config is of type 'application\/vnd\.cncf\.helm\.config\.v1\+json'/,
+  );
 
   // Docker's schema 1, which the registry no longer accepts on push: served by the proxy.
-  proxy.rules = [{ match: (m, p) => m === 'GET' && p.includes('/faults/old/manifests/'), fault: { kind: 'replace', contentType: 'application/vnd.docker.distribution.manifest.v1+prettyjws', body: Buffer.from('{"schemaVersion":1,"name":"faults/old","tag":"1","fsLayers":[],"history":[]}') } }];
+  proxy.rules = [
+    {
+      match: (m, p) => m === 'GET' && p.includes('/faults/old/manifests/'),
+      fault: {
+        kind: 'replace',
+        contentType: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        body: Buffer.from('{"schemaVersion":1,"name":"faults/old","tag":"1","fsLayers":[],"history":[]}'),
+      },
+    },
+  ];
   const old = await env.dl(['pull', `${proxy.host}/faults/old:1`]);
   proxy.rules = [];
   assertCleanError(old, /manifest schema 1 .* not supported/);
@@ -195,7 +220,16 @@ test('hostile layers, pulled end to end, cannot write outside the rootfs', { ski
 
   // Symlinks out (absolute and ../), then writes through them, in the same layer and the next one.
   const through = await fixture('through', [
-    { entries: [...busyboxBase(), symlink('abs', outside), symlink('rel', '../../../../../../../..' + outside), file('abs/planted', 'p'), dir('sneaky'), symlink('sneaky/up', '/')] },
+    {
+      entries: [
+        ...busyboxBase(),
+        symlink('abs', outside),
+        symlink('rel', '../../../../../../../..' + outside),
+        file('abs/planted', 'p'),
+        dir('sneaky'),
+        symlink('sneaky/up', '/'),
+      ],
+    },
     { entries: [file('rel/victim', 'overwritten'), file('sneaky/up/' + outside.slice(1) + '/second', 's'), hardlink('abs/hl', 'bin/busybox')] },
   ]);
   const r = await env.dl(['pull', through]);
@@ -240,6 +274,9 @@ test('a full disk during a pull is a clear error and the store still works', { s
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^dockerlite: error: no space left on the store/m);
   assert.equal(await small.ok(['images', '-aq', '--no-trunc']), before);
-  assert.deepEqual(readdirSync(join(small.root, 'layers')).filter((n) => n.startsWith('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(join(small.root, 'layers')).filter((n) => n.startsWith('.tmp-')),
+    [],
+  );
   assert.equal(await small.ok(['run', '--rm', 'busybox', 'echo', 'still fine']), 'still fine');
 });

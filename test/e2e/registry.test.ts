@@ -11,8 +11,21 @@ import { TestEnv, missingPrereq } from '../helpers/env.js';
 import { TestRegistry } from '../helpers/registry.js';
 import { readTree, diffTrees } from '../helpers/tree.js';
 import {
-  busyboxBase, dir, file, symlink, hardlink, whiteout, opaque, writeImage, writeIndex, writePlatformIndex,
-  skopeoPush, skopeoPull, skopeoInspect, skopeoRawManifest, umociUnpack,
+  busyboxBase,
+  dir,
+  file,
+  symlink,
+  hardlink,
+  whiteout,
+  opaque,
+  writeImage,
+  writeIndex,
+  writePlatformIndex,
+  skopeoPush,
+  skopeoPull,
+  skopeoInspect,
+  skopeoRawManifest,
+  umociUnpack,
 } from '../helpers/oci.js';
 import { emptyHeader } from '../../src/oci/tar.js';
 
@@ -48,17 +61,34 @@ test('an image skopeo pushes is pulled by dockerlite into the rootfs umoci unpac
     file('bin/suid', 'not really a program\n', { mode: 0o4755 }),
     file('bin/ping', 'pretend ping\n', { mode: 0o755, xattrs: new Map([['security.capability', CAP_NET_RAW]]) }),
     file('etc/tagged', 'has a user xattr\n', { xattrs: new Map([['user.note', Buffer.from('hello\0binary\xff', 'latin1')]]) }),
-    symlink('etc/rel-link', 'tagged'), symlink('etc/abs-link', '/etc/passwd'), symlink('dangling', '/no/such/target'),
-    file('etc/hl-a', 'shared inode\n'), hardlink('etc/hl-b', 'etc/hl-a'),
+    symlink('etc/rel-link', 'tagged'),
+    symlink('etc/abs-link', '/etc/passwd'),
+    symlink('dangling', '/no/such/target'),
+    file('etc/hl-a', 'shared inode\n'),
+    hardlink('etc/hl-b', 'etc/hl-a'),
     { header: emptyHeader('dev/mynull', 'char', { mode: 0o666, devmajor: 1, devminor: 3 }) },
     { header: emptyHeader('dev/myfifo', 'fifo', { mode: 0o600 }) },
-    dir('deep'), dir(`deep/${'d'.repeat(60)}`), dir(`deep/${'d'.repeat(60)}/${'e'.repeat(60)}`), file(long, 'long path\n'),
-    dir('data'), file('data/old1', '1'), dir('data/sub'), file('data/sub/old2', '2'),
-    dir('gone'), file('gone/a', 'a'), file('file-to-dir', 'was a file'), file('mode-change', 'x', { mode: 0o644 }),
+    dir('deep'),
+    dir(`deep/${'d'.repeat(60)}`),
+    dir(`deep/${'d'.repeat(60)}/${'e'.repeat(60)}`),
+    file(long, 'long path\n'),
+    dir('data'),
+    file('data/old1', '1'),
+    dir('data/sub'),
+    file('data/sub/old2', '2'),
+    dir('gone'),
+    file('gone/a', 'a'),
+    file('file-to-dir', 'was a file'),
+    file('mode-change', 'x', { mode: 0o644 }),
   ];
   const second = [
-    whiteout('etc/tagged'), opaque('data'), dir('data'), file('data/new', 'only this survives'),
-    dir('file-to-dir'), file('file-to-dir/inside', 'now a directory'), file('mode-change', 'x', { mode: 0o600 }),
+    whiteout('etc/tagged'),
+    opaque('data'),
+    dir('data'),
+    file('data/new', 'only this survives'),
+    dir('file-to-dir'),
+    file('file-to-dir/inside', 'now a directory'),
+    file('mode-change', 'x', { mode: 0o600 }),
     hardlink('bin/hl-c', 'etc/hl-a'),
   ];
   const third = [whiteout('gone'), file('etc/late', 'added last\n'), whiteout('dangling')];
@@ -85,7 +115,11 @@ test('an image skopeo pushes is pulled by dockerlite into the rootfs umoci unpac
   assert.equal(t.get('bin/suid')?.mode, '4755');
   assert.match(t.get('bin/ping')?.xattrs ?? '', /security\.capability=0x01000002002/);
   assert.equal(t.has('etc/tagged'), false, 'whiteout');
-  assert.deepEqual([...t.keys()].filter((p) => p.startsWith('data/')), ['data/new'], 'opaque directory');
+  assert.deepEqual(
+    [...t.keys()].filter((p) => p.startsWith('data/')),
+    ['data/new'],
+    'opaque directory',
+  );
   assert.equal(t.get('file-to-dir')?.type, 'dir');
   assert.equal(t.get('bin/hl-c')?.links, 'bin/hl-c,etc/hl-a,etc/hl-b');
   assert.equal(t.get('dev/mynull')?.type, 'char');
@@ -104,11 +138,26 @@ test('an image skopeo pushes is pulled by dockerlite into the rootfs umoci unpac
 });
 
 test('an image dockerlite pushes is read by skopeo, unpacked by umoci, and runs after being pulled back', { skip }, async () => {
-  await env.ok(['run', '--name', 'maker', 'busybox', 'sh', '-c', [
-    'echo hello > /greeting', 'rm /etc/nsswitch.conf', 'mkdir -p /opt/app/conf', 'echo k=v > /opt/app/conf/app.ini',
-    'chown -R 1000:1000 /opt/app', 'chmod 4711 /opt/app/conf/app.ini', 'ln -s /opt/app /app', 'ln /greeting /greeting-link',
-    'rm -rf /var/spool', 'mkfifo /run-fifo',
-  ].join(' && ')]);
+  await env.ok([
+    'run',
+    '--name',
+    'maker',
+    'busybox',
+    'sh',
+    '-c',
+    [
+      'echo hello > /greeting',
+      'rm /etc/nsswitch.conf',
+      'mkdir -p /opt/app/conf',
+      'echo k=v > /opt/app/conf/app.ini',
+      'chown -R 1000:1000 /opt/app',
+      'chmod 4711 /opt/app/conf/app.ini',
+      'ln -s /opt/app /app',
+      'ln /greeting /greeting-link',
+      'rm -rf /var/spool',
+      'mkfifo /run-fifo',
+    ].join(' && '),
+  ]);
   // What a shell in the container cannot do: file capabilities and device nodes, from the host.
   const rootfs = await env.ok(['rootfs', 'maker']);
   writeFileSync(join(rootfs, 'capable'), 'x');
@@ -146,7 +195,10 @@ test('an image dockerlite pushes is read by skopeo, unpacked by umoci, and runs 
   await env.ok(['rmi', `${reg.host}/dl/made:1`]);
   const back = await env.dl(['pull', `${reg.host}/dl/made:1`]);
   assert.equal(back.status, 0, back.stderr);
-  assert.equal(await env.ok(['run', '--rm', `${reg.host}/dl/made:1`, 'sh', '-c', 'cat /greeting /app/conf/app.ini; ls /etc/nsswitch.conf 2>&1 || true']), 'hello\nk=v\nls: /etc/nsswitch.conf: No such file or directory');
+  assert.equal(
+    await env.ok(['run', '--rm', `${reg.host}/dl/made:1`, 'sh', '-c', 'cat /greeting /app/conf/app.ini; ls /etc/nsswitch.conf 2>&1 || true']),
+    'hello\nk=v\nls: /etc/nsswitch.conf: No such file or directory',
+  );
 });
 
 test('a multi-platform index: the host platform by default, --platform to choose, attestations skipped', { skip }, async () => {
@@ -188,7 +240,10 @@ test('push skips blobs the registry has, mounts across repositories, and keeps a
   assert.equal(second.status, 0, second.stderr);
   assert.match(second.stderr, new RegExp(`^${top}: Mounted from share/one$`, 'm'));
   const during = reg.requests().slice(mark);
-  assert.ok(during.some((r) => new RegExp(`^POST /v2/share/two/blobs/uploads/\\?mount=sha256%3A${top}[0-9a-f]+&from=share%2Fone 201$`).test(r)), during.join('\n'));
+  assert.ok(
+    during.some((r) => new RegExp(`^POST /v2/share/two/blobs/uploads/\\?mount=sha256%3A${top}[0-9a-f]+&from=share%2Fone 201$`).test(r)),
+    during.join('\n'),
+  );
   assert.equal(during.filter((r) => r.startsWith('PUT /v2/share/two/blobs/uploads/')).length, 0, 'no layer or config was uploaded again');
   const third = await env.dl(['push', `${reg.host}/share/one:1`]);
   assert.match(third.stderr, new RegExp(`^${top}: Layer already exists$`, 'm'));
@@ -213,7 +268,13 @@ test('search walks the catalog page by page and lists tags', { skip }, async () 
   }
   assert.match(r.stdout, new RegExp(`^${reg.host}/fixtures/fidelity\\s+v1$`, 'm'));
   const some = await env.ok(['search', `${reg.host}/share`]);
-  assert.deepEqual(some.split('\n').slice(1).map((l) => l.split(/\s+/)[0]), [`${reg.host}/share/one`, `${reg.host}/share/two`]);
+  assert.deepEqual(
+    some
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]),
+    [`${reg.host}/share/one`, `${reg.host}/share/two`],
+  );
   const limited = await env.ok(['search', '--limit', '1', '--format', '{{.Name}}', `${reg.host}/fixtures`]);
   assert.equal(limited.split('\n').length, 1);
   const hub = await env.dl(['search', 'busybox']);
@@ -226,9 +287,15 @@ test('run honours the pulled image config: Entrypoint, Cmd, Env, WorkingDir, Use
   const img = await writeImage(layout, {
     layers: [{ entries: [...busyboxBase(), dir('home'), dir('home/app', { uid: 1000, gid: 1000 })] }],
     config: {
-      Entrypoint: ['sh', '-c', 'echo "$GREETING from $(pwd) as $(id -u):$(id -g) args:$0 $1"'], Cmd: ['first', 'second'],
-      Env: ['PATH=/bin', 'GREETING=hi'], WorkingDir: '/home/app', User: 'app',
-      Labels: { 'org.example.role': 'fixture' }, ExposedPorts: { '8080/tcp': {} }, Volumes: { '/data': {} }, StopSignal: 'SIGUSR1',
+      Entrypoint: ['sh', '-c', 'echo "$GREETING from $(pwd) as $(id -u):$(id -g) args:$0 $1"'],
+      Cmd: ['first', 'second'],
+      Env: ['PATH=/bin', 'GREETING=hi'],
+      WorkingDir: '/home/app',
+      User: 'app',
+      Labels: { 'org.example.role': 'fixture' },
+      ExposedPorts: { '8080/tcp': {} },
+      Volumes: { '/data': {} },
+      StopSignal: 'SIGUSR1',
     },
   });
   writeIndex(layout, [{ tag: 'c', desc: img.manifest }]);
@@ -251,9 +318,16 @@ test('run honours the pulled image config: Entrypoint, Cmd, Env, WorkingDir, Use
 
 test('zstd layers (as skopeo writes them on request) are pulled and run', { skip }, async () => {
   const layout = join(work, 'zstd');
-  const img = await writeImage(layout, { layers: [{ entries: [...busyboxBase(), file('zstd-marker', 'compressed with zstd')] }], config: { Cmd: ['cat', '/zstd-marker'] } });
+  const img = await writeImage(layout, {
+    layers: [{ entries: [...busyboxBase(), file('zstd-marker', 'compressed with zstd')] }],
+    config: { Cmd: ['cat', '/zstd-marker'] },
+  });
   writeIndex(layout, [{ tag: 'z', desc: img.manifest }]);
-  const r = spawnSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-compress-format', 'zstd', '--dest-compress', `oci:${layout}:z`, `docker://${reg.host}/fixtures/zstd:1`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'skopeo',
+    ['copy', '-q', '--dest-tls-verify=false', '--dest-compress-format', 'zstd', '--dest-compress', `oci:${layout}:z`, `docker://${reg.host}/fixtures/zstd:1`],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const m = skopeoRawManifest(`${reg.host}/fixtures/zstd:1`) as { layers: Array<{ mediaType: string }> };
   assert.match(m.layers[0].mediaType, /zstd/, 'the registry really holds a zstd layer');
@@ -265,14 +339,17 @@ test('build FROM an image in the registry (pulled on the way), then push the bui
   const ctxDir = join(work, 'build-context');
   mkdirSync(ctxDir, { recursive: true });
   writeFileSync(join(ctxDir, 'hello.txt'), 'copied into the image\n');
-  writeFileSync(join(ctxDir, 'Dockerfile'), [
-    `FROM ${reg.host}/fixtures/configured:1`,
-    'USER root',
-    'RUN echo built > /home/app/built && rm /etc/group',
-    'COPY hello.txt /srv/hello.txt',
-    'ENTRYPOINT []',
-    'CMD ["cat", "/home/app/built", "/srv/hello.txt"]',
-  ].join('\n'));
+  writeFileSync(
+    join(ctxDir, 'Dockerfile'),
+    [
+      `FROM ${reg.host}/fixtures/configured:1`,
+      'USER root',
+      'RUN echo built > /home/app/built && rm /etc/group',
+      'COPY hello.txt /srv/hello.txt',
+      'ENTRYPOINT []',
+      'CMD ["cat", "/home/app/built", "/srv/hello.txt"]',
+    ].join('\n'),
+  );
   await env.dl(['rmi', '-f', `${reg.host}/fixtures/configured:1`]);
   const b = await env.dl(['build', '-t', `${reg.host}/built/app:1`, ctxDir]);
   assert.equal(b.status, 0, b.stderr);
@@ -281,7 +358,11 @@ test('build FROM an image in the registry (pulled on the way), then push the bui
   const cfg = skopeoInspect(`${reg.host}/built/app:1`, true) as { rootfs: { diff_ids: string[] } };
   const manifest = skopeoRawManifest(`${reg.host}/built/app:1`) as { config: { digest: string }; layers: unknown[] };
   assert.equal(cfg.rootfs.diff_ids.length, manifest.layers.length);
-  assert.equal(await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/built/app:1`]), manifest.config.digest, 'the built image id became its config digest');
+  assert.equal(
+    await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/built/app:1`]),
+    manifest.config.digest,
+    'the built image id became its config digest',
+  );
   skopeoPull(`${reg.host}/built/app:1`, join(work, 'built-layout'), 'b');
   const t = readTree(umociUnpack(join(work, 'built-layout'), 'b', join(work, 'built-bundle')));
   assert.equal(t.has('etc/group'), false, 'the RUN deletion travelled as a whiteout');

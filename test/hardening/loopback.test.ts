@@ -116,8 +116,16 @@ test('on a user network too; its rules go with the network', { skip, timeout: 12
     assert.equal(r.sent, 2);
     assert.deepEqual(r.answers, [], `nothing may answer a SYN for 127.0.0.1:${listener.port} from a user network`);
     assert.equal(listener.accepted(), 0);
-    const tagged = () => (spawnSync('iptables', ['-w', '-t', 'raw', '-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes(`"${tag}"`));
-    const drops = tagged().map((l) => l.match(/ -([sd]) 127\.0\.0\.0\/8 -i (\S+) .* -j DROP$/)?.slice(1).join(' ')).sort();
+    const tagged = () =>
+      (spawnSync('iptables', ['-w', '-t', 'raw', '-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes(`"${tag}"`));
+    const drops = tagged()
+      .map((l) =>
+        l
+          .match(/ -([sd]) 127\.0\.0\.0\/8 -i (\S+) .* -j DROP$/)
+          ?.slice(1)
+          .join(' '),
+      )
+      .sort();
     assert.deepEqual(drops, [`d ${bridge}`, `s ${bridge}`], "the network's raw drops are there while it exists (to and from 127.0.0.0/8)");
     await env.ok(['rm', '-f', 'attacker3']);
     await attacker.exited;
@@ -132,11 +140,17 @@ test('a bridge left up by an older dockerlite, without the drops, gets them at t
   await env.ok(['run', '--rm', 'busybox', 'true']); // the default bridge is up, with its rules
   const id = JSON.parse(await env.ok(['network', 'inspect', 'bridge']))[0].Id as string;
   const chain = `DL-${env.bridge}-RAW`;
-  const drops = () => (spawnSync('iptables', ['-w', '-t', 'raw', '-S', chain], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.startsWith('-A ') && l.includes(`-i ${env.bridge} `));
+  const drops = () =>
+    (spawnSync('iptables', ['-w', '-t', 'raw', '-S', chain], { encoding: 'utf8' }).stdout ?? '')
+      .split('\n')
+      .filter((l) => l.startsWith('-A ') && l.includes(`-i ${env.bridge} `));
   assert.equal(drops().length, 2);
   // What an older version left: the same bridge, up, with no raw drops and no record of its rules' version.
   for (const l of drops()) {
-    const args = l.replace(/^-A /, '-D ').match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"(.*)"$/, '$1'));
+    const args = l
+      .replace(/^-A /, '-D ')
+      .match(/"[^"]*"|\S+/g)!
+      .map((w) => w.replace(/^"(.*)"$/, '$1'));
     assert.equal(spawnSync('iptables', ['-w', '-t', 'raw', ...args]).status, 0);
   }
   rmSync(`${env.root}/networks/${id}/firewall`);

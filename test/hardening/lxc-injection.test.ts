@@ -18,7 +18,8 @@ let reg: TestRegistry;
 const work = join(env.dir, 'work');
 const pwned = join(env.dir, 'pwned');
 /** The escape from the issue: new config lines after the working directory. */
-const escape = (extra = '') => `/tmp\nlxc.cap.keep =\nlxc.seccomp.profile =\nlxc.cgroup.devices.allow = a\nlxc.mount.entry = / mnt/host none rbind,create=dir 0 0${extra}`;
+const escape = (extra = '') =>
+  `/tmp\nlxc.cap.keep =\nlxc.seccomp.profile =\nlxc.cgroup.devices.allow = a\nlxc.mount.entry = / mnt/host none rbind,create=dir 0 0${extra}`;
 const touchHost = ['sh', '-c', `touch /mnt/host${pwned}; touch /mnt/host${pwned}`];
 
 before(async () => {
@@ -82,7 +83,14 @@ test('a build cannot escape through WORKDIR, neither in its RUN steps nor in wha
 test('--hostname, -w and -e cannot add config lines either', { skip }, async () => {
   assertRefused(await env.dl(['run', '--rm', '--hostname', `h${escape()}`, 'busybox', ...touchHost]), /hostname/, '--hostname');
   assertRefused(await env.dl(['run', '--rm', '-w', escape(), 'busybox', ...touchHost]), /working directory/, '-w');
-  assertRefused(await env.dl(['run', '--rm', '-e', `A=1\nlxc.mount.entry = / mnt/host none rbind,create=dir 0 0`, 'busybox', ...touchHost]), /environment variable/, '-e');
+  assertRefused(
+    await env.dl(['run', '--rm', '-e', `A=1\nlxc.mount.entry = / mnt/host none rbind,create=dir 0 0`, 'busybox', ...touchHost]),
+    /environment variable/,
+    '-e',
+  );
   // What stays allowed still works.
-  assert.equal(await env.ok(['run', '--rm', '--hostname', 'web-1.example', '-w', '/srv/a b', '-e', 'A=x\ty', 'busybox', 'sh', '-c', 'hostname; pwd; echo "$A"']), 'web-1.example\n/srv/a b\nx\ty');
+  assert.equal(
+    await env.ok(['run', '--rm', '--hostname', 'web-1.example', '-w', '/srv/a b', '-e', 'A=x\ty', 'busybox', 'sh', '-c', 'hostname; pwd; echo "$A"']),
+    'web-1.example\n/srv/a b\nx\ty',
+  );
 });

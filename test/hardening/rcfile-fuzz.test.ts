@@ -33,8 +33,36 @@ function rng(seed: number): () => number {
   };
 }
 
-const PIECES = ['\n', '\r', '\0', '\t', '\x1b', '\x7f', '\v', '\f', ' ', '=', '#', ',', '/', '\\', ':', '.', '-', '_', 'a', 'Z', '0', '9',
-  'lxc.cap.keep =', 'lxc.mount.entry = / mnt/host none rbind,create=dir 0 0', 'lxc.seccomp.profile =', '\u2028', 'é', '\ud83d\ude00'];
+const PIECES = [
+  '\n',
+  '\r',
+  '\0',
+  '\t',
+  '\x1b',
+  '\x7f',
+  '\v',
+  '\f',
+  ' ',
+  '=',
+  '#',
+  ',',
+  '/',
+  '\\',
+  ':',
+  '.',
+  '-',
+  '_',
+  'a',
+  'Z',
+  '0',
+  '9',
+  'lxc.cap.keep =',
+  'lxc.mount.entry = / mnt/host none rbind,create=dir 0 0',
+  'lxc.seccomp.profile =',
+  '\u2028',
+  'é',
+  '\ud83d\ude00',
+];
 
 function hostile(r: () => number): string {
   let s = r() < 0.5 ? '/' : '';
@@ -44,8 +72,17 @@ function hostile(r: () => number): string {
 }
 
 const base: LxcSpec = {
-  rootfs: '/s/containers/x/rootfs', hostname: 'abc', env: ['PATH=/bin', 'A=b'], cwd: '/work', uid: 1000, gid: 100,
-  caps: DEFAULT_CAPS, devices: DEFAULT_DEVICES, cgroupVersion: 2, apparmor: true, seccompProfile: '/s/seccomp.profile',
+  rootfs: '/s/containers/x/rootfs',
+  hostname: 'abc',
+  env: ['PATH=/bin', 'A=b'],
+  cwd: '/work',
+  uid: 1000,
+  gid: 100,
+  caps: DEFAULT_CAPS,
+  devices: DEFAULT_DEVICES,
+  cgroupVersion: 2,
+  apparmor: true,
+  seccompProfile: '/s/seccomp.profile',
   cgroup: [['memory.max', '1048576']],
   mounts: [{ source: '/host/data', target: 'data', fstype: 'none', options: ['bind', 'create=dir'] }],
   net: [{ type: 'veth', link: 'dl0', name: 'eth0', hwaddr: '02:42:0a:01:01:02', vethPair: 'vdlabc0', ipv4: '10.1.1.2/24 10.1.1.255', gateway: '10.1.1.1' }],
@@ -97,7 +134,9 @@ test('random hostile values never add, remove or reorder config keys', () => {
     assert.ok(!/[\0\r]/.test(text), `seed ${seed} (${f.name}): a NUL or CR reached the file`);
     assert.deepEqual(keysOf(text), expected, `seed ${seed} (${f.name}) ${JSON.stringify(v)} changed the keys`);
     if (f.expect || !['lxc.mount.entry', 'lxc.cgroup2.', 'lxc.cap.keep'].includes(f.key)) {
-      const got = parseLxc(text).filter(([k]) => k === f.key).map(([, x]) => x);
+      const got = parseLxc(text)
+        .filter(([k]) => k === f.key)
+        .map(([, x]) => x);
       const want = (f.expect ?? ((x: string) => x))(v).trim();
       assert.ok(got.includes(want), `seed ${seed} (${f.name}): ${JSON.stringify(want)} not in ${JSON.stringify(got)}`);
     }
@@ -107,7 +146,7 @@ test('random hostile values never add, remove or reorder config keys', () => {
   assert.ok(rendered > 100, `rendered ${rendered}`);
 });
 
-test('the values that make up the issue\'s escape are each refused', () => {
+test("the values that make up the issue's escape are each refused", () => {
   const escape = '/tmp\nlxc.cap.keep =\nlxc.seccomp.profile =\nlxc.cgroup.devices.allow = a\nlxc.mount.entry = / mnt/host none rbind,create=dir 0 0';
   for (const f of FIELDS) assert.throws(() => renderConfig(f.put(base, escape)), InvalidArgument, f.name);
   assert.throws(() => renderConfig({ ...base, cwd: 'relative/dir' }), /must be an absolute path/);

@@ -57,7 +57,7 @@ export function freeSubnet(prefix = 24, avoid: string[] = []): string {
     const net = (base & mask(prefix)) >>> 0;
     const clash = used.some(([n, p]) => {
       const m = mask(Math.min(p, prefix));
-      return ((n & m) >>> 0) === ((net & m) >>> 0);
+      return (n & m) >>> 0 === (net & m) >>> 0;
     });
     if (!clash) return `${[net >>> 24, (net >>> 16) & 255, (net >>> 8) & 255, net & 255].join('.')}/${prefix}`;
   }
@@ -131,7 +131,11 @@ export class TestEnv {
       for (const l of out.split('\n')) if (l.includes(tag) || l.includes(`DL-${this.bridge}`)) rules.push(`${table}: ${l}`);
     }
     const mine = new Set([this.bridge, ...this.recordedLinks()]);
-    const links = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter((n) => mine.has(n));
+    const links = readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0].trim())
+      .filter((n) => mine.has(n));
     return { rules, links };
   }
 
@@ -154,7 +158,11 @@ export class TestEnv {
       }
     };
     each(join(this.root, 'networks'), 'network.json', (j) => (j.OwnBridge ? [j.Bridge] : []));
-    each(join(this.root, 'containers'), 'network.json', (j) => Object.values(j.Networks ?? {}).map((e: any) => e.Veth).filter(Boolean));
+    each(join(this.root, 'containers'), 'network.json', (j) =>
+      Object.values(j.Networks ?? {})
+        .map((e: any) => e.Veth)
+        .filter(Boolean),
+    );
     for (const c of this.containerIds) for (let i = 0; i < 4; i++) out.push(`vdl${c.slice(0, 11)}${i}`);
     return out;
   }
@@ -170,17 +178,30 @@ export class TestEnv {
     for (const l of new Set([this.bridge, ...links])) {
       if (existsSync(`/sys/class/net/${l}`)) spawnSync('ip', ['link', 'del', 'dev', l]);
     }
-    for (const [table, chains] of [['nat', ['PREROUTING', 'OUTPUT', 'POSTROUTING']], ['filter', ['FORWARD']], ['raw', ['PREROUTING']]] as const) {
+    for (const [table, chains] of [
+      ['nat', ['PREROUTING', 'OUTPUT', 'POSTROUTING']],
+      ['filter', ['FORWARD']],
+      ['raw', ['PREROUTING']],
+    ] as const) {
       for (const chain of chains) {
         const out = spawnSync('iptables', ['-w', '-t', table, '-S', chain], { encoding: 'utf8' }).stdout ?? '';
         for (const l of out.split('\n')) {
           if (!l.includes(`"dockerlite:${this.bridge}"`)) continue;
-          const args = l.replace(/^-A /, '-D ').match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"(.*)"$/, '$1'));
+          const args = l
+            .replace(/^-A /, '-D ')
+            .match(/"[^"]*"|\S+/g)!
+            .map((w) => w.replace(/^"(.*)"$/, '$1'));
           spawnSync('iptables', ['-w', '-t', table, ...args]);
         }
       }
     }
-    for (const [table, chain] of [['nat', `DL-${this.bridge}`], ['nat', `DL-${this.bridge}-POST`], ['filter', `DL-${this.bridge}-FWD`], ['filter', `DL-${this.bridge}-ISO`], ['raw', `DL-${this.bridge}-RAW`]]) {
+    for (const [table, chain] of [
+      ['nat', `DL-${this.bridge}`],
+      ['nat', `DL-${this.bridge}-POST`],
+      ['filter', `DL-${this.bridge}-FWD`],
+      ['filter', `DL-${this.bridge}-ISO`],
+      ['raw', `DL-${this.bridge}-RAW`],
+    ]) {
       if (spawnSync('iptables', ['-w', '-t', table, '-S', chain]).status === 0) {
         spawnSync('iptables', ['-w', '-t', table, '-F', chain]);
         spawnSync('iptables', ['-w', '-t', table, '-X', chain]);
@@ -213,7 +234,10 @@ export function mountsOf(prefix: string): string[] {
 
 export function loopsOf(file: string): string[] {
   const r = spawnSync('losetup', ['-j', file], { encoding: 'utf8' });
-  return (r.stdout ?? '').split('\n').map((l) => l.split(':')[0]).filter((d) => d.startsWith('/dev/'));
+  return (r.stdout ?? '')
+    .split('\n')
+    .map((l) => l.split(':')[0])
+    .filter((d) => d.startsWith('/dev/'));
 }
 
 /** Poll until fn returns truthy, or fail after timeoutMs. */

@@ -69,12 +69,16 @@ export class FaultProxy {
     if (fault?.kind === 'hang') return; // never answer
     if (fault?.kind === 'status') {
       req.resume();
-      res.writeHead(fault.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `staged failure ${fault.status}` }] }));
+      res
+        .writeHead(fault.status, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `staged failure ${fault.status}` }] }));
       return;
     }
     if (fault?.kind === 'replace') {
       req.resume();
-      res.writeHead(200, { 'Content-Type': fault.contentType, 'Content-Length': fault.body.length, 'Docker-Distribution-Api-Version': 'registry/2.0' }).end(fault.body);
+      res
+        .writeHead(200, { 'Content-Type': fault.contentType, 'Content-Length': fault.body.length, 'Docker-Distribution-Api-Version': 'registry/2.0' })
+        .end(fault.body);
       return;
     }
     const up = http.request({ host: '127.0.0.1', port: Number(this.target.split(':')[1]), method, path, headers: req.headers }, (r) => {

@@ -39,10 +39,14 @@ export async function background(env: TestEnv, name: string, args: string[], tim
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   let gone = false;
   void exited.then(() => (gone = true));
-  await eventually(async () => {
-    if (gone) throw new Error(`container ${name} ended before it ran: ${err}`);
-    return (await env.dl(['inspect', '-f', '{{.State.Status}}', name])).stdout.trim() === 'running';
-  }, `container ${name} to run`, timeoutMs);
+  await eventually(
+    async () => {
+      if (gone) throw new Error(`container ${name} ended before it ran: ${err}`);
+      return (await env.dl(['inspect', '-f', '{{.State.Status}}', name])).stdout.trim() === 'running';
+    },
+    `container ${name} to run`,
+    timeoutMs,
+  );
   const id = (await env.ok(['inspect', '-f', '{{.Id}}', name])).trim();
   env.containerIds.add(id);
   return { name, child, exited, stderr: () => err };

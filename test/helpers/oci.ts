@@ -23,7 +23,9 @@ export const file = (name: string, body: string | Buffer, extra: Partial<TarHead
   const b = typeof body === 'string' ? Buffer.from(body) : body;
   return { header: emptyHeader(name, 'file', { size: b.length, mtime: 1_700_000_000, ...extra }), body: b };
 };
-export const symlink = (name: string, target: string, extra: Partial<TarHeader> = {}): WriteEntry => ({ header: emptyHeader(name, 'symlink', { linkname: target, mode: 0o777, mtime: 1_700_000_000, ...extra }) });
+export const symlink = (name: string, target: string, extra: Partial<TarHeader> = {}): WriteEntry => ({
+  header: emptyHeader(name, 'symlink', { linkname: target, mode: 0o777, mtime: 1_700_000_000, ...extra }),
+});
 export const hardlink = (name: string, target: string): WriteEntry => ({ header: emptyHeader(name, 'link', { linkname: target, mtime: 1_700_000_000 }) });
 export const whiteout = (path: string): WriteEntry => {
   const i = path.lastIndexOf('/');
@@ -35,7 +37,13 @@ export const opaque = (dirPath: string): WriteEntry => file(`${dirPath}/.wh..wh.
 export function busyboxBase(): WriteEntry[] {
   const bin = readFileSync(BUSYBOX);
   return [
-    dir('bin'), dir('etc'), dir('tmp', { mode: 0o1777 }), dir('root', { mode: 0o700 }), dir('proc', { mode: 0o555 }), dir('sys', { mode: 0o555 }), dir('dev'),
+    dir('bin'),
+    dir('etc'),
+    dir('tmp', { mode: 0o1777 }),
+    dir('root', { mode: 0o700 }),
+    dir('proc', { mode: 0o555 }),
+    dir('sys', { mode: 0o555 }),
+    dir('dev'),
     file('bin/busybox', bin, { mode: 0o755 }),
     ...['sh', 'cat', 'ls', 'echo', 'stat', 'true', 'id', 'pwd', 'env', 'sleep', 'test'].map((a) => hardlink(`bin/${a}`, 'bin/busybox')),
     file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n'),
@@ -89,31 +97,63 @@ export async function writeImage(layout: string, img: ImageSpec): Promise<Writte
     const tar = await tarBytes(l.entries);
     diffIds.push(sha(tar));
     const blob = l.compression === 'none' ? tar : gzipSync(tar);
-    layers.push({ mediaType: l.compression === 'none' ? 'application/vnd.oci.image.layer.v1.tar' : 'application/vnd.oci.image.layer.v1.tar+gzip', digest: putBlob(layout, blob), size: blob.length });
+    layers.push({
+      mediaType: l.compression === 'none' ? 'application/vnd.oci.image.layer.v1.tar' : 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: putBlob(layout, blob),
+      size: blob.length,
+    });
   }
-  const config = Buffer.from(JSON.stringify({
-    created: '2024-01-02T03:04:05Z', architecture: img.architecture ?? 'amd64', os: img.os ?? 'linux', ...(img.variant ? { variant: img.variant } : {}),
-    config: img.config ?? {}, rootfs: { type: 'layers', diff_ids: diffIds },
-    history: img.history ?? img.layers.map((_, i) => ({ created: '2024-01-02T03:04:05Z', created_by: `fixture layer ${i}` })),
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      created: '2024-01-02T03:04:05Z',
+      architecture: img.architecture ?? 'amd64',
+      os: img.os ?? 'linux',
+      ...(img.variant ? { variant: img.variant } : {}),
+      config: img.config ?? {},
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: img.history ?? img.layers.map((_, i) => ({ created: '2024-01-02T03:04:05Z', created_by: `fixture layer ${i}` })),
+    }),
+  );
   const configDigest = putBlob(layout, config);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }, layers }));
-  return { manifest: { digest: putBlob(layout, manifest), size: manifest.length, mediaType: 'application/vnd.oci.image.manifest.v1+json' }, configDigest, diffIds };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers,
+    }),
+  );
+  return {
+    manifest: { digest: putBlob(layout, manifest), size: manifest.length, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+    configDigest,
+    diffIds,
+  };
 }
 
 /** index.json naming each entry by tag (org.opencontainers.image.ref.name), as skopeo and umoci expect. */
 export function writeIndex(layout: string, entries: Array<{ tag: string; desc: { digest: string; size: number; mediaType: string } }>): void {
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: entries.map((e) => ({ ...e.desc, annotations: { 'org.opencontainers.image.ref.name': e.tag } })),
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: entries.map((e) => ({ ...e.desc, annotations: { 'org.opencontainers.image.ref.name': e.tag } })),
+    }),
+  );
 }
 
 /** A multi-platform index blob (plus an attestation entry, as BuildKit writes); returns its descriptor. */
-export function writePlatformIndex(layout: string, entries: Array<{ desc: Written['manifest']; platform: { os: string; architecture: string; variant?: string } }>, withAttestation = true): { digest: string; size: number; mediaType: string } {
+export function writePlatformIndex(
+  layout: string,
+  entries: Array<{ desc: Written['manifest']; platform: { os: string; architecture: string; variant?: string } }>,
+  withAttestation = true,
+): { digest: string; size: number; mediaType: string } {
   const manifests: unknown[] = entries.map((e) => ({ ...e.desc, platform: e.platform }));
   if (withAttestation && entries.length) {
-    manifests.push({ ...entries[0].desc, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': entries[0].desc.digest } });
+    manifests.push({
+      ...entries[0].desc,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': entries[0].desc.digest },
+    });
   }
   const idx = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
   return { digest: putBlob(layout, idx), size: idx.length, mediaType: 'application/vnd.oci.image.index.v1+json' };
@@ -127,7 +167,15 @@ function run(cmd: string, args: string[]): string {
 
 /** skopeo copy [--all] oci:LAYOUT:TAG docker://HOST/REPO:TAG (plain HTTP to loopback). */
 export function skopeoPush(layout: string, tag: string, dest: string, o: { all?: boolean; creds?: string; certDir?: string } = {}): void {
-  run('skopeo', ['copy', '-q', ...(o.all ? ['--all'] : []), '--dest-tls-verify=false', ...(o.creds ? ['--dest-creds', o.creds] : []), `oci:${layout}:${tag}`, `docker://${dest}`]);
+  run('skopeo', [
+    'copy',
+    '-q',
+    ...(o.all ? ['--all'] : []),
+    '--dest-tls-verify=false',
+    ...(o.creds ? ['--dest-creds', o.creds] : []),
+    `oci:${layout}:${tag}`,
+    `docker://${dest}`,
+  ]);
 }
 
 /** skopeo copy docker://SRC oci:LAYOUT:TAG */
@@ -154,12 +202,21 @@ export function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
 }
 
-function httpCall(method: string, url: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+function httpCall(
+  method: string,
+  url: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : { 'Content-Length': '0' }) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    });
+    const req = httpRequest(
+      url,
+      { method, headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : { 'Content-Length': '0' }) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

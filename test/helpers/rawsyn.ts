@@ -69,8 +69,25 @@ export const SYN_ACK = 0x12;
  * dstIp:dport in a frame for dstMac (twice, a second apart), and collect
  * what answers within waitSec seconds.
  */
-export function rawSyn(pid: number, o: { ifname?: string; srcIp: string; dstMac: string; dstIp: string; dport: number; waitSec?: number }): Promise<{ sent: number; answers: SynAnswer[] }> {
-  const args = ['-t', String(pid), '-n', '--', 'python3', '-c', SCRIPT, o.ifname ?? 'eth0', o.srcIp, o.dstMac, o.dstIp, String(o.dport), String(o.waitSec ?? 2.5)];
+export function rawSyn(
+  pid: number,
+  o: { ifname?: string; srcIp: string; dstMac: string; dstIp: string; dport: number; waitSec?: number },
+): Promise<{ sent: number; answers: SynAnswer[] }> {
+  const args = [
+    '-t',
+    String(pid),
+    '-n',
+    '--',
+    'python3',
+    '-c',
+    SCRIPT,
+    o.ifname ?? 'eth0',
+    o.srcIp,
+    o.dstMac,
+    o.dstIp,
+    String(o.dport),
+    String(o.waitSec ?? 2.5),
+  ];
   return new Promise((resolve, reject) => {
     // nsenter -t PID -n -- python3 -c SCRIPT eth0 SRC MAC DST PORT WAIT
     const child = spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -66,7 +66,11 @@ export class TestRegistry {
   private child?: ChildProcess;
   readonly logFile: string;
 
-  private constructor(readonly dir: string, readonly port: number, readonly opts: RegistryOptions) {
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    readonly opts: RegistryOptions,
+  ) {
     this.logFile = join(dir, 'registry.log');
   }
 
@@ -104,7 +108,14 @@ export class TestRegistry {
       ...(opts.tls ? ['  tls:', `    certificate: ${opts.tls.cert}`, `    key: ${opts.tls.key}`] : []),
       ...(opts.htpasswd ? ['auth:', '  htpasswd:', '    realm: dockerlite-test', `    path: ${opts.htpasswd}`] : []),
       ...(opts.token
-        ? ['auth:', '  token:', `    realm: ${opts.token.realm}`, `    service: ${opts.token.service}`, `    issuer: ${opts.token.issuer}`, `    rootcertbundle: ${opts.token.rootcertbundle}`]
+        ? [
+            'auth:',
+            '  token:',
+            `    realm: ${opts.token.realm}`,
+            `    service: ${opts.token.service}`,
+            `    issuer: ${opts.token.issuer}`,
+            `    rootcertbundle: ${opts.token.rootcertbundle}`,
+          ]
         : []),
       ...(opts.catalogMax ? ['catalog:', `  maxentries: ${opts.catalogMax}`] : []),
     ];

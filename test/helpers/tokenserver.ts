@@ -28,10 +28,17 @@ export class TokenServer {
   readonly cert: string;
   private readonly key: string;
 
-  private constructor(dir: string, private readonly users: Record<string, string>) {
+  private constructor(
+    dir: string,
+    private readonly users: Record<string, string>,
+  ) {
     this.cert = join(dir, 'token.crt');
     this.key = join(dir, 'token.key');
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', this.key, '-out', this.cert, '-days', '2', '-subj', '/CN=dockerlite test token signer'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', this.key, '-out', this.cert, '-days', '2', '-subj', '/CN=dockerlite test token signer'],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   }
 
@@ -78,16 +85,34 @@ export class TokenServer {
       ? scopes.map((s) => {
           const first = s.indexOf(':');
           const last = s.lastIndexOf(':');
-          return { type: s.slice(0, first), name: s.slice(first + 1, last), actions: s.slice(last + 1).split(',').filter(Boolean) };
+          return {
+            type: s.slice(0, first),
+            name: s.slice(first + 1, last),
+            actions: s
+              .slice(last + 1)
+              .split(',')
+              .filter(Boolean),
+          };
         })
       : [];
     const now = Math.floor(Date.now() / 1000);
     const der = new X509Certificate(readFileSync(this.cert)).raw;
     const header = { typ: 'JWT', alg: 'RS256', x5c: [der.toString('base64')] };
-    const claims = { iss: this.issuer, sub: user ?? '', aud: this.service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const claims = {
+      iss: this.issuer,
+      sub: user ?? '',
+      aud: this.service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const sig = createSign('RSA-SHA256').update(input).sign(readFileSync(this.key));
     const token = `${input}.${b64url(sig)}`;
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
   }
 }

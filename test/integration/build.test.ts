@@ -46,7 +46,11 @@ function ranSteps(out: string): number[] {
 
 /** Nothing half-made may stay: scratch layers, containers, LXC state. */
 function assertNoLeftovers() {
-  assert.deepEqual(readdirSync(join(env.root, 'layers')).filter((x) => x.startsWith('.tmp-')), [], 'no scratch layers');
+  assert.deepEqual(
+    readdirSync(join(env.root, 'layers')).filter((x) => x.startsWith('.tmp-')),
+    [],
+    'no scratch layers',
+  );
   assert.deepEqual(readdirSync(join(env.root, 'containers')), [], 'no containers');
   assert.deepEqual(readdirSync(join(env.root, 'lxc')), [], 'no LXC state');
 }
@@ -102,7 +106,16 @@ test('the cache: a rebuild reuses every step; a changed file re-runs from its CO
   const dir = context({
     'a.txt': 'one\n',
     'b.txt': 'two\n',
-    Dockerfile: ['FROM busybox', 'ENV X=1', 'RUN echo first > /first', 'COPY a.txt /a.txt', 'RUN cat /a.txt > /copy-of-a', 'COPY b.txt /b.txt', 'RUN cat /b.txt > /copy-of-b', 'CMD ["sh"]'].join('\n'),
+    Dockerfile: [
+      'FROM busybox',
+      'ENV X=1',
+      'RUN echo first > /first',
+      'COPY a.txt /a.txt',
+      'RUN cat /a.txt > /copy-of-a',
+      'COPY b.txt /b.txt',
+      'RUN cat /b.txt > /copy-of-b',
+      'CMD ["sh"]',
+    ].join('\n'),
   });
   const cold = await build(dir, '-t', 'cached');
   assert.equal(cold.status, 0, cold.stderr);
@@ -187,7 +200,10 @@ test('.dockerignore: excluded files never reach the image, ! brings some back', 
   writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY .env /\n');
   const refused = await build(dir);
   assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /^dockerlite: error: Dockerfile:2: COPY: \.env: no such file or directory in the build context \(or it is excluded by \.dockerignore\)$/m);
+  assert.match(
+    refused.stderr,
+    /^dockerlite: error: Dockerfile:2: COPY: \.env: no such file or directory in the build context \(or it is excluded by \.dockerignore\)$/m,
+  );
   // Changing an ignored file keeps the cache.
   writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY . /ctx/\n');
   writeFileSync(join(dir, '.env'), 'SECRET=2');
@@ -218,12 +234,10 @@ test('USER, WORKDIR and ENV take effect at run time; COPY rules for owners and m
   const r = await build(dir, '-t', 'settings', '--label', 'built.by=test');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(await env.ok(['run', '--rm', 'settings']), 'hello world from /srv/app/sub as 65534');
-  assert.equal(await env.ok(['run', '--rm', 'settings', "stat -c '%u:%g %a %n' /srv/app/conf/app.conf /srv/app/data/app.conf /usr/local/bin/tool && tool"]), [
-    '0:0 644 /srv/app/conf/app.conf',
-    '33:33 644 /srv/app/data/app.conf',
-    '0:0 755 /usr/local/bin/tool',
-    'tool',
-  ].join('\n'));
+  assert.equal(
+    await env.ok(['run', '--rm', 'settings', "stat -c '%u:%g %a %n' /srv/app/conf/app.conf /srv/app/data/app.conf /usr/local/bin/tool && tool"]),
+    ['0:0 644 /srv/app/conf/app.conf', '33:33 644 /srv/app/data/app.conf', '0:0 755 /usr/local/bin/tool', 'tool'].join('\n'),
+  );
   const cfg = JSON.parse(await env.ok(['inspect', 'settings']))[0].Config;
   assert.equal(cfg.User, 'nobody');
   assert.equal(cfg.WorkingDir, '/srv/app/sub');
@@ -306,10 +320,23 @@ test('ADD: local archives are extracted; URLs are fetched, or a clear error', { 
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   try {
-    writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nADD pkg.tar.gz /opt/pkg/\nADD http://127.0.0.1:${port}/files/data.txt /downloads/\nCOPY pkg.tar.gz /kept/\n`);
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      `FROM busybox\nADD pkg.tar.gz /opt/pkg/\nADD http://127.0.0.1:${port}/files/data.txt /downloads/\nCOPY pkg.tar.gz /kept/\n`,
+    );
     const r = await build(dir, '-t', 'added');
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(await env.ok(['run', '--rm', 'added', 'sh', '-c', 'cat /opt/pkg/bin/hello /opt/pkg/README /downloads/data.txt; ls /kept; stat -c %a /downloads/data.txt']), 'hello\nreadme\nfetched\npkg.tar.gz\n600');
+    assert.equal(
+      await env.ok([
+        'run',
+        '--rm',
+        'added',
+        'sh',
+        '-c',
+        'cat /opt/pkg/bin/hello /opt/pkg/README /downloads/data.txt; ls /kept; stat -c %a /downloads/data.txt',
+      ]),
+      'hello\nreadme\nfetched\npkg.tar.gz\n600',
+    );
     assert.equal(hits, 1);
 
     writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nADD http://127.0.0.1:${port}/missing /x\n`);
@@ -323,7 +350,10 @@ test('ADD: local archives are extracted; URLs are fetched, or a clear error', { 
   writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nCOPY pkg /pkg\nADD http://127.0.0.1:${port}/files/data.txt /x\n`);
   const down = await build(dir);
   assert.equal(down.status, 1);
-  assert.match(down.stderr, /^dockerlite: error: Dockerfile:3: ADD: cannot fetch http:\/\/127\.0\.0\.1:\d+\/files\/data\.txt: connect ECONNREFUSED 127\.0\.0\.1:\d+$/m);
+  assert.match(
+    down.stderr,
+    /^dockerlite: error: Dockerfile:3: ADD: cannot fetch http:\/\/127\.0\.0\.1:\d+\/files\/data\.txt: connect ECONNREFUSED 127\.0\.0\.1:\d+$/m,
+  );
   assertNoLeftovers();
 });
 
@@ -333,7 +363,10 @@ test('a failing RUN names the step, the command and the status, and leaves nothi
   const r = await build(dir, '-t', 'broken');
   assert.equal(r.status, 3, 'the build exits with the command status');
   assert.match(r.stdout, /about to fail/);
-  assert.match(r.stderr, /^dockerlite: error: Dockerfile:3: step 3\/4 \(RUN echo about to fail; exit 3\): the command '\/bin\/sh -c "echo about to fail; exit 3"' returned a non-zero code: 3$/m);
+  assert.match(
+    r.stderr,
+    /^dockerlite: error: Dockerfile:3: step 3\/4 \(RUN echo about to fail; exit 3\): the command '\/bin\/sh -c "echo about to fail; exit 3"' returned a non-zero code: 3$/m,
+  );
   assert.doesNotMatch(r.stdout, /never/);
   assert.equal(await env.ok(['images', '-aq']), images, 'no new image');
   assert.equal(await env.ok(['ps', '-aq']), '', 'no container');
@@ -348,7 +381,10 @@ test('a failing RUN names the step, the command and the status, and leaves nothi
   const s = context({ Dockerfile: 'FROM scratch\nRUN true\n' });
   const nosh = await build(s);
   assert.equal(nosh.status, 127);
-  assert.match(nosh.stderr, /Dockerfile:2: step 2\/2 \(RUN true\): the command '\/bin\/sh -c true' could not run: exec: "\/bin\/sh": no such file or directory/);
+  assert.match(
+    nosh.stderr,
+    /Dockerfile:2: step 2\/2 \(RUN true\): the command '\/bin\/sh -c true' could not run: exec: "\/bin\/sh": no such file or directory/,
+  );
   assertNoLeftovers();
 });
 
@@ -357,12 +393,28 @@ test('bad input: each error names the file, the line and the cause', { skip }, a
   const cases: Array<[string, string, RegExp, string[]?]> = [
     ['unknown instruction', 'FROM busybox\nRUN true\nFORM x\n', /^Dockerfile:3: unknown instruction: FORM \(did you mean FROM\?\)$/],
     ['malformed JSON', 'FROM busybox\nCMD ["echo", hi]\n', /^Dockerfile:2: CMD: malformed JSON form \["echo", hi\]/],
-    ['missing build arg', 'FROM busybox\nARG VERSION\nCOPY f.txt /opt/$VERSION/\n', /^Dockerfile:3: build arg VERSION is used here but has no value: pass --build-arg VERSION=<value>/],
-    ['outside the context', 'FROM busybox\nCOPY ../../etc/passwd /x\n', /^Dockerfile:2: COPY: forbidden path outside the build context: \.\.\/\.\.\/etc\/passwd$/],
+    [
+      'missing build arg',
+      'FROM busybox\nARG VERSION\nCOPY f.txt /opt/$VERSION/\n',
+      /^Dockerfile:3: build arg VERSION is used here but has no value: pass --build-arg VERSION=<value>/,
+    ],
+    [
+      'outside the context',
+      'FROM busybox\nCOPY ../../etc/passwd /x\n',
+      /^Dockerfile:2: COPY: forbidden path outside the build context: \.\.\/\.\.\/etc\/passwd$/,
+    ],
     ['missing file', 'FROM busybox\nCOPY nope.txt /x\n', /^Dockerfile:2: COPY: nope\.txt: no such file or directory in the build context$/],
-    ['no such stage', 'FROM busybox\nCOPY --from=bulider /out /out\n', /^Dockerfile:2: COPY: --from=bulider: no build stage has that name, and there is no such image in the store \(pull it first\)$/],
+    [
+      'no such stage',
+      'FROM busybox\nCOPY --from=bulider /out /out\n',
+      /^Dockerfile:2: COPY: --from=bulider: no build stage has that name, and there is no such image in the store \(pull it first\)$/,
+    ],
     ['no such target', 'FROM busybox AS a\n', /^Dockerfile: target stage "b" could not be found \(its stages: a\)$/, ['--target', 'b']],
-    ['cyclic --from', 'FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n', /^Dockerfile:2: COPY --from=b: circular dependency between stages \(b -> a -> b\)$/],
+    [
+      'cyclic --from',
+      'FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n',
+      /^Dockerfile:2: COPY --from=b: circular dependency between stages \(b -> a -> b\)$/,
+    ],
     ['empty Dockerfile', '', /^Dockerfile:1: the Dockerfile has no instructions/],
     ['missing base image', 'FROM nosuch:1\n', /^Dockerfile:1: image nosuch:1 is not in the store; pull it first$/],
   ];
@@ -381,7 +433,7 @@ test('bad input: each error names the file, the line and the cause', { skip }, a
   assertNoLeftovers();
 });
 
-test('an interrupted build cleans up; a killed builder\'s container goes at the next build', { skip }, async () => {
+test("an interrupted build cleans up; a killed builder's container goes at the next build", { skip }, async () => {
   const dir = context({ Dockerfile: 'FROM busybox\nRUN echo started; sleep 60\n' });
   const start = () => {
     const child = spawn(process.execPath, [BIN, 'build', '--no-cache', dir], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -56,7 +56,10 @@ test('unknown images and containers', { skip }, async () => {
   assert.equal(run.status, 125);
   assertCleanError(run.stderr, /no such image: no-such-image/);
   // run starts the container's monitor before it knows the image: it must be gone again, with its log.
-  assert.deepEqual(readdirSync(join(env.root, 'tmp')).filter((n) => n.startsWith('monitor-')), []);
+  assert.deepEqual(
+    readdirSync(join(env.root, 'tmp')).filter((n) => n.startsWith('monitor-')),
+    [],
+  );
   await eventually(() => !monitorsOf(env.root).length, 'the unneeded monitor to exit');
   const rm = await env.dl(['rm', 'no-such-container']);
   assert.equal(rm.status, 1);
@@ -112,11 +115,7 @@ test('hostile tarballs cannot write outside the rootfs', { skip }, async () => {
   const outside = join(env.dir, 'outside');
   mkdirSync(outside);
   writeFileSync(join(outside, 'victim'), 'untouched');
-  const sneaky = await tarOf([
-    { header: emptyHeader('etc', 'symlink', { linkname: outside }) },
-    file('etc/victim', 'overwritten'),
-    file('etc/new', 'planted'),
-  ]);
+  const sneaky = await tarOf([{ header: emptyHeader('etc', 'symlink', { linkname: outside }) }, file('etc/victim', 'overwritten'), file('etc/new', 'planted')]);
   await env.ok(['import', '-', 'sneaky:1'], { input: gzipSync(sneaky) });
   assert.deepEqual(readdirSync(outside), ['victim']);
   assert.equal((await import('node:fs')).readFileSync(join(outside, 'victim'), 'utf8'), 'untouched');
@@ -157,7 +156,10 @@ test('two dockerlite processes at once never corrupt the store', { skip }, async
   const list = await env.ok(['images', 'many']);
   assert.equal(list.split('\n').length - 1, 8, 'every concurrent tag is kept');
   const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => env.dl(['run', '--rm', 'busybox', 'sh', '-c', `echo ${i}`])));
-  assert.deepEqual(runs.map((r) => r.stdout.trim()), ['0', '1', '2', '3', '4', '5']);
+  assert.deepEqual(
+    runs.map((r) => r.stdout.trim()),
+    ['0', '1', '2', '3', '4', '5'],
+  );
   await env.ok(['rm', 'contested']);
   await env.ok(['rmi', ...Array.from({ length: 8 }, (_, i) => `many:${i}`)]);
   assert.ok(existsSync(join(env.root, 'refs.json')));
@@ -174,7 +176,10 @@ test('a full disk is a clear error and leaves no half-made image', { skip }, asy
   assert.equal(r.status, 1);
   assertCleanError(r.stderr, /no space left/);
   assert.equal(await small.ok(['images', '-aq']), before);
-  assert.deepEqual(readdirSync(join(small.root, 'layers')).filter((n) => n.startsWith('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(join(small.root, 'layers')).filter((n) => n.startsWith('.tmp-')),
+    [],
+  );
   // The store still works once the failed import is gone.
   assert.equal(await small.ok(['run', '--rm', 'busybox', 'echo', 'still fine']), 'still fine');
 });

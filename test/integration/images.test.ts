@@ -33,20 +33,47 @@ const idOf = (e: TestEnv, ref: string) => e.ok(['image', 'inspect', '-f', '{{.Id
 
 /** A two-commit image whose layers hold every kind of change. */
 async function madeImage(ref: string): Promise<void> {
-  await env.ok(['run', '--name', 'src1', 'busybox', 'sh', '-c', [
-    'mkdir -p /srv/www/a/b', 'echo page > /srv/www/a/b/index.html', 'chown -R 33:33 /srv/www', 'chmod 2750 /srv/www',
-    'ln -s /srv/www /www', 'ln /bin/busybox /bin/another-name', 'echo secret > /root/.hidden', 'mkfifo /tmp/fifo',
-  ].join(' && ')]);
+  await env.ok([
+    'run',
+    '--name',
+    'src1',
+    'busybox',
+    'sh',
+    '-c',
+    [
+      'mkdir -p /srv/www/a/b',
+      'echo page > /srv/www/a/b/index.html',
+      'chown -R 33:33 /srv/www',
+      'chmod 2750 /srv/www',
+      'ln -s /srv/www /www',
+      'ln /bin/busybox /bin/another-name',
+      'echo secret > /root/.hidden',
+      'mkfifo /tmp/fifo',
+    ].join(' && '),
+  ]);
   const r1 = await env.ok(['rootfs', 'src1']);
   spawnSync('setfattr', ['-n', 'security.capability', '-v', CAP, join(r1, 'bin/another-name')]);
   spawnSync('setfattr', ['-n', 'user.origin', '-v', 'dockerlite test', join(r1, 'srv/www/a/b/index.html')]);
   spawnSync('mknod', ['-m', '640', join(r1, 'dev/tty9-like'), 'c', '4', '9']);
   await env.ok(['commit', '-m', 'first', 'src1', `${ref}-base`]);
   // The second layer deletes, replaces a directory wholesale, changes metadata only, and empties a directory.
-  await env.ok(['run', '--name', 'src2', `${ref}-base`, 'sh', '-c', [
-    'rm /root/.hidden', 'rm -rf /srv/www/a', 'mkdir /srv/www/a', 'echo new > /srv/www/a/fresh', 'chmod 600 /etc/passwd',
-    'rm -rf /var/spool/mail/*', 'touch -d @1600000000 /etc/group',
-  ].join(' && ')]);
+  await env.ok([
+    'run',
+    '--name',
+    'src2',
+    `${ref}-base`,
+    'sh',
+    '-c',
+    [
+      'rm /root/.hidden',
+      'rm -rf /srv/www/a',
+      'mkdir /srv/www/a',
+      'echo new > /srv/www/a/fresh',
+      'chmod 600 /etc/passwd',
+      'rm -rf /var/spool/mail/*',
+      'touch -d @1600000000 /etc/group',
+    ].join(' && '),
+  ]);
   await env.ok(['commit', '-m', 'second', '-a', 'Tester <t@example.com>', 'src2', ref]);
   await env.ok(['rm', 'src1', 'src2']);
 }
@@ -57,7 +84,10 @@ test('save and load round-trip in every format, into an empty store, exactly', {
   assert.match(want.get('bin/another-name')?.links ?? '', /bin\/another-name,.*bin\/busybox/, 'a new name of a lower file');
   assert.match(want.get('bin/another-name')?.xattrs ?? '', /security\.capability=0x01000002/);
   assert.equal(want.has('root/.hidden'), false);
-  assert.deepEqual([...want.keys()].filter((k) => k.startsWith('srv/www/a/')), ['srv/www/a/fresh']);
+  assert.deepEqual(
+    [...want.keys()].filter((k) => k.startsWith('srv/www/a/')),
+    ['srv/www/a/fresh'],
+  );
 
   const files: Record<string, string> = {};
   for (const format of ['docker-archive', 'oci-archive', 'oci-dir']) {
@@ -65,7 +95,11 @@ test('save and load round-trip in every format, into an empty store, exactly', {
     await env.ok(['save', '--format', format, '-o', out, 'roundtrip:1']);
     files[format] = out;
     assert.ok(existsSync(out));
-    assert.deepEqual(readdirSync(env.dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+    assert.deepEqual(
+      readdirSync(env.dir).filter((n) => n.endsWith('.tmp')),
+      [],
+      'no temporary file left',
+    );
   }
   // The id is the config digest, so it must survive every trip unchanged.
   const id = await idOf(env, 'roundtrip:1');
@@ -91,25 +125,42 @@ async function legacyArchive(): Promise<{ tar: Buffer; configDigest: string }> {
   const l1 = await tarBytes([...busyboxBase(), file('etc/legacy', 'from an old docker save\n')]);
   const l2 = await tarBytes([dir('opt'), file('opt/second', 'two\n'), symlink('opt/link', 'second')]);
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2019-01-01T00:00:00Z', config: { Cmd: ['cat', '/etc/legacy'] },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${sha(l1)}`, `sha256:${sha(l2)}`, `sha256:${sha(l2)}`] },
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2019-01-01T00:00:00Z',
+      config: { Cmd: ['cat', '/etc/legacy'] },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha(l1)}`, `sha256:${sha(l2)}`, `sha256:${sha(l2)}`] },
+    }),
+  );
   const cfgName = `${sha(config)}.json`;
   const [id1, id2, id3] = ['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)];
   const entries: WriteEntry[] = [
-    dir(id1), file(`${id1}/VERSION`, '1.0'), file(`${id1}/json`, '{}'), file(`${id1}/layer.tar`, l1),
-    dir(id2), file(`${id2}/VERSION`, '1.0'), file(`${id2}/json`, '{}'), file(`${id2}/layer.tar`, l2),
+    dir(id1),
+    file(`${id1}/VERSION`, '1.0'),
+    file(`${id1}/json`, '{}'),
+    file(`${id1}/layer.tar`, l1),
+    dir(id2),
+    file(`${id2}/VERSION`, '1.0'),
+    file(`${id2}/json`, '{}'),
+    file(`${id2}/layer.tar`, l2),
     // A repeated layer is a symlink to the first copy, as docker save writes it.
-    dir(id3), file(`${id3}/VERSION`, '1.0'), file(`${id3}/json`, '{}'), symlink(`${id3}/layer.tar`, `../${id2}/layer.tar`),
+    dir(id3),
+    file(`${id3}/VERSION`, '1.0'),
+    file(`${id3}/json`, '{}'),
+    symlink(`${id3}/layer.tar`, `../${id2}/layer.tar`),
     file(cfgName, config),
     file('repositories', JSON.stringify({ 'old/app': { v1: id3 } })),
-    file('manifest.json', JSON.stringify([{ Config: cfgName, RepoTags: ['old/app:v1'], Layers: [`${id1}/layer.tar`, `${id2}/layer.tar`, `${id3}/layer.tar`] }])),
+    file(
+      'manifest.json',
+      JSON.stringify([{ Config: cfgName, RepoTags: ['old/app:v1'], Layers: [`${id1}/layer.tar`, `${id2}/layer.tar`, `${id3}/layer.tar`] }]),
+    ),
   ];
   return { tar: await tarBytes(entries), configDigest: `sha256:${sha(config)}` };
 }
 
-test("loads what docker save wrote in its old layout, compressed or not", { skip }, async () => {
+test('loads what docker save wrote in its old layout, compressed or not', { skip }, async () => {
   const { tar, configDigest } = await legacyArchive();
   const path = join(env.dir, 'legacy.tar');
   writeFileSync(path, tar);
@@ -127,11 +178,27 @@ test('hostile or broken archives are refused and leave nothing behind', { skip }
   mkdirSync(outside, { recursive: true });
   writeFileSync(join(outside, 'secret.json'), '{"rootfs":{"type":"layers","diff_ids":[]},"architecture":"amd64","os":"linux"}');
   const cases: Array<[string, WriteEntry[], RegExp]> = [
-    ['a config path climbing out', [file('manifest.json', JSON.stringify([{ Config: `../../../../../../..${outside}/secret.json`, Layers: [] }]))], /has no config/],
-    ['a config symlink out', [symlink('c.json', `${outside}/secret.json`), file('manifest.json', JSON.stringify([{ Config: 'c.json', Layers: [] }]))], /has no config/],
+    [
+      'a config path climbing out',
+      [file('manifest.json', JSON.stringify([{ Config: `../../../../../../..${outside}/secret.json`, Layers: [] }]))],
+      /has no config/,
+    ],
+    [
+      'a config symlink out',
+      [symlink('c.json', `${outside}/secret.json`), file('manifest.json', JSON.stringify([{ Config: 'c.json', Layers: [] }]))],
+      /has no config/,
+    ],
     ['an entry escaping the archive', [file('../../escape', 'x'), file('manifest.json', '[]')], /points outside the root/],
     ['no manifest at all', [file('hello', 'world')], /not an image archive/],
-    ['a layer that does not match its diff id', [file('l.tar', 'x'.repeat(1024)), file('c.json', JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } })), file('manifest.json', JSON.stringify([{ Config: 'c.json', RepoTags: ['bad:1'], Layers: ['l.tar'] }]))], /not a valid tar archive|does not match its diff id/],
+    [
+      'a layer that does not match its diff id',
+      [
+        file('l.tar', 'x'.repeat(1024)),
+        file('c.json', JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } })),
+        file('manifest.json', JSON.stringify([{ Config: 'c.json', RepoTags: ['bad:1'], Layers: ['l.tar'] }])),
+      ],
+      /not a valid tar archive|does not match its diff id/,
+    ],
   ];
   for (const [what, entries, pattern] of cases) {
     const r = await env.dl(['load'], { input: await tarBytes(entries) });
@@ -141,7 +208,10 @@ test('hostile or broken archives are refused and leave nothing behind', { skip }
   }
   assert.equal(await env.ok(['images', '-aq', '--no-trunc']), before);
   assert.deepEqual(readdirSync(join(env.root, 'tmp')), [], 'the scratch directory is gone');
-  assert.deepEqual(readdirSync(join(env.root, 'layers')).filter((n) => n.startsWith('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(join(env.root, 'layers')).filter((n) => n.startsWith('.tmp-')),
+    [],
+  );
   assert.deepEqual(readdirSync(outside), ['secret.json']);
 });
 
@@ -200,7 +270,10 @@ test('history, images --filter, image inspect and system df describe what is the
   assert.equal(missing.status, 1);
 
   const rows = (await env.ok(['system', 'df', '--format', 'json'])).split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => r.Type), ['Images', 'Containers', 'Local Volumes', 'Build Cache', 'Content store']);
+  assert.deepEqual(
+    rows.map((r) => r.Type),
+    ['Images', 'Containers', 'Local Volumes', 'Build Cache', 'Content store'],
+  );
   assert.equal(rows[1].Active, 0);
   assert.match(rows[1].Size, /^1\.05MB$/, 'the container wrote a megabyte');
   const verbose = await env.ok(['system', 'df', '-v']);
@@ -221,6 +294,9 @@ test('tar entries of an image can be exported as an uncompressed layer with whit
   await env.ok(['save', '-o', out, 'wh:1']);
   const manifest = JSON.parse(spawnSync('tar', ['-xOf', out, 'manifest.json'], { encoding: 'utf8' }).stdout);
   const top = manifest[0].Layers.at(-1);
-  const list = spawnSync('sh', ['-c', `tar -xOf '${out}' '${top}' | tar -t`], { encoding: 'utf8' }).stdout.trim().split('\n').sort();
+  const list = spawnSync('sh', ['-c', `tar -xOf '${out}' '${top}' | tar -t`], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .sort();
   assert.deepEqual(list, ['etc/', 'etc/.wh.group', 'new/', 'new/one']);
 });

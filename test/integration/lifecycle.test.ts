@@ -42,8 +42,14 @@ test('run -d prints the id at once; logs keep stdout and stderr apart, with -f w
   assert.match(ts.split('\n')[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z one$/);
   assert.equal((await env.dl(['logs', '--since', '1h', 'talker'])).stdout, 'one\ntwo\nthree\n');
   assert.equal((await env.dl(['logs', '--until', '2000-01-01T00:00:00Z', 'talker'])).stdout, '');
-  const lines = readFileSync(`${env.root}/containers/${id}/log.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.stream), ['stdout', 'stderr', 'stdout', 'stdout']);
+  const lines = readFileSync(`${env.root}/containers/${id}/log.jsonl`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.stream),
+    ['stdout', 'stderr', 'stdout', 'stdout'],
+  );
   // Logs survive a restart and go with the container.
   await env.ok(['start', '-a', 'talker']);
   assert.equal((await env.ok(['logs', 'talker'])).split('\n').filter((l) => l === 'one').length, 2);
@@ -74,10 +80,14 @@ test('stop reaches a shell that traps SIGTERM; restart and wait', { skip }, asyn
 
 test('restart on-failure:3 restarts exactly three times', { skip }, async () => {
   await env.ok(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:3', 'busybox', 'sh', '-c', 'echo attempt; exit 3']);
-  await eventually(async () => {
-    const s = await stateFile('flaky');
-    return s.status === 'exited' && !alive(s.monitorPid);
-  }, 'the restarts to end', 30_000);
+  await eventually(
+    async () => {
+      const s = await stateFile('flaky');
+      return s.status === 'exited' && !alive(s.monitorPid);
+    },
+    'the restarts to end',
+    30_000,
+  );
   const [doc] = JSON.parse(await env.ok(['inspect', 'flaky']));
   assert.equal(doc.RestartCount, 3);
   assert.equal(doc.State.ExitCode, 3);
@@ -101,7 +111,7 @@ test('exec sees the same processes as the container, with -e, -w, -u and the exi
   assert.match(ps, /^\s*1 .*init/m);
   assert.match(ps, /^\s*2 sleep 1000$/m, 'the container main process is visible: same pid namespace');
   const out = await env.ok(['exec', '-e', 'X=y', '-w', '/tmp', '-u', 'nobody', 'host', 'sh', '-c', 'echo $FROM_RUN $X; pwd; id -u; hostname']);
-  const hostname = (await env.ok(['inspect', '-f', '{{.Config.Hostname}}', 'host']));
+  const hostname = await env.ok(['inspect', '-f', '{{.Config.Hostname}}', 'host']);
   assert.deepEqual(out.split('\n'), ['1 y', '/tmp', '65534', hostname]);
   // Same cgroup: top lists the container's cgroup, and an exec'd process is in it.
   await env.ok(['exec', '-d', 'host', 'sleep', '777']);
@@ -178,7 +188,11 @@ test('an attached run is logged too, and --rm removes it', { skip }, async () =>
   const id = r.stdout.trim();
   await eventually(async () => !(await env.ok(['ps', '-aq', '--no-trunc'])).includes(id), 'the --rm container to be removed by its monitor');
   // Ctrl-C to an attached run (SIGINT to the CLI) reaches the container.
-  const child = spawn(process.execPath, [BIN, 'run', '--rm', 'busybox', 'sh', '-c', 'trap "echo INT; exit 9" INT; echo ready; while true; do sleep 0.1; done'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '--rm', 'busybox', 'sh', '-c', 'trap "echo INT; exit 9" INT; echo ready; while true; do sleep 0.1; done'],
+    { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

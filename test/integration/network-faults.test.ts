@@ -157,7 +157,10 @@ test('the default subnet may not overlap a route the host already has', { skip }
     await clash.ok(['init']);
     const r = await clash.dl(['run', '--rm', 'busybox', 'true']);
     assert.equal(r.status, 125);
-    cleanError(r.stderr, new RegExp(`DOCKERLITE_SUBNET\\) ${env.subnet.replace(/\./g, '\\.')} overlaps the host's route to ${env.subnet.replace(/\./g, '\\.')} on ${env.bridge}`));
+    cleanError(
+      r.stderr,
+      new RegExp(`DOCKERLITE_SUBNET\\) ${env.subnet.replace(/\./g, '\\.')} overlaps the host's route to ${env.subnet.replace(/\./g, '\\.')} on ${env.bridge}`),
+    );
     assert.deepEqual(clash.netFootprint().links, [], 'no bridge was made');
     const net = await clash.dl(['network', 'create', '--subnet', env.subnet, 'x']);
     cleanError(net.stderr, /overlaps/);

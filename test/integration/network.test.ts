@@ -26,7 +26,7 @@ test('on a user network containers fetch pages from each other by name and alias
   const web = await background(env, 'web', ['--network', 'app', '--network-alias', 'www', ...DNS, ...httpd('from-web')]);
   const api = await background(env, 'api', ['--network', 'app', ...DNS, ...httpd('from-api')]);
   // Each reaches the other by name, through wget inside the container.
-  assert.equal((await env.ok(['run', '--rm', '--network', 'app', ...DNS, 'busybox', 'wget', '-q', '-O-', 'http://api/'])), 'from-api');
+  assert.equal(await env.ok(['run', '--rm', '--network', 'app', ...DNS, 'busybox', 'wget', '-q', '-O-', 'http://api/']), 'from-api');
   const fromWeb = await env.dl(['run', '--rm', '--network', 'app', ...DNS, 'busybox', 'sh', '-c', 'wget -q -O- http://web/ && wget -q -O- http://www/']);
   assert.equal(fromWeb.stdout, 'from-web\nfrom-web\n', fromWeb.stderr);
   const webId = await env.ok(['inspect', '-f', '{{.Id}}', 'web']);
@@ -100,7 +100,7 @@ test('a published port answers on 127.0.0.1 and on the bridge gateway; ps and po
   assert.equal(await httpGet(`http://127.0.0.1:${p}/`), 'published2\n');
   assert.equal(await httpGet(`http://${gw}:${p}/`), 'published2\n', 'on the bridge gateway, an address of the host');
   // A container reaches another's published port through the gateway (hairpin through the host).
-  assert.equal((await env.ok(['run', '--rm', 'busybox', 'wget', '-q', '-O-', `http://${gw}:${p}/`])), 'published2');
+  assert.equal(await env.ok(['run', '--rm', 'busybox', 'wget', '-q', '-O-', `http://${gw}:${p}/`]), 'published2');
   const ruleCount = () => env.netFootprint().rules.filter((r) => r.includes(':ctr:')).length;
   assert.ok(ruleCount() > 0);
   await env.ok(['kill', 'pub2']);
@@ -128,7 +128,16 @@ test('--network none has only lo; host shares the host; container:<id> shares an
   const ip = await ipOf(env, 'ns-owner');
   // host: the host's own interfaces, this store's bridge among them.
   assert.match(await env.ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']), new RegExp(`^${env.bridge}$`, 'm'));
-  const joined = await env.ok(['run', '--rm', '--network', 'container:ns-owner', 'busybox', 'sh', '-c', 'ip -o -4 addr show eth0; wget -q -O- http://127.0.0.1/']);
+  const joined = await env.ok([
+    'run',
+    '--rm',
+    '--network',
+    'container:ns-owner',
+    'busybox',
+    'sh',
+    '-c',
+    'ip -o -4 addr show eth0; wget -q -O- http://127.0.0.1/',
+  ]);
   assert.match(joined, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`), 'the same eth0');
   assert.match(joined, /shared-ns$/, "the other's server is on our loopback");
   const stopped = await env.ok(['create', '--name', 'idle', 'busybox']);
@@ -146,8 +155,28 @@ test('--ip, --mac-address, --dns, --add-host, --dns-search', { skip }, async () 
   const sub = env.freeSubnet();
   await env.ok(['network', 'create', '--subnet', sub, 'fixed']);
   const want = sub.replace(/0\/24$/, '77');
-  const out = await env.ok(['run', '--rm', '--network', 'fixed', '--ip', want, '--mac-address', '02:42:c0:ff:ee:01', '--dns', '127.0.0.1', '--dns-search', 'corp.test',
-    '--add-host', 'db:10.9.8.7', '--add-host', 'gw:host-gateway', 'busybox', 'sh', '-c', 'ip -o -4 addr show eth0; cat /sys/class/net/eth0/address; cat /etc/resolv.conf; grep -E "db|gw" /etc/hosts']);
+  const out = await env.ok([
+    'run',
+    '--rm',
+    '--network',
+    'fixed',
+    '--ip',
+    want,
+    '--mac-address',
+    '02:42:c0:ff:ee:01',
+    '--dns',
+    '127.0.0.1',
+    '--dns-search',
+    'corp.test',
+    '--add-host',
+    'db:10.9.8.7',
+    '--add-host',
+    'gw:host-gateway',
+    'busybox',
+    'sh',
+    '-c',
+    'ip -o -4 addr show eth0; cat /sys/class/net/eth0/address; cat /etc/resolv.conf; grep -E "db|gw" /etc/hosts',
+  ]);
   assert.match(out, new RegExp(`inet ${want.replace(/\./g, '\\.')}/24`));
   assert.match(out, /^02:42:c0:ff:ee:01$/m);
   assert.match(out, /^search corp\.test\nnameserver 127\.0\.0\.1$/m);

@@ -21,7 +21,9 @@ function assertCleanError(stderr: string, pattern: RegExp): void {
 }
 
 test('the memory limit kills a hog: exit 137 and OOMKilled', { skip }, async () => {
-  const r = await env.dl(['run', '--name', 'hog', '-m', '16m', 'busybox', 'sh', '-c', 'x=0123456789abcdef; while true; do x=$x$x; done'], { timeoutMs: 60_000 });
+  const r = await env.dl(['run', '--name', 'hog', '-m', '16m', 'busybox', 'sh', '-c', 'x=0123456789abcdef; while true; do x=$x$x; done'], {
+    timeoutMs: 60_000,
+  });
   assert.equal(r.status, 137);
   const [doc] = JSON.parse(await env.ok(['inspect', 'hog']));
   assert.equal(doc.State.OOMKilled, true);
@@ -35,7 +37,19 @@ test('the memory limit kills a hog: exit 137 and OOMKilled', { skip }, async () 
 
 test('the pids limit stops a fork bomb', { skip }, async () => {
   // The bomb forks until refused (then its shell gives up); the outer shell reads the count with builtins only.
-  const r = await env.dl(['run', '--rm', '--pids-limit', '20', 'busybox', 'sh', '-c', 'sh -c "while :; do sleep 30 & done"; read cur < /sys/fs/cgroup/pids/pids.current; echo current=$cur'], { timeoutMs: 60_000 });
+  const r = await env.dl(
+    [
+      'run',
+      '--rm',
+      '--pids-limit',
+      '20',
+      'busybox',
+      'sh',
+      '-c',
+      'sh -c "while :; do sleep 30 & done"; read cur < /sys/fs/cgroup/pids/pids.current; echo current=$cur',
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /can't fork/, 'forks were refused');
   const cur = Number(/current=(\d+)/.exec(r.stdout)?.[1]);
@@ -114,7 +128,8 @@ test('a volume keeps data across containers and cannot be removed while used', {
 });
 
 test('capabilities: --cap-add, --cap-drop and --privileged', { skip }, async () => {
-  const eff = async (...flags: string[]) => BigInt('0x' + (await env.ok(['run', '--rm', ...flags, 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status | cut -f2'])));
+  const eff = async (...flags: string[]) =>
+    BigInt('0x' + (await env.ok(['run', '--rm', ...flags, 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status | cut -f2'])));
   const base = await eff();
   const NET_ADMIN = 1n << 12n;
   const CHOWN = 1n << 0n;
@@ -127,7 +142,18 @@ test('capabilities: --cap-add, --cap-drop and --privileged', { skip }, async () 
 });
 
 test("/etc/hostname, /etc/hosts and /etc/resolv.conf are dockerlite's, not the host's", { skip }, async () => {
-  const out = await env.ok(['run', '--rm', '--hostname', 'box1', '--add-host', 'db:10.9.8.7', 'busybox', 'sh', '-c', 'cat /etc/hostname; cat /etc/hosts; echo ---; cat /etc/resolv.conf']);
+  const out = await env.ok([
+    'run',
+    '--rm',
+    '--hostname',
+    'box1',
+    '--add-host',
+    'db:10.9.8.7',
+    'busybox',
+    'sh',
+    '-c',
+    'cat /etc/hostname; cat /etc/hosts; echo ---; cat /etc/resolv.conf',
+  ]);
   const [hostname, rest] = [out.split('\n')[0], out.split('\n').slice(1).join('\n')];
   assert.equal(hostname, 'box1');
   assert.match(rest, /^127\.0\.0\.1\s+localhost$/m);
@@ -137,7 +163,16 @@ test("/etc/hostname, /etc/hosts and /etc/resolv.conf are dockerlite's, not the h
 });
 
 test('cp round trip, and a symlink in the container cannot lead cp outside it', { skip }, async () => {
-  await env.ok(['run', '-d', '--name', 'box', 'busybox', 'sh', '-c', 'mkdir -p /app/sub && echo inside > /app/sub/f && ln -s / /app/escape && ln -s /etc/passwd /app/pw && sleep 1000']);
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'box',
+    'busybox',
+    'sh',
+    '-c',
+    'mkdir -p /app/sub && echo inside > /app/sub/f && ln -s / /app/escape && ln -s /etc/passwd /app/pw && sleep 1000',
+  ]);
   await new Promise((r) => setTimeout(r, 500));
   const out = `${env.dir}/out`;
   mkdirSync(out);
@@ -153,7 +188,10 @@ test('cp round trip, and a symlink in the container cannot lead cp outside it', 
   assert.equal(await env.ok(['exec', 'box', 'cat', hostTarget]), 'uploaded', 'it landed inside the container');
   // Container -> host through the symlink: the container's files, not the host's.
   await env.ok(['cp', 'box:/app/escape/etc/passwd', `${env.dir}/pw`]);
-  assert.equal(readFileSync(`${env.dir}/pw`, 'utf8'), readFileSync(`${env.root}/containers/${await env.ok(['inspect', '-f', '{{.Id}}', 'box'])}/rootfs/etc/passwd`, 'utf8'));
+  assert.equal(
+    readFileSync(`${env.dir}/pw`, 'utf8'),
+    readFileSync(`${env.root}/containers/${await env.ok(['inspect', '-f', '{{.Id}}', 'box'])}/rootfs/etc/passwd`, 'utf8'),
+  );
   // A symlink is copied as a link, never followed on the host.
   await env.ok(['cp', 'box:/app/pw', `${env.dir}/pwlink`]);
   assert.equal(spawnSync('readlink', [`${env.dir}/pwlink`], { encoding: 'utf8' }).stdout.trim(), '/etc/passwd');

@@ -25,7 +25,7 @@ test('the container has its own pid namespace and hostname', { skip }, async () 
 });
 
 test("capabilities are Docker's default set; devices are allowlisted", { skip }, async () => {
-  const caps = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', "grep CapEff /proc/self/status | cut -f2"]);
+  const caps = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status | cut -f2']);
   assert.equal(caps, '00000000a80425fb');
   const r = await env.dl(['run', '--rm', 'busybox', 'sh', '-c', 'mknod /tmp/sda b 8 0 && dd if=/tmp/sda of=/dev/null bs=512 count=1']);
   assert.notEqual(r.status, 0, 'a block device node cannot be read');
@@ -49,7 +49,11 @@ test('the container ends when its main process does, as in Docker', { skip }, as
 });
 
 test('SIGTERM to dockerlite run reaches the container', { skip }, async () => {
-  const child = spawn(process.execPath, [BIN, 'run', '--name', 'trapper', 'busybox', 'sh', '-c', 'trap "echo got TERM; exit 7" TERM; echo ready; while true; do sleep 0.1; done'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '--name', 'trapper', 'busybox', 'sh', '-c', 'trap "echo got TERM; exit 7" TERM; echo ready; while true; do sleep 0.1; done'],
+    { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
@@ -86,7 +90,24 @@ test('-e, --env-file, -w, -u and --entrypoint', { skip }, async () => {
   const { writeFileSync } = await import('node:fs');
   const envFile = `${env.dir}/env.list`;
   writeFileSync(envFile, '# comment\nFROM_FILE=yes\nSHARED=file\n');
-  const out = await env.ok(['run', '--rm', '--env-file', envFile, '-e', 'SHARED=flag', '-e', 'X=1', '-w', '/made/here', '-u', 'nobody', 'busybox', 'sh', '-c', 'echo $FROM_FILE $SHARED $X; pwd; id -u; id -g']);
+  const out = await env.ok([
+    'run',
+    '--rm',
+    '--env-file',
+    envFile,
+    '-e',
+    'SHARED=flag',
+    '-e',
+    'X=1',
+    '-w',
+    '/made/here',
+    '-u',
+    'nobody',
+    'busybox',
+    'sh',
+    '-c',
+    'echo $FROM_FILE $SHARED $X; pwd; id -u; id -g',
+  ]);
   assert.deepEqual(out.split('\n'), ['yes flag 1', '/made/here', '65534', '65534']);
   assert.match(await env.ok(['run', '--rm', '-u', '33:100', 'busybox', 'id']), /^uid=33\(www-data\) gid=100\(users\)/);
   assert.equal(await env.ok(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'from', 'entrypoint']), 'from entrypoint');

@@ -19,7 +19,10 @@ const screen = (target: string) => tmux('capture-pane', '-p', '-t', target);
 const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** A tmux window running dockerlite with the test's environment; it stays open after dockerlite exits, showing EXIT=code. */
 function window(name: string, args: string[]): void {
-  const envs = Object.entries(env.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${shQuote(v!)}`).join(' ');
+  const envs = Object.entries(env.env)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${shQuote(v!)}`)
+    .join(' ');
   const cmd = `env ${envs} ${shQuote(process.execPath)} ${shQuote(BIN)} ${args.map(shQuote).join(' ')}; echo EXIT=$?; sleep 600`;
   if (name === 'main') tmux('new-session', '-d', '-s', 'dl', '-n', name, '-x', '100', '-y', '30', cmd);
   else tmux('new-window', '-t', 'dl', '-n', name, cmd);

@@ -30,7 +30,10 @@ test('run, commit, run the commit, diff, rm, rmi', { skip }, async () => {
   assert.equal(r.stdout, 'done\n');
 
   const diff = await env.ok(['diff', 'first']);
-  assert.deepEqual(diff.split('\n'), ['C /bin', 'D /bin/vi', 'C /home', 'A /greeting'].sort((a, b) => a.slice(2).localeCompare(b.slice(2))));
+  assert.deepEqual(
+    diff.split('\n'),
+    ['C /bin', 'D /bin/vi', 'C /home', 'A /greeting'].sort((a, b) => a.slice(2).localeCompare(b.slice(2))),
+  );
 
   const id = await env.ok(['commit', '-m', 'greeting added', 'first', 'greeter:v1']);
   assert.match(id, /^sha256:[0-9a-f]{64}$/);
@@ -77,7 +80,26 @@ test("the original's command names and usage still work", { skip }, async () => 
   await env.ok(['rmi', img.slice(7, 19)]);
   assert.match(await env.ok(['alias']), /^alias dl='sudo \/.*bin\/dockerlite'$/);
   const help = await env.ok(['help']);
-  for (const c of ['create', 'run', 'start', 'commit', 'ps', 'images', 'rm', 'rmi', 'diff', 'inspect', 'kill', 'running', 'findpid', 'rootfs', 'chroot', 'alias', 'import', 'deinit']) {
+  for (const c of [
+    'create',
+    'run',
+    'start',
+    'commit',
+    'ps',
+    'images',
+    'rm',
+    'rmi',
+    'diff',
+    'inspect',
+    'kill',
+    'running',
+    'findpid',
+    'rootfs',
+    'chroot',
+    'alias',
+    'import',
+    'deinit',
+  ]) {
     assert.match(help, new RegExp(`^  ${c}\\s+\\S`, 'm'), `help lists ${c}`);
   }
   assert.match(help, /^ {2}lsc\s+= ps -a$/m);

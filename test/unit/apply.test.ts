@@ -11,7 +11,10 @@ import { InvalidArgument } from '../../src/errors.js';
 const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 const h = (name: string, type: TarHeader['type'], extra: Partial<TarHeader> = {}) => emptyHeader(name, type, { uid, gid, ...extra });
-const file = (name: string, text: string, extra: Partial<TarHeader> = {}): WriteEntry => ({ header: h(name, 'file', { size: Buffer.byteLength(text), ...extra }), body: Buffer.from(text) });
+const file = (name: string, text: string, extra: Partial<TarHeader> = {}): WriteEntry => ({
+  header: h(name, 'file', { size: Buffer.byteLength(text), ...extra }),
+  body: Buffer.from(text),
+});
 
 function sandbox(t: { after: (fn: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'apply-'));
@@ -25,12 +28,15 @@ function sandbox(t: { after: (fn: () => void) => void }) {
 
 test('files, dirs, symlinks and hard links land with their modes and times', async (t) => {
   const { root } = sandbox(t);
-  await applyLayer(writeTar([
-    { header: h('etc', 'dir', { mode: 0o755, mtime: 1000 }) },
-    file('etc/motd', 'hi\n', { mode: 0o640, mtime: 2000 }),
-    { header: h('etc/link', 'symlink', { linkname: 'motd' }) },
-    { header: h('etc/hard', 'link', { linkname: 'etc/motd' }) },
-  ]), root);
+  await applyLayer(
+    writeTar([
+      { header: h('etc', 'dir', { mode: 0o755, mtime: 1000 }) },
+      file('etc/motd', 'hi\n', { mode: 0o640, mtime: 2000 }),
+      { header: h('etc/link', 'symlink', { linkname: 'motd' }) },
+      { header: h('etc/hard', 'link', { linkname: 'etc/motd' }) },
+    ]),
+    root,
+  );
   assert.equal(readFileSync(join(root, 'etc/motd'), 'utf8'), 'hi\n');
   assert.equal(lstatSync(join(root, 'etc/motd')).mode & 0o777, 0o640);
   assert.equal(lstatSync(join(root, 'etc/motd')).mtimeMs, 2000_000);
@@ -46,13 +52,16 @@ test('whiteouts delete lower files; opaque markers empty a directory of lower fi
   writeFileSync(join(root, 'a/sub/old2'), '2');
   writeFileSync(join(root, 'gone'), 'x');
   mkdirSync(join(root, 'gonedir/x'), { recursive: true });
-  await applyLayer(writeTar([
-    { header: h('a', 'dir') },
-    file('a/new', 'n'),
-    { header: h('a/.wh..wh..opq', 'file') },
-    { header: h('.wh.gone', 'file') },
-    { header: h('.wh.gonedir', 'file') },
-  ]), root);
+  await applyLayer(
+    writeTar([
+      { header: h('a', 'dir') },
+      file('a/new', 'n'),
+      { header: h('a/.wh..wh..opq', 'file') },
+      { header: h('.wh.gone', 'file') },
+      { header: h('.wh.gonedir', 'file') },
+    ]),
+    root,
+  );
   assert.deepEqual(readdirSync(join(root, 'a')), ['new']);
   assert.equal(existsSync(join(root, 'gone')), false);
   assert.equal(existsSync(join(root, 'gonedir')), false);
@@ -64,12 +73,15 @@ test('hostile entries cannot write outside the rootfs', async (t) => {
   await assert.rejects(applyLayer(writeTar([file('../escape', 'x')]), root), InvalidArgument);
   await assert.rejects(applyLayer(writeTar([file('a/../../escape', 'x')]), root), InvalidArgument);
   // A symlink to an absolute host path, then a write through it: lands inside the rootfs.
-  await applyLayer(writeTar([
-    { header: h('evil', 'symlink', { linkname: outside }) },
-    file('evil/pwned', 'x'),
-    { header: h('up', 'symlink', { linkname: '../../../../../../..' + outside }) },
-    file('up/pwned2', 'x'),
-  ]), root);
+  await applyLayer(
+    writeTar([
+      { header: h('evil', 'symlink', { linkname: outside }) },
+      file('evil/pwned', 'x'),
+      { header: h('up', 'symlink', { linkname: '../../../../../../..' + outside }) },
+      file('up/pwned2', 'x'),
+    ]),
+    root,
+  );
   assert.deepEqual(readdirSync(outside), [], 'nothing was written outside');
   assert.equal(existsSync(join(root, outside, 'pwned')), true);
   // A file entry over a symlink replaces the link; it does not write through it.

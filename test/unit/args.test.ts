@@ -27,7 +27,10 @@ test('-- ends the flags', () => {
 });
 
 test('unknown flags are an InvalidArgument naming the command', () => {
-  assert.throws(() => parseFlags('ps', ['--bogus'], { all: { type: 'boolean', short: 'a', help: '' } }), (e: unknown) => e instanceof InvalidArgument && /--bogus/.test((e as Error).message) && /dockerlite ps --help/.test((e as Error).message));
+  assert.throws(
+    () => parseFlags('ps', ['--bogus'], { all: { type: 'boolean', short: 'a', help: '' } }),
+    (e: unknown) => e instanceof InvalidArgument && /--bogus/.test((e as Error).message) && /dockerlite ps --help/.test((e as Error).message),
+  );
 });
 
 test('-h is hostname for run but help elsewhere', () => {

@@ -31,7 +31,10 @@ test('${VAR:-default}, ${VAR-default}, ${VAR:+alt}, ${VAR+alt}', () => {
 });
 
 test('${VAR:?msg} and ${VAR?msg} fail with the message', () => {
-  assert.throws(() => w('${MISSING:?must be set}'), (e: Error) => e instanceof LexError && /MISSING: must be set/.test(e.message));
+  assert.throws(
+    () => w('${MISSING:?must be set}'),
+    (e: Error) => e instanceof LexError && /MISSING: must be set/.test(e.message),
+  );
   assert.throws(() => w('${EMPTY:?}'), /EMPTY: is not allowed to be unset or empty/);
   assert.equal(w('${EMPTY?x}'), '');
   assert.throws(() => w('${MISSING?}'), /MISSING: is not allowed to be unset/);

@@ -19,7 +19,10 @@ test('stages: global ARGs, names, lookup by name or index', () => {
   assert.equal(findStage(stages, 'BASE'), stages[0], 'names are case-insensitive');
   assert.equal(findStage(stages, '1'), stages[1]);
   assert.equal(findStage(stages, '7'), undefined);
-  assert.throws(() => stagesOf('FROM a AS x\nFROM b AS x\n'), (e: unknown) => e instanceof DockerfileError && e.line === 2 && /duplicate stage name "x"/.test(e.message));
+  assert.throws(
+    () => stagesOf('FROM a AS x\nFROM b AS x\n'),
+    (e: unknown) => e instanceof DockerfileError && e.line === 2 && /duplicate stage name "x"/.test(e.message),
+  );
   assert.throws(() => stagesOf('ENV A=1\nFROM b\n'), /ENV before the first FROM/);
   assert.throws(() => stagesOf('ARG A\n'), /no FROM instruction/);
 });
@@ -27,9 +30,18 @@ test('stages: global ARGs, names, lookup by name or index', () => {
 test('build order: dependencies first, only what the target needs, cycles named', () => {
   const { stages } = stagesOf('FROM a AS one\nFROM b AS two\nFROM c AS three\nFROM d AS four\n');
   const [one, two, three, four] = stages;
-  const deps = new Map<Stage, Stage[]>([[four, [three, one]], [three, [one]], [one, []], [two, []]]);
+  const deps = new Map<Stage, Stage[]>([
+    [four, [three, one]],
+    [three, [one]],
+    [one, []],
+    [two, []],
+  ]);
   const order = buildOrder('Dockerfile', four, (s) => (deps.get(s) ?? []).map((d) => ({ stage: d, line: 9, what: 'COPY --from' })));
-  assert.deepEqual(order.map((s) => s.name), ['one', 'three', 'four'], 'two is not needed');
+  assert.deepEqual(
+    order.map((s) => s.name),
+    ['one', 'three', 'four'],
+    'two is not needed',
+  );
   deps.set(one, [four]);
   assert.throws(
     () => buildOrder('Dockerfile', four, (s) => (deps.get(s) ?? []).map((d) => ({ stage: d, line: 9, what: `COPY --from=${d.name}` }))),
@@ -38,7 +50,16 @@ test('build order: dependencies first, only what the target needs, cycles named'
 });
 
 test('ENV replaces in place; WORKDIR is relative to the last one', () => {
-  assert.deepEqual(setEnv(['PATH=/bin', 'A=1'], [['A', '2'], ['B', 'x y']]), ['PATH=/bin', 'A=2', 'B=x y']);
+  assert.deepEqual(
+    setEnv(
+      ['PATH=/bin', 'A=1'],
+      [
+        ['A', '2'],
+        ['B', 'x y'],
+      ],
+    ),
+    ['PATH=/bin', 'A=2', 'B=x y'],
+  );
   assert.equal(workdir(undefined, 'app'), '/app');
   assert.equal(workdir('/app', 'src/../lib'), '/app/lib');
   assert.equal(workdir('/app', '/abs'), '/abs');
@@ -64,7 +85,11 @@ test('EXPOSE, STOPSIGNAL, durations, HEALTHCHECK', () => {
   assert.equal(parseDuration('1.5h'), 5400e9);
   assert.throws(() => parseDuration('5'), /invalid duration/);
   assert.deepEqual(healthcheck(null, {}), { Test: ['NONE'] });
-  assert.deepEqual(healthcheck({ form: 'shell', text: 'curl -f x' }, { interval: '30s', retries: '3' }), { Test: ['CMD-SHELL', 'curl -f x'], Interval: 30e9, Retries: 3 });
+  assert.deepEqual(healthcheck({ form: 'shell', text: 'curl -f x' }, { interval: '30s', retries: '3' }), {
+    Test: ['CMD-SHELL', 'curl -f x'],
+    Interval: 30e9,
+    Retries: 3,
+  });
   assert.deepEqual(healthcheck({ form: 'exec', argv: ['true'] }, { timeout: '0s' }), { Test: ['CMD', 'true'], Timeout: 0 });
   assert.throws(() => healthcheck({ form: 'exec', argv: ['true'] }, { interval: '10us' }), /less than 1ms/);
 });

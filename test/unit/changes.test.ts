@@ -33,7 +33,12 @@ function encode(ops: SendOp[]): Buffer {
 }
 
 test('the send stream reader returns commands and paths', () => {
-  const ops = [{ cmd: Cmd.SNAPSHOT, path: 'snap' }, { cmd: Cmd.MKFILE, path: 'o257-5-0' }, { cmd: Cmd.RENAME, path: 'o257-5-0', to: 'etc/new' }, { cmd: Cmd.END }];
+  const ops = [
+    { cmd: Cmd.SNAPSHOT, path: 'snap' },
+    { cmd: Cmd.MKFILE, path: 'o257-5-0' },
+    { cmd: Cmd.RENAME, path: 'o257-5-0', to: 'etc/new' },
+    { cmd: Cmd.END },
+  ];
   assert.deepEqual(parseSendStream(encode(ops)), ops);
   assert.throws(() => parseSendStream(Buffer.from('nope')), InvalidArgument);
   assert.throws(() => parseSendStream(encode(ops).subarray(0, 40)), InvalidArgument);

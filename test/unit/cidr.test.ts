@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { broadcast, capacity, checkHostAddress, formatIp, formatSubnet, hosts, macForIp, overlaps, parseIp, parseMac, parseSubnet } from '../../src/network/cidr.js';
+import {
+  broadcast,
+  capacity,
+  checkHostAddress,
+  formatIp,
+  formatSubnet,
+  hosts,
+  macForIp,
+  overlaps,
+  parseIp,
+  parseMac,
+  parseSubnet,
+} from '../../src/network/cidr.js';
 import { InvalidArgument } from '../../src/errors.js';
 
 test('addresses and subnets round-trip; host bits and bad input are refused', () => {

@@ -49,20 +49,33 @@ test('comments, blank lines, continuations, a BOM and CRLF line ends', () => {
 test('JSON and shell forms, and malformed JSON', () => {
   assert.deepEqual((one('CMD ["echo", "a b"]') as { cmd: unknown }).cmd, { form: 'exec', argv: ['echo', 'a b'] });
   assert.deepEqual((one('ENTRYPOINT exec top -b') as { cmd: unknown }).cmd, { form: 'shell', text: 'exec top -b' });
-  assert.deepEqual((one('RUN [ -f /etc/passwd ] && echo yes') as { cmd: unknown }).cmd, { form: 'shell', text: '[ -f /etc/passwd ] && echo yes' }, 'the shell [ command is not JSON');
+  assert.deepEqual(
+    (one('RUN [ -f /etc/passwd ] && echo yes') as { cmd: unknown }).cmd,
+    { form: 'shell', text: '[ -f /etc/passwd ] && echo yes' },
+    'the shell [ command is not JSON',
+  );
   assert.deepEqual((one('RUN [ "$A" = "b" ]') as { cmd: unknown }).cmd, { form: 'shell', text: '[ "$A" = "b" ]' });
   assert.deepEqual((one('CMD []') as { cmd: unknown }).cmd, { form: 'exec', argv: [] });
   fails(`FROM x\nCMD ['echo', 'hi']\n`, 2, /malformed JSON form .*double quotes/);
   fails('FROM x\nRUN ["echo" "hi"]\n', 2, /malformed JSON form/);
   fails('FROM x\nRUN ["echo", 1]\n', 2, /every element must be a string/);
   fails('FROM x\nCOPY ["a", "b",]\n', 2, /malformed JSON form/);
-  assert.deepEqual(one('SHELL ["/bin/bash", "-o", "pipefail", "-c"]'), { kind: 'SHELL', argv: ['/bin/bash', '-o', 'pipefail', '-c'], line: 2, endLine: 2, text: 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]' });
+  assert.deepEqual(one('SHELL ["/bin/bash", "-o", "pipefail", "-c"]'), {
+    kind: 'SHELL',
+    argv: ['/bin/bash', '-o', 'pipefail', '-c'],
+    line: 2,
+    endLine: 2,
+    text: 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+  });
   fails('FROM x\nSHELL /bin/bash -c\n', 2, /SHELL requires the arguments to be in JSON form/);
 });
 
 test('FROM: image, AS name, --platform; stage names are checked', () => {
   const f = parse('FROM --platform=linux/amd64 busybox:1 AS Build\n').instructions[0];
-  assert.deepEqual({ ...f }, { kind: 'FROM', image: 'busybox:1', stage: 'build', platform: 'linux/amd64', line: 1, endLine: 1, text: 'FROM --platform=linux/amd64 busybox:1 AS Build' });
+  assert.deepEqual(
+    { ...f },
+    { kind: 'FROM', image: 'busybox:1', stage: 'build', platform: 'linux/amd64', line: 1, endLine: 1, text: 'FROM --platform=linux/amd64 busybox:1 AS Build' },
+  );
   fails('FROM a b\n', 1, /one argument, or three/);
   fails('FROM a AS 1x\n', 1, /invalid name for build stage/);
   fails('FROM\n', 1, /FROM requires an image/);
@@ -93,7 +106,16 @@ test('ENV and LABEL: key=value pairs with quotes, and the legacy form', () => {
   const e = one('ENV A=1 B="two words" C=three\\ words D=');
   assert.ok(e.kind === 'ENV');
   if (e.kind !== 'ENV') return;
-  assert.deepEqual(e.pairs, [['A', '1'], ['B', '"two words"'], ['C', 'three\\ words'], ['D', '']], 'values stay raw until the builder expands them');
+  assert.deepEqual(
+    e.pairs,
+    [
+      ['A', '1'],
+      ['B', '"two words"'],
+      ['C', 'three\\ words'],
+      ['D', ''],
+    ],
+    'values stay raw until the builder expands them',
+  );
   const legacy = one('ENV GREETING hello there world');
   assert.ok(legacy.kind === 'ENV' && legacy.pairs[0][0] === 'GREETING' && legacy.pairs[0][1] === 'hello there world');
   const l = one('LABEL "com.example.vendor"="ACME Inc" version=1.0');
@@ -147,7 +169,9 @@ test('ONBUILD: the trigger is kept as written and checked now', () => {
 });
 
 test('heredocs: RUN <<EOF, <<-EOF, quoted delimiters, several, COPY <<EOF', () => {
-  const df = parse('FROM x\nRUN <<EOF\necho $HOME\necho two\nEOF\nRUN <<-"END" cat > /f\n\tindented\n\tEND\nRUN cat <<A <<B\na\nA\nb\nB\nCOPY <<EOF /etc/motd\nhi\nEOF\nCMD done\n');
+  const df = parse(
+    'FROM x\nRUN <<EOF\necho $HOME\necho two\nEOF\nRUN <<-"END" cat > /f\n\tindented\n\tEND\nRUN cat <<A <<B\na\nA\nb\nB\nCOPY <<EOF /etc/motd\nhi\nEOF\nCMD done\n',
+  );
   const [, r1, r2, r3, c, last] = df.instructions;
   assert.ok(r1.kind === 'RUN' && r2.kind === 'RUN' && r3.kind === 'RUN' && c.kind === 'COPY');
   if (r1.kind !== 'RUN' || r2.kind !== 'RUN' || r3.kind !== 'RUN' || c.kind !== 'COPY') return;
@@ -155,7 +179,13 @@ test('heredocs: RUN <<EOF, <<-EOF, quoted delimiters, several, COPY <<EOF', () =
   assert.equal(r1.line, 2);
   assert.equal(r1.endLine, 5);
   assert.deepEqual(r2.heredocs, [{ name: 'END', content: 'indented\n', expand: false, chomp: true }]);
-  assert.deepEqual(r3.heredocs.map((d) => [d.name, d.content]), [['A', 'a\n'], ['B', 'b\n']]);
+  assert.deepEqual(
+    r3.heredocs.map((d) => [d.name, d.content]),
+    [
+      ['A', 'a\n'],
+      ['B', 'b\n'],
+    ],
+  );
   assert.deepEqual(c.sources, [{ name: 'EOF', content: 'hi\n', expand: true, chomp: false }]);
   assert.equal(c.dest, '/etc/motd');
   assert.equal(last.kind, 'CMD');

@@ -96,7 +96,11 @@ test('sources: literal paths, wildcards per component, .dockerignore, no way out
 
   const [all] = await selectSources(d, '.', ig, 'build context');
   const walked = (await walkSource(all, ig)).map((e) => e.rel);
-  assert.deepEqual(walked, ['escape', 'link.js', 'logs', 'logs/keep.log', 'src', 'src/a.js', 'src/b.js', 'src/lib', 'src/lib/c.js', 'src/notes.txt'], 'excluded files left out, an excluded directory kept for what ! brings back');
+  assert.deepEqual(
+    walked,
+    ['escape', 'link.js', 'logs', 'logs/keep.log', 'src', 'src/a.js', 'src/b.js', 'src/lib', 'src/lib/c.js', 'src/notes.txt'],
+    'excluded files left out, an excluded directory kept for what ! brings back',
+  );
 });
 
 test('the source digest follows content and permissions, not times', async (t) => {

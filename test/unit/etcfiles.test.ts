@@ -4,7 +4,12 @@ import { parseAddHost, renderHosts, renderResolv, checkDns } from '../../src/net
 import { InvalidArgument } from '../../src/errors.js';
 
 test('hosts: localhost, own address, --add-host, then peers', () => {
-  const t = renderHosts({ hostname: 'box', ips: ['10.2.0.5', '10.3.0.5'], extra: [['db', '10.9.9.9']], peers: [{ ip: '10.2.0.6', names: ['web', 'www', 'abcdef012345'] }] });
+  const t = renderHosts({
+    hostname: 'box',
+    ips: ['10.2.0.5', '10.3.0.5'],
+    extra: [['db', '10.9.9.9']],
+    peers: [{ ip: '10.2.0.6', names: ['web', 'www', 'abcdef012345'] }],
+  });
   const lines = t.trim().split('\n');
   assert.equal(lines[0], '127.0.0.1\tlocalhost');
   assert.ok(lines.includes('10.2.0.5\tbox'), 'own primary address under the hostname');

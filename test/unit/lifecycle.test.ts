@@ -16,9 +16,22 @@ import { InvalidArgument } from '../../src/errors.js';
 import type { ContainerView } from '../../src/store/containers.js';
 
 const base: LxcSpec = {
-  rootfs: '/s/c/rootfs', hostname: 'h', env: [], cwd: '/', uid: 0, gid: 0, caps: DEFAULT_CAPS, devices: DEFAULT_DEVICES, cgroupVersion: 1, apparmor: false,
+  rootfs: '/s/c/rootfs',
+  hostname: 'h',
+  env: [],
+  cwd: '/',
+  uid: 0,
+  gid: 0,
+  caps: DEFAULT_CAPS,
+  devices: DEFAULT_DEVICES,
+  cgroupVersion: 1,
+  apparmor: false,
 };
-const lines = (t: string, key: string) => t.split('\n').filter((l) => l.startsWith(`${key} = `)).map((l) => l.slice(key.length + 3));
+const lines = (t: string, key: string) =>
+  t
+    .split('\n')
+    .filter((l) => l.startsWith(`${key} = `))
+    .map((l) => l.slice(key.length + 3));
 
 test('memory sizes parse as Docker does, and bad ones are refused', () => {
   assert.equal(parseBytes('512m'), 512 * 1024 ** 2);
@@ -44,7 +57,10 @@ test('limits become cgroup v1 keys, and v2 keys on a unified host', () => {
     ['cpu.cfs_quota_us', '50000'],
     ['pids.max', '20'],
   ]);
-  assert.deepEqual(cgroupSettings(hc, 1, { memsw: false }).map(([k]) => k), ['memory.limit_in_bytes', 'cpu.cfs_period_us', 'cpu.cfs_quota_us', 'pids.max']);
+  assert.deepEqual(
+    cgroupSettings(hc, 1, { memsw: false }).map(([k]) => k),
+    ['memory.limit_in_bytes', 'cpu.cfs_period_us', 'cpu.cfs_quota_us', 'pids.max'],
+  );
   assert.deepEqual(cgroupSettings({ ...hc, MemorySwap: -1 }, 2), [
     ['memory.max', String(64 * 1024 ** 2)],
     ['memory.swap.max', 'max'],
@@ -91,10 +107,16 @@ test('-v and --tmpfs specs', () => {
   assert.throws(() => parseTmpfs('run'), InvalidArgument);
 });
 
-
 test('ps filters: one key ORs its values, different keys AND', () => {
   const c = (name: string, status: string, exitCode = 0, labels: Record<string, string> = {}) =>
-    ({ id: name.padEnd(64, '0'), name, imageRef: 'busybox', image: 'abc', state: { status, exitCode }, config: { Labels: labels } }) as unknown as ContainerView;
+    ({
+      id: name.padEnd(64, '0'),
+      name,
+      imageRef: 'busybox',
+      image: 'abc',
+      state: { status, exitCode },
+      config: { Labels: labels },
+    }) as unknown as ContainerView;
   const all = [c('web', 'running', 0, { app: 'x' }), c('db', 'exited', 1), c('job', 'exited', 0)];
   const pick = (...f: string[]) => all.filter((x) => matches(x, parseFilters(f))).map((x) => x.name);
   assert.deepEqual(pick('status=exited'), ['db', 'job']);
@@ -108,8 +130,14 @@ test('ps filters: one key ORs its values, different keys AND', () => {
 });
 
 test('--format table adds Docker headers and aligns columns', () => {
-  const rows = [{ ID: 'abc', Names: 'web', Status: 'Up 3 minutes' }, { ID: 'defghi', Names: 'db', Status: 'Exited (1) 2 seconds ago' }];
-  assert.equal(formatList('table {{.ID}}\\t{{.Names}}\\t{{.Status}}', rows), 'CONTAINER ID   NAMES   STATUS\nabc            web     Up 3 minutes\ndefghi         db      Exited (1) 2 seconds ago\n');
+  const rows = [
+    { ID: 'abc', Names: 'web', Status: 'Up 3 minutes' },
+    { ID: 'defghi', Names: 'db', Status: 'Exited (1) 2 seconds ago' },
+  ];
+  assert.equal(
+    formatList('table {{.ID}}\\t{{.Names}}\\t{{.Status}}', rows),
+    'CONTAINER ID   NAMES   STATUS\nabc            web     Up 3 minutes\ndefghi         db      Exited (1) 2 seconds ago\n',
+  );
   assert.equal(formatList('{{.Names}}:{{.Status}}', rows), 'web:Up 3 minutes\ndb:Exited (1) 2 seconds ago\n');
 });
 
@@ -133,7 +161,11 @@ test('attach frames survive arbitrary chunking', () => {
   const feed = decoder((t, p) => got.push([t, p.toString()]));
   const bytes = Buffer.concat([encode(Frame.Stdout, 'hello\n'), encode(Frame.Stderr, 'oops'), encode(Frame.Exit, '3')]);
   for (const b of bytes) feed(Buffer.from([b]));
-  assert.deepEqual(got, [[Frame.Stdout, 'hello\n'], [Frame.Stderr, 'oops'], [Frame.Exit, '3']]);
+  assert.deepEqual(got, [
+    [Frame.Stdout, 'hello\n'],
+    [Frame.Stderr, 'oops'],
+    [Frame.Exit, '3'],
+  ]);
 });
 
 test('the pty adaptor quotes every word for script -c', () => {

@@ -30,7 +30,7 @@ test('holders of one lock never overlap, and leave no files behind', async () =>
   rmSync(dir, { recursive: true });
 });
 
-test("a lock whose owner is dead is taken over at once", async () => {
+test('a lock whose owner is dead is taken over at once', async () => {
   const dir = fresh();
   writeFileSync(join(dir, 'refs.lock'), '999999999 12345\n');
   assert.equal(await withLock(dir, 'refs', async () => 'got it', 1_000), 'got it');
@@ -41,7 +41,10 @@ test('a live owner keeps its lock until the timeout, with a Conflict', async () 
   const dir = fresh();
   const me = identify(process.pid)!;
   writeFileSync(join(dir, 'layers.lock'), `${me.pid} ${me.start}\n`);
-  await assert.rejects(withLock(dir, 'layers', async () => 'no', 300), Conflict);
+  await assert.rejects(
+    withLock(dir, 'layers', async () => 'no', 300),
+    Conflict,
+  );
   rmSync(dir, { recursive: true });
 });
 
@@ -50,7 +53,10 @@ test('an empty lock file counts as stale after a short grace, not after the whol
   const lock = join(dir, 'networks.lock');
   writeFileSync(lock, '');
   // Just written: it may be a lock being made this instant, so it holds...
-  await assert.rejects(withLock(dir, 'networks', async () => 'no', 300), Conflict);
+  await assert.rejects(
+    withLock(dir, 'networks', async () => 'no', 300),
+    Conflict,
+  );
   // ...but one left over (older than the grace) is taken.
   const old = new Date(Date.now() - 60_000);
   utimesSync(lock, old, old);

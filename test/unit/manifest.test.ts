@@ -7,7 +7,8 @@ import { InvalidArgument, NotFound } from '../../src/errors.js';
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const json = (o: unknown) => Buffer.from(JSON.stringify(o));
 const image = (over: Record<string, unknown> = {}) => ({
-  schemaVersion: 2, mediaType: MediaType.OciManifest,
+  schemaVersion: 2,
+  mediaType: MediaType.OciManifest,
   config: { mediaType: MediaType.OciConfig, digest: D('a'), size: 10 },
   layers: [{ mediaType: MediaType.OciLayerGzip, digest: D('b'), size: 20 }],
   ...over,
@@ -16,9 +17,26 @@ const image = (over: Record<string, unknown> = {}) => ({
 test('manifests: OCI and Docker schema 2, with the media type from the document or the response', () => {
   const oci = parseManifest(json(image()), undefined, 'x');
   assert.equal(oci.kind, 'manifest');
-  const docker = parseManifest(json({ ...image(), mediaType: undefined, config: { mediaType: MediaType.DockerConfig, digest: D('a'), size: 1 }, layers: [{ mediaType: MediaType.DockerLayer, digest: D('c'), size: 2 }] }), `${MediaType.DockerManifest}; charset=utf-8`, 'x');
+  const docker = parseManifest(
+    json({
+      ...image(),
+      mediaType: undefined,
+      config: { mediaType: MediaType.DockerConfig, digest: D('a'), size: 1 },
+      layers: [{ mediaType: MediaType.DockerLayer, digest: D('c'), size: 2 }],
+    }),
+    `${MediaType.DockerManifest}; charset=utf-8`,
+    'x',
+  );
   assert.equal(docker.kind === 'manifest' && docker.mediaType, MediaType.DockerManifest);
-  const list = parseManifest(json({ schemaVersion: 2, mediaType: MediaType.DockerList, manifests: [{ mediaType: MediaType.DockerManifest, digest: D('d'), size: 3, platform: { os: 'linux', architecture: 'amd64' } }] }), undefined, 'x');
+  const list = parseManifest(
+    json({
+      schemaVersion: 2,
+      mediaType: MediaType.DockerList,
+      manifests: [{ mediaType: MediaType.DockerManifest, digest: D('d'), size: 3, platform: { os: 'linux', architecture: 'amd64' } }],
+    }),
+    undefined,
+    'x',
+  );
   assert.equal(list.kind, 'index');
 });
 
@@ -32,7 +50,12 @@ test('manifests: what is not a runnable image is refused, by kind', () => {
     [image({ schemaVersion: 3 }), /schemaVersion 3/],
     [image({ mediaType: 'text/html' }), /unsupported manifest type 'text\/html'/],
   ];
-  for (const [doc, re] of bad) assert.throws(() => parseManifest(json(doc), undefined, 'x'), (e: unknown) => e instanceof InvalidArgument && re.test((e as Error).message), JSON.stringify(doc));
+  for (const [doc, re] of bad)
+    assert.throws(
+      () => parseManifest(json(doc), undefined, 'x'),
+      (e: unknown) => e instanceof InvalidArgument && re.test((e as Error).message),
+      JSON.stringify(doc),
+    );
   assert.throws(() => parseManifest(Buffer.from('<html>'), undefined, 'x'), /not valid JSON/);
 });
 
@@ -62,7 +85,13 @@ test('platforms: parsing, aliases, variants', () => {
 });
 
 test('selectManifest: the wanted platform, attestations skipped, a helpful error otherwise', () => {
-  const entry = (c: string, platform: Record<string, string>, annotations?: Record<string, string>) => ({ mediaType: MediaType.OciManifest, digest: D(c), size: 1, platform: platform as never, annotations });
+  const entry = (c: string, platform: Record<string, string>, annotations?: Record<string, string>) => ({
+    mediaType: MediaType.OciManifest,
+    digest: D(c),
+    size: 1,
+    platform: platform as never,
+    annotations,
+  });
   const index = {
     schemaVersion: 2 as const,
     manifests: [
@@ -79,6 +108,8 @@ test('selectManifest: the wanted platform, attestations skipped, a helpful error
   assert.ok(isAttestation(index.manifests[3]));
   assert.throws(
     () => selectManifest(index, parsePlatform('linux/s390x'), 'busybox'),
-    (e: unknown) => e instanceof NotFound && /no matching manifest for linux\/s390x in busybox \(it has: linux\/arm\/v6, linux\/arm\/v7, linux\/amd64, linux\/arm64\)/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof NotFound &&
+      /no matching manifest for linux\/s390x in busybox \(it has: linux\/arm\/v6, linux\/arm\/v7, linux\/amd64, linux\/arm64\)/.test((e as Error).message),
   );
 });

@@ -13,8 +13,31 @@ function opts(argv: string[]) {
 }
 
 test('run flags land in HostConfig and NetworkingConfig with Docker field names', () => {
-  const o = opts(['-p', '8080:80', '-P', '--expose', '53/udp', '--network', 'app', '--network-alias', 'www', '--ip', '10.2.0.9', '--mac-address', '02:42:0A:02:00:09',
-    '--dns', '127.0.0.1', '--dns-search', 'x.y', '--dns-option', 'ndots:1', '--add-host', 'db:10.2.0.3', 'busybox', 'true']);
+  const o = opts([
+    '-p',
+    '8080:80',
+    '-P',
+    '--expose',
+    '53/udp',
+    '--network',
+    'app',
+    '--network-alias',
+    'www',
+    '--ip',
+    '10.2.0.9',
+    '--mac-address',
+    '02:42:0A:02:00:09',
+    '--dns',
+    '127.0.0.1',
+    '--dns-search',
+    'x.y',
+    '--dns-option',
+    'ndots:1',
+    '--add-host',
+    'db:10.2.0.3',
+    'busybox',
+    'true',
+  ]);
   assert.equal(o.hostConfig!.NetworkMode, 'app');
   assert.deepEqual(o.hostConfig!.PortBindings, { '80/tcp': [{ HostIp: '', HostPort: '8080' }] });
   assert.equal(o.hostConfig!.PublishAllPorts, true);
@@ -23,7 +46,9 @@ test('run flags land in HostConfig and NetworkingConfig with Docker field names'
   assert.deepEqual(o.hostConfig!.DnsOptions, ['ndots:1']);
   assert.deepEqual(o.hostConfig!.ExtraHosts, ['db:10.2.0.3']);
   assert.deepEqual(o.exposedPorts, ['53/udp']);
-  assert.deepEqual(o.networkingConfig, { EndpointsConfig: { app: { Aliases: ['www'], IPAMConfig: { IPv4Address: '10.2.0.9' }, MacAddress: '02:42:0a:02:00:09' } } });
+  assert.deepEqual(o.networkingConfig, {
+    EndpointsConfig: { app: { Aliases: ['www'], IPAMConfig: { IPv4Address: '10.2.0.9' }, MacAddress: '02:42:0a:02:00:09' } },
+  });
   const plain = opts(['busybox']);
   assert.equal(plain.hostConfig!.NetworkMode, 'bridge');
   assert.equal(plain.networkingConfig, undefined);
@@ -39,7 +64,14 @@ test('several --network flags, and the long form', () => {
 });
 
 test('bad network flags fail at parse time', () => {
-  for (const argv of [['-p', '80:99999'], ['--ip', '10.2.0'], ['--mac-address', 'zz'], ['--dns', 'resolver'], ['--add-host', 'nocolon'], ['--expose', 'http']]) {
+  for (const argv of [
+    ['-p', '80:99999'],
+    ['--ip', '10.2.0'],
+    ['--mac-address', 'zz'],
+    ['--dns', 'resolver'],
+    ['--add-host', 'nocolon'],
+    ['--expose', 'http'],
+  ]) {
     assert.throws(() => opts([...argv, 'busybox']), InvalidArgument, argv.join(' '));
   }
 });
@@ -58,7 +90,28 @@ test('network modes, and names that stay within IFNAMSIZ', () => {
 });
 
 test('iptables -S lines split back into arguments', () => {
-  assert.deepEqual(splitWords('-A DL-x -p tcp -m comment --comment "dockerlite:x:ctr:abc" -j DNAT --to-destination 10.1.1.2:80'),
-    ['-A', 'DL-x', '-p', 'tcp', '-m', 'comment', '--comment', 'dockerlite:x:ctr:abc', '-j', 'DNAT', '--to-destination', '10.1.1.2:80']);
-  assert.deepEqual(splitWords('-A X -m comment --comment "two words \\"q\\"" -j RETURN'), ['-A', 'X', '-m', 'comment', '--comment', 'two words "q"', '-j', 'RETURN']);
+  assert.deepEqual(splitWords('-A DL-x -p tcp -m comment --comment "dockerlite:x:ctr:abc" -j DNAT --to-destination 10.1.1.2:80'), [
+    '-A',
+    'DL-x',
+    '-p',
+    'tcp',
+    '-m',
+    'comment',
+    '--comment',
+    'dockerlite:x:ctr:abc',
+    '-j',
+    'DNAT',
+    '--to-destination',
+    '10.1.1.2:80',
+  ]);
+  assert.deepEqual(splitWords('-A X -m comment --comment "two words \\"q\\"" -j RETURN'), [
+    '-A',
+    'X',
+    '-m',
+    'comment',
+    '--comment',
+    'two words "q"',
+    '-j',
+    'RETURN',
+  ]);
 });

@@ -8,9 +8,17 @@ test('-p forms as Docker parses them', () => {
   assert.deepEqual(parsePublish('127.0.0.1:8080:80/udp'), [['80/udp', { HostIp: '127.0.0.1', HostPort: '8080' }]]);
   assert.deepEqual(parsePublish('127.0.0.1::80'), [['80/tcp', { HostIp: '127.0.0.1', HostPort: '' }]]);
   assert.deepEqual(parsePublish('80'), [['80/tcp', { HostIp: '', HostPort: '' }]]);
-  assert.deepEqual(parsePublish('8000-8001:80-81'), [['80/tcp', { HostIp: '', HostPort: '8000' }], ['81/tcp', { HostIp: '', HostPort: '8001' }]]);
+  assert.deepEqual(parsePublish('8000-8001:80-81'), [
+    ['80/tcp', { HostIp: '', HostPort: '8000' }],
+    ['81/tcp', { HostIp: '', HostPort: '8001' }],
+  ]);
   assert.deepEqual(parsePublish('9000-9010:80'), [['80/tcp', { HostIp: '', HostPort: '9000-9010' }]], 'a host range for one port: any free one of it');
-  assert.deepEqual(portBindings(['80', '8080:80']), { '80/tcp': [{ HostIp: '', HostPort: '' }, { HostIp: '', HostPort: '8080' }] });
+  assert.deepEqual(portBindings(['80', '8080:80']), {
+    '80/tcp': [
+      { HostIp: '', HostPort: '' },
+      { HostIp: '', HostPort: '8080' },
+    ],
+  });
 });
 
 test('bad -p specs are refused with the reason', () => {
@@ -25,7 +33,12 @@ test('bad -p specs are refused with the reason', () => {
     ['8080:', /expected/],
     ['90-80:80', /end is before the start/],
   ];
-  for (const [spec, re] of cases) assert.throws(() => parsePublish(spec), (e: unknown) => e instanceof InvalidArgument && re.test((e as Error).message), spec);
+  for (const [spec, re] of cases)
+    assert.throws(
+      () => parsePublish(spec),
+      (e: unknown) => e instanceof InvalidArgument && re.test((e as Error).message),
+      spec,
+    );
 });
 
 test('--expose takes ports and ranges', () => {

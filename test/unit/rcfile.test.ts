@@ -4,12 +4,24 @@ import { InvalidArgument } from '../../src/errors.js';
 import { renderConfig, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../../src/runtime/rcfile.js';
 
 const base: LxcSpec = {
-  rootfs: '/s/containers/x/rootfs', hostname: 'abc', env: ['PATH=/bin', 'A=b c'], cwd: '/work', uid: 1000, gid: 100,
-  caps: DEFAULT_CAPS, devices: DEFAULT_DEVICES, cgroupVersion: 1, apparmor: false, seccompProfile: '/s/seccomp.profile',
+  rootfs: '/s/containers/x/rootfs',
+  hostname: 'abc',
+  env: ['PATH=/bin', 'A=b c'],
+  cwd: '/work',
+  uid: 1000,
+  gid: 100,
+  caps: DEFAULT_CAPS,
+  devices: DEFAULT_DEVICES,
+  cgroupVersion: 1,
+  apparmor: false,
+  seccompProfile: '/s/seccomp.profile',
 };
 
 function lines(t: string, key: string): string[] {
-  return t.split('\n').filter((l) => l.startsWith(`${key} = `)).map((l) => l.slice(key.length + 3));
+  return t
+    .split('\n')
+    .filter((l) => l.startsWith(`${key} = `))
+    .map((l) => l.slice(key.length + 3));
 }
 
 test('the config isolates as Docker does by default', () => {
@@ -40,7 +52,10 @@ test('cgroup v2 hosts get cgroup2 keys; privileged keeps all caps', () => {
 });
 
 test('a newline in an env value is refused, not written', () => {
-  assert.throws(() => renderConfig({ ...base, env: ['X=1\nlxc.init.uid = 0'] }), (e: Error) => e instanceof InvalidArgument && /environment variable/.test(e.message));
+  assert.throws(
+    () => renderConfig({ ...base, env: ['X=1\nlxc.init.uid = 0'] }),
+    (e: Error) => e instanceof InvalidArgument && /environment variable/.test(e.message),
+  );
 });
 
 test('a veth on the bridge, with address, gateway and MAC; or another namespace shared', () => {

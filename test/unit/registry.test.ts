@@ -21,7 +21,13 @@ function tmp(t: { after: (fn: () => void) => void }): string {
   return d;
 }
 
-const settings = (o: Partial<RegistrySettings> = {}): RegistrySettings => ({ insecure: [], certsDir: '/nonexistent', timeoutMs: 5000, dockerConfigDir: '/nonexistent', ...o });
+const settings = (o: Partial<RegistrySettings> = {}): RegistrySettings => ({
+  insecure: [],
+  certsDir: '/nonexistent',
+  timeoutMs: 5000,
+  dockerConfigDir: '/nonexistent',
+  ...o,
+});
 
 test('WWW-Authenticate challenges, quoted or not, one or several', () => {
   assert.deepEqual(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"'), [
@@ -70,13 +76,16 @@ test("credentials live in Docker's config.json, other settings kept, mode 0600",
   const s = settings({ dockerConfigDir: join(d, 'cfg') });
   assert.equal(await getCredentials(s, 'localhost:5000'), undefined);
   mkdirSync(join(d, 'cfg'));
-  writeFileSync(join(d, 'cfg', 'config.json'), JSON.stringify({ auths: { 'https://other.example/v1/': { auth: Buffer.from('o:p').toString('base64') } }, detachKeys: 'ctrl-x' }));
+  writeFileSync(
+    join(d, 'cfg', 'config.json'),
+    JSON.stringify({ auths: { 'https://other.example/v1/': { auth: Buffer.from('o:p').toString('base64') } }, detachKeys: 'ctrl-x' }),
+  );
   await storeCredentials(s, 'localhost:5000', { username: 'u', password: 'p:with:colons' });
   await storeCredentials(s, 'docker.io', { username: 'hub', password: 'h' });
   const doc = JSON.parse(readFileSync(join(d, 'cfg', 'config.json'), 'utf8'));
   assert.equal(doc.detachKeys, 'ctrl-x');
   assert.equal(doc.auths['localhost:5000'].auth, Buffer.from('u:p:with:colons').toString('base64'));
-  assert.ok(doc.auths['https://index.docker.io/v1/'], "Docker Hub keeps its historical key");
+  assert.ok(doc.auths['https://index.docker.io/v1/'], 'Docker Hub keeps its historical key');
   assert.equal(statSync(join(d, 'cfg', 'config.json')).mode & 0o777, 0o600);
   assert.deepEqual(await getCredentials(s, 'localhost:5000'), { username: 'u', password: 'p:with:colons' });
   assert.deepEqual(await getCredentials(s, 'other.example'), { username: 'o', password: 'p' }, 'keys written as URLs match their host');

@@ -32,7 +32,10 @@ test('the apt mirror is read from one-line and deb822 sources', async () => {
   const { aptMirror } = await import('../../src/engine/image/base-debian.js');
   const dir = mkdtempSync(`${tmpdir()}/apt-`);
   try {
-    writeFileSync(`${dir}/a.list`, '# comment\ndeb [arch=amd64] http://security.debian.org/debian-security bookworm-security main\ndeb http://mirror.example/debian bookworm main\n');
+    writeFileSync(
+      `${dir}/a.list`,
+      '# comment\ndeb [arch=amd64] http://security.debian.org/debian-security bookworm-security main\ndeb http://mirror.example/debian bookworm main\n',
+    );
     writeFileSync(`${dir}/b.sources`, 'Types: deb\nURIs: http://deb.example/debian\nSuites: bookworm\n');
     assert.equal(aptMirror([`${dir}/a.list`]), 'http://mirror.example/debian');
     assert.equal(aptMirror([`${dir}/missing`, `${dir}/b.sources`]), 'http://deb.example/debian');

@@ -13,7 +13,11 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('debootstrap', positionals, 0, 2);
     const suite = positionals[0] ?? 'bookworm';
-    const img = await debootstrapImage(await ctx.store(), { suite, ref: positionals[1] ?? `debian:${suite}`, mirror: flags.mirror, variant: flags.variant, refresh: flags.refresh }, ctx.warn);
+    const img = await debootstrapImage(
+      await ctx.store(),
+      { suite, ref: positionals[1] ?? `debian:${suite}`, mirror: flags.mirror, variant: flags.variant, refresh: flags.refresh },
+      ctx.warn,
+    );
     ctx.out(`sha256:${img.id}\n`);
   },
 });

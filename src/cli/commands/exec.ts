@@ -20,7 +20,12 @@ export default defineCommand({
     expectArgs('exec', positionals, 2, Infinity, 'a container and a command');
     const [query, ...argv] = positionals;
     try {
-      return await execInContainer(await ctx.store(), query, { argv, interactive: flags.interactive, tty: flags.tty, detach: flags.detach, env: flags.env, workdir: flags.workdir, user: flags.user }, terminalStreams());
+      return await execInContainer(
+        await ctx.store(),
+        query,
+        { argv, interactive: flags.interactive, tty: flags.tty, detach: flags.detach, env: flags.env, workdir: flags.workdir, user: flags.user },
+        terminalStreams(),
+      );
     } catch (e) {
       if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;
       throw e;

@@ -22,10 +22,22 @@ export default defineCommand({
     const id = (x?: string) => (x ? (flags['no-trunc'] ? `sha256:${x}` : shortId(x)) : '<missing>');
     if (flags.quiet) return ctx.out(rows.map((r) => `${id(r.id)}\n`).join(''));
     const now = Date.now();
-    const docs = rows.map((r) => ({ ID: id(r.id), CreatedAt: r.created ?? '', CreatedSince: r.created ? ago(r.created, now) : 'N/A', CreatedBy: r.createdBy, Size: humanSize(r.size), Comment: r.comment }));
+    const docs = rows.map((r) => ({
+      ID: id(r.id),
+      CreatedAt: r.created ?? '',
+      CreatedSince: r.created ? ago(r.created, now) : 'N/A',
+      CreatedBy: r.createdBy,
+      Size: humanSize(r.size),
+      Comment: r.comment,
+    }));
     if (flags.format === 'json') return ctx.out(docs.map((d) => JSON.stringify(d) + '\n').join(''));
     if (flags.format) return ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
     const cut = (s: string) => (flags['no-trunc'] || s.length <= 45 ? s : `${s.slice(0, 44)}…`);
-    ctx.out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], docs.map((d) => [d.ID, d.CreatedSince, cut(d.CreatedBy.replace(/\n/g, ' ')), d.Size, d.Comment])));
+    ctx.out(
+      table(
+        ['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
+        docs.map((d) => [d.ID, d.CreatedSince, cut(d.CreatedBy.replace(/\n/g, ' ')), d.Size, d.Comment]),
+      ),
+    );
   },
 });

@@ -13,7 +13,15 @@ function parseFilters(list: string[] = []): { dangling?: boolean; reference: Reg
   for (const f of list) {
     const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
     if (k === 'dangling' && (v === 'true' || v === 'false')) out.dangling = v === 'true';
-    else if (k === 'reference' && v) out.reference.push(new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`));
+    else if (k === 'reference' && v)
+      out.reference.push(
+        new RegExp(
+          `^${v
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '.')}$`,
+        ),
+      );
     else throw new InvalidArgument(`invalid filter '${f}': supported are dangling=true|false and reference=PATTERN`);
   }
   return out;
@@ -59,9 +67,29 @@ export default defineCommand({
     const id = (x: string) => (flags['no-trunc'] ? `sha256:${x}` : shortId(x));
     if (flags.quiet) return ctx.out([...new Set(rows.map((r) => id(r.id)))].map((x) => x + '\n').join(''));
     if (flags.format === 'json') {
-      return ctx.out(rows.map((r) => JSON.stringify({ Repository: r.repo, Tag: r.tag, Digest: r.digest, ID: id(r.id), CreatedAt: r.created, CreatedSince: ago(r.created, now), Size: humanSize(r.size) }) + '\n').join(''));
+      return ctx.out(
+        rows
+          .map(
+            (r) =>
+              JSON.stringify({
+                Repository: r.repo,
+                Tag: r.tag,
+                Digest: r.digest,
+                ID: id(r.id),
+                CreatedAt: r.created,
+                CreatedSince: ago(r.created, now),
+                Size: humanSize(r.size),
+              }) + '\n',
+          )
+          .join(''),
+      );
     }
     const head = ['REPOSITORY', 'TAG', ...(flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-    ctx.out(table(head, rows.map((r) => [r.repo, r.tag, ...(flags.digests ? [r.digest] : []), id(r.id), ago(r.created, now), humanSize(r.size)])));
+    ctx.out(
+      table(
+        head,
+        rows.map((r) => [r.repo, r.tag, ...(flags.digests ? [r.digest] : []), id(r.id), ago(r.created, now), humanSize(r.size)]),
+      ),
+    );
   },
 });

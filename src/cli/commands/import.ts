@@ -10,7 +10,8 @@ export default defineCommand({
     expectArgs('import', positionals, 1, 2, 'a tarball and an optional name');
     const [file, ref] = positionals;
     const img = await importTarball(await ctx.store(), openInput(file, process.stdin), {
-      ref, comment: flags.message ?? `Imported from ${file === '-' ? 'stdin' : file}`,
+      ref,
+      comment: flags.message ?? `Imported from ${file === '-' ? 'stdin' : file}`,
     });
     ctx.out(`sha256:${img.id}\n`);
   },

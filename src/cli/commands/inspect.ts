@@ -16,14 +16,23 @@ export default defineCommand({
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('inspect', positionals, 1, Infinity, 'a container or image');
-    if (flags.type && flags.type !== 'container' && flags.type !== 'image') throw new InvalidArgument(`--type must be 'container' or 'image', not '${flags.type}'`);
+    if (flags.type && flags.type !== 'container' && flags.type !== 'image')
+      throw new InvalidArgument(`--type must be 'container' or 'image', not '${flags.type}'`);
     const store = await ctx.store();
     const docs: unknown[] = [];
     let missing = 0;
     for (const q of positionals) {
       let doc: unknown;
-      if (flags.type !== 'image') doc = await getContainer(store, q).then((c) => inspectContainer(store, c), (e) => (e instanceof NotFound ? undefined : Promise.reject(e)));
-      if (doc === undefined && flags.type !== 'container') doc = await getImage(store, q).then(async (i) => ({ ...inspectImage(store, i), Size: await imageSizeCached(store, i) }), (e) => (e instanceof NotFound ? undefined : Promise.reject(e)));
+      if (flags.type !== 'image')
+        doc = await getContainer(store, q).then(
+          (c) => inspectContainer(store, c),
+          (e) => (e instanceof NotFound ? undefined : Promise.reject(e)),
+        );
+      if (doc === undefined && flags.type !== 'container')
+        doc = await getImage(store, q).then(
+          async (i) => ({ ...inspectImage(store, i), Size: await imageSizeCached(store, i) }),
+          (e) => (e instanceof NotFound ? undefined : Promise.reject(e)),
+        );
       if (doc === undefined) {
         ctx.warn(`dockerlite: error: ${describe(new NotFound(`no such object: ${q}`))}\n`);
         missing++;

@@ -3,7 +3,7 @@ import { expectArgs } from '../args.js';
 import { parseTail, parseTime, streamLogs } from '../../engine/container/logs.js';
 
 export default defineCommand({
-  summary: "Fetch the logs of a container (stdout to stdout, stderr to stderr)",
+  summary: 'Fetch the logs of a container (stdout to stdout, stderr to stderr)',
   usage: '[OPTIONS] CONTAINER',
   flags: {
     follow: { type: 'boolean', short: 'f', help: 'Follow log output until the container stops' },

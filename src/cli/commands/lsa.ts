@@ -12,6 +12,11 @@ export default defineCommand({
     expectArgs('lsa', positionals, 0);
     const rows = await listAddresses(await ctx.store());
     if (flags.quiet) return ctx.out(rows.map((r) => r.ip + '\n').join(''));
-    ctx.out(table(['IP ADDRESS', 'NETWORK', 'CONTAINER ID', 'NAME'], rows.map((r) => [r.ip, r.network, shortId(r.cid), r.name])));
+    ctx.out(
+      table(
+        ['IP ADDRESS', 'NETWORK', 'CONTAINER ID', 'NAME'],
+        rows.map((r) => [r.ip, r.network, shortId(r.cid), r.name]),
+      ),
+    );
   },
 });

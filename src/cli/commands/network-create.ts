@@ -23,7 +23,13 @@ export default defineCommand({
       else throw new InvalidArgument(`unsupported network option '${k}' (supported: com.docker.network.bridge.name)`);
     }
     const net = await createNetwork(await ctx.store(), {
-      name: positionals[0], driver: flags.driver, subnet: flags.subnet, gateway: flags.gateway, internal: !!flags.internal, labels: labels(flags.label), bridgeName,
+      name: positionals[0],
+      driver: flags.driver,
+      subnet: flags.subnet,
+      gateway: flags.gateway,
+      internal: !!flags.internal,
+      labels: labels(flags.label),
+      bridgeName,
     });
     ctx.out(`${net.Id}\n`);
   },

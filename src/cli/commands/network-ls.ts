@@ -29,6 +29,11 @@ export default defineCommand({
     if (flags.quiet) return ctx.out(rows.map((r) => r.ID + '\n').join(''));
     if (flags.format === 'json') return ctx.out(rows.map((r) => JSON.stringify(r) + '\n').join(''));
     if (flags.format !== undefined) throw new InvalidArgument("--format supports 'json'");
-    ctx.out(table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope])));
+    ctx.out(
+      table(
+        ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
+        rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope]),
+      ),
+    );
   },
 });

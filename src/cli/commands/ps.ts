@@ -35,7 +35,13 @@ export default defineCommand({
     if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
     if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now, portsColumn(store, c))) + '\n').join(''));
-    if (flags.format !== undefined) return ctx.out(formatList(flags.format, cs.map((c) => ({ ...containerRow(c, now, portsColumn(store, c)), ...(flags['no-trunc'] ? { ID: c.id } : {}) }))));
+    if (flags.format !== undefined)
+      return ctx.out(
+        formatList(
+          flags.format,
+          cs.map((c) => ({ ...containerRow(c, now, portsColumn(store, c)), ...(flags['no-trunc'] ? { ID: c.id } : {}) })),
+        ),
+      );
     const rows = cs.map((c) => [
       flags['no-trunc'] ? c.id : shortId(c.id),
       c.imageRef,

@@ -16,6 +16,11 @@ export default defineCommand({
     expectArgs('save', positionals, 1, Infinity, 'an image');
     const format = (flags.format ?? 'docker-archive') as SaveFormat;
     if (!SAVE_FORMATS.includes(format)) throw new InvalidArgument(`unknown format '${flags.format}': use ${SAVE_FORMATS.join(', ')}`);
-    await saveImages(await ctx.store(), positionals, { format, output: flags.output, stdout: process.stdout, progress: progressPrinter(flags.quiet || !flags.output) });
+    await saveImages(await ctx.store(), positionals, {
+      format,
+      output: flags.output,
+      stdout: process.stdout,
+      progress: progressPrinter(flags.quiet || !flags.output),
+    });
   },
 });

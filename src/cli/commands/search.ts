@@ -16,9 +16,15 @@ export default defineCommand({
     expectArgs('search', positionals, 1, 1, 'a registry and a term');
     const results = await search(positionals[0], { limit: Number(flags.limit ?? 25) });
     const docs = results.map((r) => ({ Name: r.name, Tags: r.tags.join(', ') }));
-    if (flags.format === 'json') return ctx.out(docs.map((d) => JSON.stringify({ Name: d.Name, Tags: results.find((r) => r.name === d.Name)!.tags }) + '\n').join(''));
+    if (flags.format === 'json')
+      return ctx.out(docs.map((d) => JSON.stringify({ Name: d.Name, Tags: results.find((r) => r.name === d.Name)!.tags }) + '\n').join(''));
     if (flags.format) return ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
     const cut = (s: string) => (flags['no-trunc'] || s.length <= 60 ? s : `${s.slice(0, 59)}…`);
-    ctx.out(table(['NAME', 'TAGS'], docs.map((d) => [d.Name, cut(d.Tags)])));
+    ctx.out(
+      table(
+        ['NAME', 'TAGS'],
+        docs.map((d) => [d.Name, cut(d.Tags)]),
+      ),
+    );
   },
 });

@@ -5,7 +5,7 @@ import { isIp } from '../../network/cidr.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({
-  summary: "Give a stopped container an IP address, or the next free one (original: seta CONTAINER [IP])",
+  summary: 'Give a stopped container an IP address, or the next free one (original: seta CONTAINER [IP])',
   usage: '[OPTIONS] CONTAINER [IP]',
   flags: { network: { type: 'string', help: "The network to set it in (default: the container's first)" } },
   async run({ flags, positionals }, ctx) {

@@ -20,7 +20,12 @@ export default defineCommand({
     if (flags.attach || flags.interactive) {
       const [query, ...argv] = positionals;
       const c = await getContainer(store, query);
-      return runAttached(store, c, { interactive: !!flags.interactive, argv: argv.length ? argv : undefined, detachKeys: flags['detach-keys'] }, terminalStreams());
+      return runAttached(
+        store,
+        c,
+        { interactive: !!flags.interactive, argv: argv.length ? argv : undefined, detachKeys: flags['detach-keys'] },
+        terminalStreams(),
+      );
     }
     return forEachName(ctx, positionals, async (q) => {
       await startDetached(store, await getContainer(store, q));

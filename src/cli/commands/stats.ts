@@ -43,7 +43,10 @@ export default defineCommand({
   },
   async run({ flags, positionals }, ctx) {
     const store = await ctx.store();
-    const pick = async () => (positionals.length ? await Promise.all(positionals.map((q) => getContainer(store, q))) : (await listContainers(store)).filter((c) => flags.all || isRunning(c.state)));
+    const pick = async () =>
+      positionals.length
+        ? await Promise.all(positionals.map((q) => getContainer(store, q)))
+        : (await listContainers(store)).filter((c) => flags.all || isRunning(c.state));
     let prev = new Map((await pick()).map((c) => [c.id, sample(c)]));
     const tty = process.stdout.isTTY && !flags['no-stream'];
     for (;;) {

@@ -28,10 +28,20 @@ export default defineCommand({
       } else throw new InvalidArgument(`invalid filter '${f}' (dangling, name, label)`);
     }
     if (flags.quiet) return ctx.out(vs.map((v) => v.Name + '\n').join(''));
-    const rows = vs.map((v) => ({ ...v, Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(',') }));
+    const rows = vs.map((v) => ({
+      ...v,
+      Labels: Object.entries(v.Labels)
+        .map(([k, x]) => `${k}=${x}`)
+        .join(','),
+    }));
     if (flags.format === 'json') return ctx.out(rows.map((r) => JSON.stringify(r) + '\n').join(''));
     if (flags.format !== undefined) return ctx.out(formatList(flags.format, rows));
-    ctx.out(table(['DRIVER', 'VOLUME NAME'], vs.map((v) => [v.Driver, v.Name])));
+    ctx.out(
+      table(
+        ['DRIVER', 'VOLUME NAME'],
+        vs.map((v) => [v.Driver, v.Name]),
+      ),
+    );
     void renderTemplate;
   },
 });

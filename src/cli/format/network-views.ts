@@ -34,13 +34,38 @@ export function networkSettings(store: Store, c: ContainerView): Record<string, 
   const mode = modeOf(c);
   const Networks: Record<string, unknown> = {};
   if (mode.kind === 'host' || mode.kind === 'none') {
-    Networks[mode.kind] = { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
+    Networks[mode.kind] = {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      MacAddress: '',
+      NetworkID: '',
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DriverOpts: null,
+      DNSNames: null,
+    };
   }
   for (const [name, ep] of Object.entries(net.Networks)) {
     Networks[name] = {
-      IPAMConfig: ep.IPAMConfig, Links: null, Aliases: ep.Aliases.length ? ep.Aliases : null, MacAddress: ep.MacAddress, NetworkID: ep.NetworkID,
+      IPAMConfig: ep.IPAMConfig,
+      Links: null,
+      Aliases: ep.Aliases.length ? ep.Aliases : null,
+      MacAddress: ep.MacAddress,
+      NetworkID: ep.NetworkID,
       EndpointID: ep.IPAddress && running(c) ? `${c.id.slice(0, 32)}${ep.NetworkID.slice(0, 32)}` : '',
-      Gateway: ep.Gateway, IPAddress: ep.IPAddress, IPPrefixLen: ep.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null,
+      Gateway: ep.Gateway,
+      IPAddress: ep.IPAddress,
+      IPPrefixLen: ep.IPPrefixLen,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DriverOpts: null,
       DNSNames: name === DEFAULT_NETWORK ? null : dnsNames(c, ep.Aliases),
     };
   }
@@ -82,8 +107,15 @@ export interface NetworkRow {
 export function networkRows(nets: NetworkRecord[], noTrunc: boolean): NetworkRow[] {
   const id = (x: string) => (noTrunc ? x : x.slice(0, 12));
   const rows: NetworkRow[] = nets.map((n) => ({
-    ID: id(n.Id), Name: n.Name, Driver: 'bridge', Scope: 'local', CreatedAt: n.Created, Internal: String(n.Internal),
-    Labels: Object.entries(n.Labels).map(([k, v]) => `${k}=${v}`).join(','),
+    ID: id(n.Id),
+    Name: n.Name,
+    Driver: 'bridge',
+    Scope: 'local',
+    CreatedAt: n.Created,
+    Internal: String(n.Internal),
+    Labels: Object.entries(n.Labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
   }));
   // host and none have no record (nothing to make): fixed ids, derived from their names.
   rows.push({ ID: id(pseudoId('host')), Name: 'host', Driver: 'host', Scope: 'local', CreatedAt: '', Internal: 'false', Labels: '' });
@@ -94,7 +126,13 @@ export function networkRows(nets: NetworkRecord[], noTrunc: boolean): NetworkRow
 export function inspectNetwork(net: NetworkRecord, members: Array<{ c: ContainerView; ip: string; prefix: number; mac: string }>): Record<string, unknown> {
   const Containers: Record<string, unknown> = {};
   for (const m of members) {
-    Containers[m.c.id] = { Name: m.c.name, EndpointID: running(m.c) ? `${m.c.id.slice(0, 32)}${net.Id.slice(0, 32)}` : '', MacAddress: m.mac, IPv4Address: m.ip ? `${m.ip}/${m.prefix}` : '', IPv6Address: '' };
+    Containers[m.c.id] = {
+      Name: m.c.name,
+      EndpointID: running(m.c) ? `${m.c.id.slice(0, 32)}${net.Id.slice(0, 32)}` : '',
+      MacAddress: m.mac,
+      IPv4Address: m.ip ? `${m.ip}/${m.prefix}` : '',
+      IPv6Address: '',
+    };
   }
   return {
     Name: net.Name,

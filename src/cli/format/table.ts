@@ -16,7 +16,10 @@ function lookup(obj: unknown, path: string): unknown {
 function show(v: unknown): string {
   if (v === undefined || v === null) return '<no value>';
   if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-  if (typeof v === 'object') return `map[${Object.entries(v as object).map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
+  if (typeof v === 'object')
+    return `map[${Object.entries(v as object)
+      .map(([k, x]) => `${k}:${show(x)}`)
+      .join(' ')}]`;
   return String(v);
 }
 
@@ -48,10 +51,30 @@ export function renderTemplate(template: string, data: unknown): string {
 
 /** Column titles for `table` templates, as Docker prints them. */
 const HEADERS: Record<string, string> = {
-  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS',
-  Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', State: 'STATE', Name: 'NAME', Driver: 'DRIVER', Mountpoint: 'MOUNTPOINT',
-  Size: 'SIZE', Mounts: 'MOUNTS', Container: 'CONTAINER', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %',
-  NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS', Repository: 'REPOSITORY', Tag: 'TAG',
+  ID: 'CONTAINER ID',
+  Image: 'IMAGE',
+  Command: 'COMMAND',
+  CreatedAt: 'CREATED AT',
+  RunningFor: 'CREATED',
+  Status: 'STATUS',
+  Ports: 'PORTS',
+  Names: 'NAMES',
+  Labels: 'LABELS',
+  State: 'STATE',
+  Name: 'NAME',
+  Driver: 'DRIVER',
+  Mountpoint: 'MOUNTPOINT',
+  Size: 'SIZE',
+  Mounts: 'MOUNTS',
+  Container: 'CONTAINER',
+  CPUPerc: 'CPU %',
+  MemUsage: 'MEM USAGE / LIMIT',
+  MemPerc: 'MEM %',
+  NetIO: 'NET I/O',
+  BlockIO: 'BLOCK I/O',
+  PIDs: 'PIDS',
+  Repository: 'REPOSITORY',
+  Tag: 'TAG',
 };
 
 function header(template: string): string {
@@ -73,6 +96,10 @@ export function formatList(template: string, rows: unknown[], tableOf?: (header:
   const head = header(t.replace(/\\t/g, '\t')).split('\t');
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   if (tableOf) return tableOf(head, cells);
-  const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i] + 3))).join('').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i] + 3)))
+      .join('')
+      .trimEnd();
   return [line(head), ...cells.map(line)].join('\n') + '\n';
 }

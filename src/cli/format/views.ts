@@ -42,7 +42,9 @@ export function containerRow(c: ContainerView, now = Date.now(), ports = ''): Re
     State: c.state.status,
     Ports: ports,
     Names: c.name,
-    Labels: Object.entries(c.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+    Labels: Object.entries(c.config.Labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
   };
 }
 

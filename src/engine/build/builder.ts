@@ -72,13 +72,30 @@ function automaticArgs(): Map<string, string> {
   const { os, architecture } = hostPlatform();
   const platform = `${os}/${architecture}`;
   return new Map([
-    ['TARGETPLATFORM', platform], ['TARGETOS', os], ['TARGETARCH', architecture], ['TARGETVARIANT', ''],
-    ['BUILDPLATFORM', platform], ['BUILDOS', os], ['BUILDARCH', architecture], ['BUILDVARIANT', ''],
+    ['TARGETPLATFORM', platform],
+    ['TARGETOS', os],
+    ['TARGETARCH', architecture],
+    ['TARGETVARIANT', ''],
+    ['BUILDPLATFORM', platform],
+    ['BUILDOS', os],
+    ['BUILDARCH', architecture],
+    ['BUILDVARIANT', ''],
   ]);
 }
 
 /** Proxy args may be passed without an ARG; RUN sees them, the cache key does not (as Docker). */
-const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const PROXY_ARGS = new Set([
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'FTP_PROXY',
+  'ftp_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+]);
 
 /**
  * The image a FROM or COPY --from names. A missing one is pulled, as docker
@@ -209,7 +226,10 @@ class Builder {
     let target = stages.at(-1)!;
     if (this.o.target) {
       const t = findStage(stages, this.o.target);
-      if (!t) throw new InvalidArgument(`${this.df.file}: target stage "${this.o.target}" could not be found (its stages: ${stages.map((s) => s.name ?? s.index).join(', ')})`);
+      if (!t)
+        throw new InvalidArgument(
+          `${this.df.file}: target stage "${this.o.target}" could not be found (its stages: ${stages.map((s) => s.name ?? s.index).join(', ')})`,
+        );
       target = t;
     }
     const order = buildOrder(this.df.file, target, (s) => this.dependencies(s));
@@ -266,7 +286,13 @@ class Builder {
     this.header(s.from);
     const src = this.fromOf.get(s.from)!;
     let sr: StageRun;
-    const fresh = (state: State, baseImage?: string): StageRun => ({ stage: s, baseImage, state: { ...state, config: structuredClone(state.config) }, args: new Map(), cmdSet: false });
+    const fresh = (state: State, baseImage?: string): StageRun => ({
+      stage: s,
+      baseImage,
+      state: { ...state, config: structuredClone(state.config) },
+      args: new Map(),
+      cmdSet: false,
+    });
     if (s.from.platform) {
       const p = this.expand(s.from.platform, this.lookupGlobal, s.from.line, 'global');
       const host = `${hostPlatform().os}/${hostPlatform().architecture}`;
@@ -459,9 +485,11 @@ class Builder {
 
   private async containerImage(sr: StageRun): Promise<string> {
     if (sr.baseImage) return sr.baseImage;
-    this.emptyImage ??= (await getImage(this.store, EMPTY_IMAGE_REF).catch(() => {
-      throw new NotFound(`the empty base image (${EMPTY_IMAGE_REF}) is missing; run 'dockerlite init' again`);
-    })).id;
+    this.emptyImage ??= (
+      await getImage(this.store, EMPTY_IMAGE_REF).catch(() => {
+        throw new NotFound(`the empty base image (${EMPTY_IMAGE_REF}) is missing; run 'dockerlite init' again`);
+      })
+    ).id;
     return this.emptyImage;
   }
 
@@ -477,10 +505,12 @@ class Builder {
     }
     // Build args reach RUN as environment (ENV wins); they are part of the step's key.
     const argEnv = [...sr.args].filter(([k, v]) => v !== undefined && envLookup(run.Env, k) === undefined).map(([k, v]) => `${k}=${v}`);
-    const proxies = [...this.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !sr.args.has(k)).map(([k, v]) => {
-      this.consumed.add(k);
-      return `${k}=${v}`;
-    });
+    const proxies = [...this.buildArgs]
+      .filter(([k]) => PROXY_ARGS.has(k) && !sr.args.has(k))
+      .map(([k, v]) => {
+        this.consumed.add(k);
+        return `${k}=${v}`;
+      });
     const key = cache.stepKey(sr.state.key, ['RUN', argv, argEnv, script ?? null, this.o.network ?? null]);
     if (await this.hit(sr, key)) return;
     let containerId = '';
@@ -522,7 +552,11 @@ class Builder {
       if (containerId) this.log(`Removing intermediate container ${shortId(containerId)}`);
     }
     if (this.o.signal?.aborted) throw new Interrupted('the build was interrupted');
-    if (result.status !== 0) throw new StepFailed(this.stepFailure(i, script !== undefined ? ['<heredoc script>'] : argv, `returned a non-zero code: ${result.status}`), result.status);
+    if (result.status !== 0)
+      throw new StepFailed(
+        this.stepFailure(i, script !== undefined ? ['<heredoc script>'] : argv, `returned a non-zero code: ${result.status}`),
+        result.status,
+      );
     this.log(` ---> ${shortId(this.stateId(sr.state))}`);
   }
 
@@ -553,7 +587,8 @@ class Builder {
         what = `stage ${from.stage.name ?? from.stage.index}`;
       } else {
         const img = await ensureBaseImage(this.store, from.image).catch((e) => {
-          if (e instanceof NotFound) throw new NotFound(`--from=${from.image}: no build stage has that name, and there is no such image in the store (pull it first)`);
+          if (e instanceof NotFound)
+            throw new NotFound(`--from=${from.image}: no build stage has that name, and there is no such image in the store (pull it first)`);
           throw e;
         });
         layer = topLayer(img);
@@ -661,7 +696,14 @@ class Builder {
     const id = imageIdFor(config, layers);
     let image: ImageRecord;
     if (existsSync(this.store.paths.image(id))) image = (await getImage(this.store, id)) as ImageRecord;
-    else image = await saveImage(this.store, { id, created: config.created ?? new Date().toISOString(), config, layers, ...(sr.baseImage ? { parent: sr.baseImage } : {}) });
+    else
+      image = await saveImage(this.store, {
+        id,
+        created: config.created ?? new Date().toISOString(),
+        config,
+        layers,
+        ...(sr.baseImage ? { parent: sr.baseImage } : {}),
+      });
     this.log(`Successfully built ${shortId(id)}`);
     const named: string[] = [];
     for (const t of tags) {

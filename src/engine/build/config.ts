@@ -55,7 +55,7 @@ export function checkSignal(v: string): string {
   throw new Error(`invalid signal "${v}"`);
 }
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** A Go duration ("1m30s", "500ms") in nanoseconds. */
 export function parseDuration(s: string): number {

@@ -46,7 +46,7 @@ export function patternToRegExp(pattern: string, o: { doubleStar?: boolean } = {
         if (c === '\\') {
           if (i >= pattern.length) throw bad('trailing escape in character class');
           cls += '\\' + pattern[i++];
-        } else if (c === '/' ) {
+        } else if (c === '/') {
           throw bad('a character class cannot match /');
         } else cls += c === '[' || c === ']' ? '\\' + c : c;
         n++;

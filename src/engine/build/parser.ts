@@ -71,7 +71,26 @@ export interface Dockerfile {
   warnings: string[];
 }
 
-const KINDS: Kind[] = ['FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL'];
+const KINDS: Kind[] = [
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'MAINTAINER',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+];
 
 /** The flags each instruction accepts (boolean flags take no value). */
 const FLAGS: Partial<Record<Kind, Record<string, 'string' | 'boolean'>>> = {
@@ -83,8 +102,12 @@ const FLAGS: Partial<Record<Kind, Record<string, 'string' | 'boolean'>>> = {
 
 /** BuildKit-only flags, refused with a word on why rather than as unknown. */
 const BUILDKIT_ONLY: Record<string, string> = {
-  mount: 'RUN --mount', network: 'RUN --network', security: 'RUN --security', parents: 'COPY --parents',
-  exclude: 'COPY --exclude', 'keep-git-dir': 'ADD --keep-git-dir',
+  mount: 'RUN --mount',
+  network: 'RUN --network',
+  security: 'RUN --security',
+  parents: 'COPY --parents',
+  exclude: 'COPY --exclude',
+  'keep-git-dir': 'ADD --keep-git-dir',
 };
 
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
@@ -112,7 +135,10 @@ function isComment(line: string): boolean {
 export function parseDockerfile(text: string, file = 'Dockerfile'): Dockerfile {
   const ctx = new Ctx(file);
   let syntax: string | undefined;
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   if (lines.length && lines.at(-1) === '') lines.pop();
   const out: Instruction[] = [];
   const seen = new Set<string>();
@@ -328,11 +354,15 @@ function parseInstruction(ctx: Ctx, content: string, line: number, endLine: numb
   const allowed = FLAGS[kind] ?? {};
   const f: Record<string, string | true> = {};
   for (const fl of flags) {
-    if (BUILDKIT_ONLY[fl.name] && !allowed[fl.name]) ctx.fail(line, `${BUILDKIT_ONLY[fl.name]} is a BuildKit feature that dockerlite's builder does not support`);
+    if (BUILDKIT_ONLY[fl.name] && !allowed[fl.name])
+      ctx.fail(line, `${BUILDKIT_ONLY[fl.name]} is a BuildKit feature that dockerlite's builder does not support`);
     const type = allowed[fl.name];
     if (!type) {
       const ok = Object.keys(allowed);
-      ctx.fail(line, `${kind}: unknown flag --${fl.name}${ok.length ? ` (${kind} accepts ${ok.map((o) => `--${o}`).join(', ')})` : ` (${kind} takes no flags)`}`);
+      ctx.fail(
+        line,
+        `${kind}: unknown flag --${fl.name}${ok.length ? ` (${kind} accepts ${ok.map((o) => `--${o}`).join(', ')})` : ` (${kind} takes no flags)`}`,
+      );
     }
     if (type === 'string' && fl.value === undefined) ctx.fail(line, `${kind}: flag --${fl.name} needs a value (--${fl.name}=...)`);
     if (type === 'boolean' && fl.value !== undefined && !/^(true|false)$/.test(fl.value)) ctx.fail(line, `${kind}: flag --${fl.name} takes no value`);
@@ -348,11 +378,13 @@ function parseInstruction(ctx: Ctx, content: string, line: number, endLine: numb
     case 'FROM': {
       need('an image (FROM image [AS name])');
       const ws = words(ctx, line, kind, rest);
-      if (ws.length !== 1 && !(ws.length === 3 && ws[1].toUpperCase() === 'AS')) ctx.fail(line, 'FROM requires either one argument, or three: FROM image AS name');
+      if (ws.length !== 1 && !(ws.length === 3 && ws[1].toUpperCase() === 'AS'))
+        ctx.fail(line, 'FROM requires either one argument, or three: FROM image AS name');
       let stage: string | undefined;
       if (ws.length === 3) {
         stage = ws[2].toLowerCase();
-        if (!/^[a-z][a-z0-9._-]*$/.test(stage)) ctx.fail(line, `invalid name for build stage: "${ws[2]}"; a name must start with a letter and hold only letters, digits, '-', '_' and '.'`);
+        if (!/^[a-z][a-z0-9._-]*$/.test(stage))
+          ctx.fail(line, `invalid name for build stage: "${ws[2]}"; a name must start with a letter and hold only letters, digits, '-', '_' and '.'`);
       }
       return { ...base, kind, image: ws[0], stage, platform: str('platform') };
     }
@@ -375,8 +407,18 @@ function parseInstruction(ctx: Ctx, content: string, line: number, endLine: numb
       const ws = words(ctx, line, kind, rest);
       if (ws.length < 2) ctx.fail(line, `${kind} requires at least two arguments: a source and a destination (${kind} ${rest})`);
       if (kind === 'COPY' && f.from === '') ctx.fail(line, 'COPY --from needs a stage name, index or image');
-      if (str('chmod') !== undefined && !/^[0-7]{3,4}$/.test(str('chmod')!)) ctx.fail(line, `${kind}: invalid --chmod=${str('chmod')}: give octal permissions such as 755 or 0644`);
-      return { ...base, kind, sources: ws.slice(0, -1), dest: ws.at(-1)!, from: str('from'), chown: str('chown'), chmod: str('chmod'), checksum: str('checksum') };
+      if (str('chmod') !== undefined && !/^[0-7]{3,4}$/.test(str('chmod')!))
+        ctx.fail(line, `${kind}: invalid --chmod=${str('chmod')}: give octal permissions such as 755 or 0644`);
+      return {
+        ...base,
+        kind,
+        sources: ws.slice(0, -1),
+        dest: ws.at(-1)!,
+        from: str('from'),
+        chown: str('chown'),
+        chmod: str('chmod'),
+        checksum: str('checksum'),
+      };
     }
     case 'ENV':
     case 'LABEL':
@@ -413,10 +455,17 @@ function parseInstruction(ctx: Ctx, content: string, line: number, endLine: numb
     }
     case 'HEALTHCHECK': {
       need('NONE, or CMD and a command');
-      const options: HealthOptions = { interval: str('interval'), timeout: str('timeout'), startPeriod: str('start-period'), startInterval: str('start-interval'), retries: str('retries') };
+      const options: HealthOptions = {
+        interval: str('interval'),
+        timeout: str('timeout'),
+        startPeriod: str('start-period'),
+        startInterval: str('start-interval'),
+        retries: str('retries'),
+      };
       for (const [k, v] of Object.entries(options)) {
         if (v === undefined) continue;
-        if (k === 'retries' ? !/^\d+$/.test(v) : !GO_DURATION.test(v)) ctx.fail(line, `HEALTHCHECK: invalid --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}=${v}`);
+        if (k === 'retries' ? !/^\d+$/.test(v) : !GO_DURATION.test(v))
+          ctx.fail(line, `HEALTHCHECK: invalid --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}=${v}`);
       }
       const hm = /^(\S+)\s*([\s\S]*)$/.exec(rest)!;
       const sub = hm[1].toUpperCase();

@@ -99,7 +99,14 @@ async function execute(store: Store, c: ContainerRecord, argv: string[], o: RunS
   o.signal?.addEventListener('abort', abort);
   try {
     if (owner) {
-      await updateState(store, c.id, (s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0 }));
+      await updateState(store, c.id, (s) => ({
+        ...s,
+        status: 'running',
+        pid: owner.pid,
+        pidStart: owner.start,
+        startedAt: new Date().toISOString(),
+        exitCode: 0,
+      }));
       await hooks.afterStart(store, c);
       if (o.signal?.aborted) abort();
     }

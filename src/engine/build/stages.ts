@@ -25,11 +25,20 @@ export function splitStages(df: Dockerfile): Stages {
   for (const i of df.instructions) {
     if (i.kind === 'FROM') {
       if (i.stage && stages.some((s) => s.name === i.stage)) {
-        throw new DockerfileError(df.file, i.line, `duplicate stage name "${i.stage}" (first used on line ${stages.find((s) => s.name === i.stage)!.from.line})`);
+        throw new DockerfileError(
+          df.file,
+          i.line,
+          `duplicate stage name "${i.stage}" (first used on line ${stages.find((s) => s.name === i.stage)!.from.line})`,
+        );
       }
       stages.push({ index: stages.length, name: i.stage, from: i, instructions: [] });
     } else if (!stages.length) {
-      if (i.kind !== 'ARG') throw new DockerfileError(df.file, i.line, `${i.kind} before the first FROM: a Dockerfile must start with FROM (only ARG, comments and parser directives may come before it)`);
+      if (i.kind !== 'ARG')
+        throw new DockerfileError(
+          df.file,
+          i.line,
+          `${i.kind} before the first FROM: a Dockerfile must start with FROM (only ARG, comments and parser directives may come before it)`,
+        );
       globalArgs.push(i);
     } else stages.at(-1)!.instructions.push(i);
   }

@@ -61,7 +61,9 @@ export async function openSession(store: Store, id: string, o: AttachOptions, io
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
-      socket.once('error', (e) => reject(new Unavailable(`cannot attach to container ${id.slice(0, 12)}: its monitor is not answering (${(e as NodeJS.ErrnoException).code})`)));
+      socket.once('error', (e) =>
+        reject(new Unavailable(`cannot attach to container ${id.slice(0, 12)}: its monitor is not answering (${(e as NodeJS.ErrnoException).code})`)),
+      );
     });
   } finally {
     closeSync(dirFd);

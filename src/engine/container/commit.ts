@@ -41,7 +41,10 @@ export async function commit(store: Store, query: string, o: CommitOptions = {})
     ...(o.author ? { author: o.author } : {}),
     config: run,
     rootfs: { type: 'layers', diff_ids: [...(base?.config.rootfs.diff_ids ?? [])] },
-    history: [...(base?.config.history ?? []), { created, created_by: shellJoin([c.path, ...c.args]), ...(o.message ? { comment: o.message } : {}), ...(o.author ? { author: o.author } : {}) }],
+    history: [
+      ...(base?.config.history ?? []),
+      { created, created_by: shellJoin([c.path, ...c.args]), ...(o.message ? { comment: o.message } : {}), ...(o.author ? { author: o.author } : {}) },
+    ],
   };
   const img = await saveImage(store, { created, config, layers: [...(base?.layers ?? []), layer.key], parent: base?.id, comment: o.message });
   if (o.ref) await tagImage(store, img.id, o.ref);

@@ -43,10 +43,12 @@ async function copyEntry(src: string, dst: string, warn: (m: string) => void): P
     await symlink(await readlink(src), dst);
   } else if (st.isFile()) {
     const input = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW);
-    const output = await open(dst, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, st.mode & 0o7777).catch(async (e: NodeJS.ErrnoException) => {
-      await input.close();
-      throw e.code === 'ELOOP' ? new InvalidArgument(`refusing to write through a symlink at ${dst}`) : e;
-    });
+    const output = await open(dst, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, st.mode & 0o7777).catch(
+      async (e: NodeJS.ErrnoException) => {
+        await input.close();
+        throw e.code === 'ELOOP' ? new InvalidArgument(`refusing to write through a symlink at ${dst}`) : e;
+      },
+    );
     try {
       const buf = Buffer.alloc(1 << 20);
       for (;;) {
@@ -111,7 +113,8 @@ export async function copyToContainer(store: Store, from: string, to: CopyEnd, o
   const d = await statOrUndef(await resolveInRoot(rootfs, to.path));
   let base: string;
   if (d?.isDirectory() && !contentsOnly) base = posix.join(to.path, basename(from));
-  else if (!d && to.path.endsWith('/') && !st.isDirectory()) throw new InvalidArgument(`destination directory ${to.path} does not exist in container ${c.name}`);
+  else if (!d && to.path.endsWith('/') && !st.isDirectory())
+    throw new InvalidArgument(`destination directory ${to.path} does not exist in container ${c.name}`);
   else base = to.path;
   // The last component is not followed: a symlink there is replaced, not written through.
   await copyTree(from, (rel) => resolveInRoot(rootfs, rel ? posix.join(base, rel) : base, false), o.warn ?? (() => {}));

@@ -71,7 +71,9 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     AttachStdin: !!o.interactive,
     AttachStdout: true,
     AttachStderr: true,
-    ...(imgCfg.ExposedPorts || o.exposedPorts?.length ? { ExposedPorts: { ...imgCfg.ExposedPorts, ...Object.fromEntries((o.exposedPorts ?? []).map((p) => [p, {}])) } } : {}),
+    ...(imgCfg.ExposedPorts || o.exposedPorts?.length
+      ? { ExposedPorts: { ...imgCfg.ExposedPorts, ...Object.fromEntries((o.exposedPorts ?? []).map((p) => [p, {}])) } }
+      : {}),
     ...(imgCfg.Volumes ? { Volumes: imgCfg.Volumes } : {}),
     ...(imgCfg.StopSignal ? { StopSignal: imgCfg.StopSignal } : {}),
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
@@ -80,8 +82,16 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
   hostConfig.Binds = await resolveVolumes(store, hostConfig.Binds, imgCfg.Volumes);
   const rec: ContainerRecord = {
-    id, name: name ?? '', created: new Date().toISOString(), image: img.id, imageRef: o.image, layer: o.layer ?? topLayer(img),
-    path: argv[0], args: argv.slice(1), config, hostConfig,
+    id,
+    name: name ?? '',
+    created: new Date().toISOString(),
+    image: img.id,
+    imageRef: o.image,
+    layer: o.layer ?? topLayer(img),
+    path: argv[0],
+    args: argv.slice(1),
+    config,
+    hostConfig,
     ...(o.networkingConfig ? { networkingConfig: o.networkingConfig } : {}),
   };
   await hooks.beforeCreate(store, rec);
@@ -96,7 +106,9 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
       const taken = new Set((await listContainers(store)).map((c) => c.name));
       if (name !== undefined && taken.has(name)) {
         const other = (await listContainers(store)).find((c) => c.name === name)!;
-        throw new Conflict(`the container name "${name}" is already in use by container ${shortId(other.id)}; remove or rename that container, or choose another name`);
+        throw new Conflict(
+          `the container name "${name}" is already in use by container ${shortId(other.id)}; remove or rename that container, or choose another name`,
+        );
       }
       let n = name;
       for (let i = 0; n === undefined || taken.has(n); i++) n = randomName() + (i > 5 ? `_${i}` : '');
@@ -111,4 +123,3 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   }
   return rec;
 }
-

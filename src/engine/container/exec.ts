@@ -29,7 +29,8 @@ const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
 
 export async function execInContainer(store: Store, query: string, o: ExecOptions, io: AttachStreams): Promise<number> {
   const c = await getContainer(store, query);
-  if (!isRunning(c.state) || c.state.status === 'restarting') throw new Conflict(`container ${c.name} is not running; exec needs a running container (start it with 'dockerlite start ${c.name}')`);
+  if (!isRunning(c.state) || c.state.status === 'restarting')
+    throw new Conflict(`container ${c.name} is not running; exec needs a running container (start it with 'dockerlite start ${c.name}')`);
   if (c.state.status === 'paused') throw new Conflict(`container ${c.name} is paused; unpause it first`);
   if (!o.argv.length) throw new InvalidArgument('exec needs a command to run');
   const rootfs = store.paths.rootfs(c.id);
@@ -39,7 +40,8 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   if (o.tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
   const cwd = o.workdir ?? (c.config.WorkingDir || '/');
   // Report a missing command as run does (127/126). Mounts are not visible from the host, so only without them.
-  if (!c.hostConfig.Binds?.length && !Object.keys(c.hostConfig.Tmpfs ?? {}).length) await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
+  if (!c.hostConfig.Binds?.length && !Object.keys(c.hostConfig.Tmpfs ?? {}).length)
+    await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
   let argv = o.argv;
   if (cwd !== '/') {
     if (!existsSync(await resolveInRoot(rootfs, '/bin/sh'))) throw new InvalidArgument(`exec -w ${cwd} needs /bin/sh in the container, and it has none`);

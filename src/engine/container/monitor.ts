@@ -192,8 +192,7 @@ const server = createServer((sock) => {
       } else if (type === Frame.StdinEof && !rec0.config.Tty) {
         if (child?.stdin) child.stdin.end();
         else earlyEof = true;
-      }
-      else if (type === Frame.Resize) {
+      } else if (type === Frame.Resize) {
         const [rows, cols] = payload.toString().split(' ').map(Number);
         if (rows > 0 && cols > 0) void resize(rows, cols);
       } else if (type === Frame.Go) go();
@@ -254,7 +253,10 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   child = c;
   const done = wait(c, full[0]);
   let exited = false;
-  void done.then(() => (exited = true), () => (exited = true));
+  void done.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
   c.stdin?.on('error', () => {});
   for (const b of early.splice(0)) c.stdin?.write(b);
   if (earlyEof) c.stdin?.end();
@@ -275,7 +277,18 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   const reaper = owner ? reapOnMainExit(owner, id, memLimited ? () => (oom = Math.max(oom, oomKillCount(id))) : undefined) : undefined;
 
   if (owner) {
-    await patchState((s) => ({ ...s, status: 'running', pid: owner.pid, pidStart: owner.start, startedAt: new Date().toISOString(), exitCode: 0, error: undefined, oomKilled: false, monitorPid: me.pid, monitorStart: me.start }));
+    await patchState((s) => ({
+      ...s,
+      status: 'running',
+      pid: owner.pid,
+      pidStart: owner.start,
+      startedAt: new Date().toISOString(),
+      exitCode: 0,
+      error: undefined,
+      oomKilled: false,
+      monitorPid: me.pid,
+      monitorStart: me.start,
+    }));
     try {
       const { storeOf } = await import('../system/subsystems.js');
       const hooks = await import('./hooks.js');
@@ -291,7 +304,14 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   flushLog();
   const why = readFileSync(lxcLog, 'utf8').trim();
   // LXC logged errors and the command never ran: the container could not start.
-  const startError = !seen && why && status !== 0 ? why.split('\n').slice(-3).map((l) => l.replace(/^.*? - /, '')).join('; ') : undefined;
+  const startError =
+    !seen && why && status !== 0
+      ? why
+          .split('\n')
+          .slice(-3)
+          .map((l) => l.replace(/^.*? - /, ''))
+          .join('; ')
+      : undefined;
   const oomKilled = memLimited && status === 137 && (oom > 0 || oomKillLogged(id));
   if (startError) status = 128;
   return { status, startError, oomKilled };

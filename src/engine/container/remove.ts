@@ -9,7 +9,18 @@ import type { Store } from '../../store/store.js';
 import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
-import { abandoned, freshState, getContainer, isRunning, signalOwner, trueState, updateState, waitGone, writeState, listRecords } from '../../store/containers.js';
+import {
+  abandoned,
+  freshState,
+  getContainer,
+  isRunning,
+  signalOwner,
+  trueState,
+  updateState,
+  waitGone,
+  writeState,
+  listRecords,
+} from '../../store/containers.js';
 import { Conflict } from '../../errors.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { layersInUse } from '../image/images.js';

@@ -86,7 +86,11 @@ export function spawnMonitor(store: Store, id: string): EarlyMonitor {
   const logFd = openSync(earlyLog, 'a', 0o640);
   let child;
   try {
-    child = start(process.execPath, [...MONITOR_NODE_FLAGS, MONITOR, JSON.stringify(args)], { stdio: ['ignore', logFd, logFd, 'pipe'], detached: true, cwd: '/' });
+    child = start(process.execPath, [...MONITOR_NODE_FLAGS, MONITOR, JSON.stringify(args)], {
+      stdio: ['ignore', logFd, logFd, 'pipe'],
+      detached: true,
+      cwd: '/',
+    });
   } finally {
     closeSync(logFd);
   }
@@ -110,7 +114,12 @@ export function spawnMonitor(store: Store, id: string): EarlyMonitor {
 }
 
 /** Prepare the container and hand it to its monitor (started here unless given); resolves once the monitor listens. */
-async function launch(store: Store, c: ContainerView, o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } }, early?: EarlyMonitor): Promise<Launched> {
+async function launch(
+  store: Store,
+  c: ContainerView,
+  o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } },
+  early?: EarlyMonitor,
+): Promise<Launched> {
   const mon = early ?? spawnMonitor(store, c.id);
   let argv: string[];
   try {
@@ -134,7 +143,9 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
   if (first !== 'listening') {
     // No monitor will ever run afterStop for what prepare()'s beforeStart set up.
     await hooks.afterStop(store, c).catch(() => {});
-    throw new SystemError(`the monitor of container ${c.name} failed to start${first ? `: ${first.replace(/^error /, '')}` : ''} (see ${join(store.paths.container(c.id), 'monitor.log')})`);
+    throw new SystemError(
+      `the monitor of container ${c.name} failed to start${first ? `: ${first.replace(/^error /, '')}` : ''} (see ${join(store.paths.container(c.id), 'monitor.log')})`,
+    );
   }
   return mon;
 }

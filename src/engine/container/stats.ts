@@ -43,7 +43,11 @@ const statKey = (text: string | undefined, key: string) => Number(new RegExp(`^$
 
 function hostCpuNs(): number {
   const line = read('/proc/stat')?.split('\n')[0] ?? '';
-  const ticks = line.split(/\s+/).slice(1, 8).map(Number).reduce((a, b) => a + (b || 0), 0);
+  const ticks = line
+    .split(/\s+/)
+    .slice(1, 8)
+    .map(Number)
+    .reduce((a, b) => a + (b || 0), 0);
   return ticks * 1e7; // USER_HZ is 100 on Linux: 1 tick = 10 ms
 }
 

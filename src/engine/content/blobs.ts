@@ -37,7 +37,11 @@ export class CorruptBlob extends InvalidArgument {}
 export class BlobWriter {
   size = 0;
   private hash: Hash = createHash('sha256');
-  private constructor(private readonly store: Store, readonly tmp: string, private fh: FileHandle | undefined) {}
+  private constructor(
+    private readonly store: Store,
+    readonly tmp: string,
+    private fh: FileHandle | undefined,
+  ) {}
 
   static async create(store: Store): Promise<BlobWriter> {
     await mkdir(incomingDir(store), { recursive: true });
@@ -102,7 +106,11 @@ export async function writeBlob(store: Store, data: Buffer, expectDigest?: strin
 }
 
 /** Store a stream whose digest is known (verified) or not (computed). */
-export async function writeBlobStream(store: Store, input: AsyncIterable<Buffer>, expect?: { digest: string; size?: number }): Promise<{ digest: string; size: number }> {
+export async function writeBlobStream(
+  store: Store,
+  input: AsyncIterable<Buffer>,
+  expect?: { digest: string; size?: number },
+): Promise<{ digest: string; size: number }> {
   const w = await BlobWriter.create(store);
   try {
     for await (const c of input) await w.write(c);
@@ -129,7 +137,10 @@ export async function readBlob(store: Store, digest: string): Promise<Buffer> {
 }
 
 export async function blobSize(store: Store, digest: string): Promise<number | undefined> {
-  return stat(blobPath(store, digest)).then((s) => s.size, () => undefined);
+  return stat(blobPath(store, digest)).then(
+    (s) => s.size,
+    () => undefined,
+  );
 }
 
 export async function listBlobs(store: Store): Promise<Array<{ digest: string; size: number }>> {

@@ -100,7 +100,12 @@ export async function importLayer(store: Store, input: AsyncIterable<Buffer>, pa
     const chainId = parentRec && parent !== EMPTY_LAYER ? (parentRec.chainId ? chainIdOf(parentRec.chainId, diffId) : undefined) : diffId;
     const key = chainId ? chainId.replace(/^sha256:/, '') : randomId();
     return await sealLayer(store, scratch, {
-      key, parent: parent === EMPTY_LAYER ? null : parent, diffId, chainId, size: stats.bytes, created: new Date().toISOString(),
+      key,
+      parent: parent === EMPTY_LAYER ? null : parent,
+      diffId,
+      chainId,
+      size: stats.bytes,
+      created: new Date().toISOString(),
     });
   } catch (e) {
     await btrfs.remove(scratch).catch(() => {});

@@ -112,7 +112,10 @@ export async function ensureLayerBlob(store: Store, key: string, lease: Lease, p
     // A layer imported before its blob was kept may pack differently from the tar it came from:
     // what is packed now is what it is from here on.
     const next: LayerRecord = {
-      ...rec, diffId, chainId: chainIdOf(parent ? parent.chainId : undefined, diffId), tarSize,
+      ...rec,
+      diffId,
+      chainId: chainIdOf(parent ? parent.chainId : undefined, diffId),
+      tarSize,
       blob: { digest: blob.digest, size: blob.size, compression: 'gzip' },
     };
     await updateLayer(store, next);
@@ -163,7 +166,7 @@ export async function rekeyImage(store: Store, img: ImageRecord, id: string, con
     await writeJson(store.paths.image(id), rec);
     const refs = await readRefs(store);
     let moved = false;
-    for (const [k, v] of Object.entries(refs)) if (v === old) (refs[k] = id), (moved = true);
+    for (const [k, v] of Object.entries(refs)) if (v === old) ((refs[k] = id), (moved = true));
     if (moved) await writeJson(store.paths.refs, refs);
     for (const f of await readdir(store.paths.images)) {
       if (!f.endsWith('.json') || f === `${old}.json`) continue;

@@ -157,7 +157,8 @@ async function importBlob(store: Store, file: string, d: Descriptor, move: boole
       h.update(c as Buffer);
       report((size += (c as Buffer).length));
     }
-    if (`sha256:${h.digest('hex')}` !== d.digest || size !== d.size) throw new CorruptBlob(`layer ${d.digest} in the archive does not match its digest or size (corrupt)`);
+    if (`sha256:${h.digest('hex')}` !== d.digest || size !== d.size)
+      throw new CorruptBlob(`layer ${d.digest} in the archive does not match its digest or size (corrupt)`);
     await rename(file, blobPath(store, d.digest));
     return;
   }
@@ -225,4 +226,3 @@ async function loadOciLayout(store: Store, inside: (p: string) => Promise<string
   }
   return out;
 }
-

@@ -8,8 +8,12 @@ import { eraseCredentials, serverKey, storeCredentials, type Credentials } from 
 /** The registry a login names: a host[:port], a URL, or nothing (Docker Hub). */
 export function loginDomain(server?: string): string {
   if (!server) return DOCKER_HUB;
-  const host = server.replace(/^https?:\/\//, '').split('/')[0].toLowerCase();
-  if (!host || !/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/.test(host)) throw new InvalidArgument(`invalid registry address '${server}': expected host[:port]`);
+  const host = server
+    .replace(/^https?:\/\//, '')
+    .split('/')[0]
+    .toLowerCase();
+  if (!host || !/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/.test(host))
+    throw new InvalidArgument(`invalid registry address '${server}': expected host[:port]`);
   return ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(host) ? DOCKER_HUB : host;
 }
 

@@ -36,7 +36,14 @@ export interface PullResult {
 const MAX_CONFIG = 16 << 20;
 
 /** Download one blob into the content store, resuming after a cut if it can. */
-export async function downloadBlob(store: Store, reg: Registry, repo: string, desc: { digest: string; size: number }, progress: Progress, signal?: AbortSignal): Promise<void> {
+export async function downloadBlob(
+  store: Store,
+  reg: Registry,
+  repo: string,
+  desc: { digest: string; size: number },
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<void> {
   const id = shortDigest(desc.digest);
   const w = await BlobWriter.create(store);
   try {
@@ -92,7 +99,8 @@ async function fetchSmallBlob(store: Store, reg: Registry, repo: string, digest:
 async function resolveManifest(reg: Registry, r: Reference, want: Platform) {
   const where = familiar(r);
   const top = await reg.getManifest(r.path, r.digest ?? r.tag!);
-  if (r.digest && top.digest !== r.digest) throw new CorruptBlob(`the manifest ${reg.host} sent for ${where} has digest ${top.digest}, not the one asked for (corrupt data)`);
+  if (r.digest && top.digest !== r.digest)
+    throw new CorruptBlob(`the manifest ${reg.host} sent for ${where} has digest ${top.digest}, not the one asked for (corrupt data)`);
   const keep = [top.bytes];
   const parsed = parseManifest(top.bytes, top.contentType, where);
   if (parsed.kind === 'manifest') return { manifest: parsed.manifest, digest: top.digest, keep, fromIndex: false };
@@ -120,13 +128,17 @@ export async function pullImage(store: Store, refText: string, o: PullOptions): 
   if (!fromIndex) {
     const cfg = JSON.parse(configBytes.toString('utf8')) as Platform;
     if (cfg.os && cfg.architecture && !platformMatches(cfg, want)) {
-      if (o.platform) throw new InvalidArgument(`image ${familiar(r)} is for ${formatPlatform(cfg)}, which does not match the requested platform ${formatPlatform(want)}`);
+      if (o.platform)
+        throw new InvalidArgument(`image ${familiar(r)} is for ${formatPlatform(cfg)}, which does not match the requested platform ${formatPlatform(want)}`);
       o.progress({ status: `WARNING: image ${familiar(r)} is for ${formatPlatform(cfg)}, not this host's ${formatPlatform(want)}` });
     }
   }
   const before = (await readRefs(store))[ref];
   const res = await unpackImage(store, {
-    configBytes, configDigest: manifest.config.digest, layers, keep,
+    configBytes,
+    configDigest: manifest.config.digest,
+    layers,
+    keep,
     repoDigest: `${r.domain}/${r.path}@${digest}`,
     tags: [ref],
     progress: o.progress,

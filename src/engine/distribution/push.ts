@@ -32,7 +32,13 @@ export interface PushOptions {
 }
 
 /** The manifest to push: the one this image was pulled with when it still fits, else a new one. */
-async function manifestFor(store: Store, img: ImageRecord, configDigest: string, configSize: number, layers: LayerRecord[]): Promise<{ bytes: Buffer; mediaType: string }> {
+async function manifestFor(
+  store: Store,
+  img: ImageRecord,
+  configDigest: string,
+  configSize: number,
+  layers: LayerRecord[],
+): Promise<{ bytes: Buffer; mediaType: string }> {
   for (const rd of img.repoDigests ?? []) {
     const digest = rd.slice(rd.indexOf('@') + 1);
     if (!hasBlob(store, digest)) continue;
@@ -129,7 +135,8 @@ export async function pushImage(store: Store, refText: string, o: PushOptions): 
   try {
     img = await getImage(store, ref);
   } catch (e) {
-    if (e instanceof NotFound) throw new NotFound(`an image does not exist locally with the tag: ${familiar(r)}; tag one with dockerlite tag IMAGE ${familiar(r)}`);
+    if (e instanceof NotFound)
+      throw new NotFound(`an image does not exist locally with the tag: ${familiar(r)}; tag one with dockerlite tag IMAGE ${familiar(r)}`);
     throw e;
   }
   if (!(await readRefs(store))[ref]) throw new NotFound(`an image does not exist locally with the tag: ${familiar(r)}`);

@@ -63,7 +63,8 @@ function uncompressed(store: Store, l: LayerRecord): () => AsyncIterable<Buffer>
   return async function* () {
     const d = digesting(await decompress(openBlob(store, l.blob!.digest)));
     yield* d.stream;
-    if (d.result().digest !== l.diffId) throw new CorruptBlob(`layer ${l.diffId} in the content store does not match its diff id; pull or build the image again`);
+    if (d.result().digest !== l.diffId)
+      throw new CorruptBlob(`layer ${l.diffId} in the content store does not match its diff id; pull or build the image again`);
   };
 }
 
@@ -95,16 +96,28 @@ async function layoutFiles(store: Store, items: Item[], format: SaveFormat): Pro
       }
     }
     add({ path: blobFile(hexOf(d.configDigest)), size: d.configBytes.length, data: d.configBytes });
-    const m = manifestBytes({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, digest: d.configDigest, size: d.configBytes.length }, layers });
+    const m = manifestBytes({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: MediaType.OciConfig, digest: d.configDigest, size: d.configBytes.length },
+      layers,
+    });
     const md = sha256Digest(m);
     add({ path: blobFile(hexOf(md)), size: m.length, data: m });
     const desc = { mediaType: MediaType.OciManifest, digest: md, size: m.length };
     if (!refs.length) index.manifests.push(desc);
     for (const ref of refs) {
       const r = parseReference(ref);
-      index.manifests.push({ ...desc, annotations: { 'io.containerd.image.name': formatReference(r), 'org.opencontainers.image.ref.name': r.tag ?? 'latest' } });
+      index.manifests.push({
+        ...desc,
+        annotations: { 'io.containerd.image.name': formatReference(r), 'org.opencontainers.image.ref.name': r.tag ?? 'latest' },
+      });
     }
-    dockerManifest.push({ Config: blobFile(hexOf(d.configDigest)), RepoTags: refs.length ? refs.map((x) => familiar(parseReference(x))) : null, Layers: layers.map((l) => blobFile(hexOf(l.digest))) });
+    dockerManifest.push({
+      Config: blobFile(hexOf(d.configDigest)),
+      RepoTags: refs.length ? refs.map((x) => familiar(parseReference(x))) : null,
+      Layers: layers.map((l) => blobFile(hexOf(l.digest))),
+    });
   }
   const idx = Buffer.from(JSON.stringify(index));
   add({ path: 'index.json', size: idx.length, data: idx });

@@ -68,10 +68,13 @@ export function parseConfig(bytes: Buffer, layers: number, where: string): Image
   } catch {
     throw new InvalidArgument(`the image config of ${where} is not valid JSON`);
   }
-  if (!cfg || typeof cfg !== 'object' || !cfg.rootfs || !Array.isArray(cfg.rootfs.diff_ids)) throw new InvalidArgument(`the image config of ${where} has no rootfs.diff_ids`);
+  if (!cfg || typeof cfg !== 'object' || !cfg.rootfs || !Array.isArray(cfg.rootfs.diff_ids))
+    throw new InvalidArgument(`the image config of ${where} has no rootfs.diff_ids`);
   cfg.rootfs.diff_ids.forEach((d, i) => checkDigest(d, `diff id ${i} of ${where}`));
-  if (cfg.rootfs.diff_ids.length !== layers) throw new InvalidArgument(`the image config of ${where} names ${cfg.rootfs.diff_ids.length} layers but the manifest has ${layers}`);
-  if (typeof cfg.architecture !== 'string' || typeof cfg.os !== 'string') throw new InvalidArgument(`the image config of ${where} does not say its os and architecture`);
+  if (cfg.rootfs.diff_ids.length !== layers)
+    throw new InvalidArgument(`the image config of ${where} names ${cfg.rootfs.diff_ids.length} layers but the manifest has ${layers}`);
+  if (typeof cfg.architecture !== 'string' || typeof cfg.os !== 'string')
+    throw new InvalidArgument(`the image config of ${where} does not say its os and architecture`);
   return cfg;
 }
 
@@ -182,7 +185,8 @@ async function applyOne(store: Store, lease: Lease, l: LayerInput, parent: strin
     const stats = await applyLayer(d.stream, scratch);
     for await (const _ of d.stream); // the diff id covers the padding after the end marker too
     const { digest, size } = d.result();
-    if (digest !== l.diffId) throw new CorruptBlob(`layer ${short} does not match its diff id: expected ${l.diffId}, got ${digest} (corrupt or tampered layer)`);
+    if (digest !== l.diffId)
+      throw new CorruptBlob(`layer ${short} does not match its diff id: expected ${l.diffId}, got ${digest} (corrupt or tampered layer)`);
     let blob = l.blob;
     if (writer) {
       const b = await writer.finish();
@@ -191,8 +195,15 @@ async function applyOne(store: Store, lease: Lease, l: LayerInput, parent: strin
       blob = { digest: b.digest, size: b.size, compression: 'gzip' };
     }
     await sealLayer(store, scratch, {
-      key, parent, diffId: l.diffId, chainId, size: stats.bytes, tarSize: size, created: new Date().toISOString(),
-      ...(blob ? { blob } : {}), ...(l.source ? { sources: [l.source] } : {}),
+      key,
+      parent,
+      diffId: l.diffId,
+      chainId,
+      size: stats.bytes,
+      tarSize: size,
+      created: new Date().toISOString(),
+      ...(blob ? { blob } : {}),
+      ...(l.source ? { sources: [l.source] } : {}),
     });
     progress({ id: short, status: 'Pull complete' });
   } catch (e) {

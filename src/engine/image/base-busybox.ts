@@ -50,10 +50,23 @@ export async function busyboxEntries(): Promise<WriteEntry[]> {
     return { header: emptyHeader(name, 'file', { mode, mtime, size: b.length }), body: b };
   };
   const entries: WriteEntry[] = [
-    dir('bin'), dir('dev'), dir('etc'), dir('home'), dir('proc', 0o555), dir('root', 0o700), dir('sys', 0o555),
-    dir('tmp', 0o1777), dir('usr'), dir('usr/sbin'), dir('var'), dir('var/spool'), dir('var/spool/mail'), dir('var/www'),
+    dir('bin'),
+    dir('dev'),
+    dir('etc'),
+    dir('home'),
+    dir('proc', 0o555),
+    dir('root', 0o700),
+    dir('sys', 0o555),
+    dir('tmp', 0o1777),
+    dir('usr'),
+    dir('usr/sbin'),
+    dir('var'),
+    dir('var/spool'),
+    dir('var/spool/mail'),
+    dir('var/www'),
     file('bin/busybox', bin, 0o755),
-    file('etc/passwd', PASSWD), file('etc/group', GROUP),
+    file('etc/passwd', PASSWD),
+    file('etc/group', GROUP),
     file('etc/shadow', 'root:*:10933:0:99999:7:::\n', 0o640),
     file('etc/nsswitch.conf', 'hosts: files dns\nnetworks: files\n'),
   ];
@@ -69,6 +82,10 @@ export async function makeBusyboxImage(store: Store): Promise<ImageRecord> {
   const entries = await busyboxEntries();
   const created = new Date(entries[0].header.mtime * 1000).toISOString();
   return importTarball(store, writeTar(entries), {
-    ref: 'busybox:latest', created, config: { Cmd: ['sh'] }, comment: `busybox from the host's ${BUSYBOX}`, createdBy: 'dockerlite init',
+    ref: 'busybox:latest',
+    created,
+    config: { Cmd: ['sh'] },
+    comment: `busybox from the host's ${BUSYBOX}`,
+    createdBy: 'dockerlite init',
   });
 }

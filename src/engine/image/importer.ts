@@ -10,7 +10,9 @@ import { saveImage, tagImage } from './images.js';
 import { InvalidArgument, NotFound } from '../../errors.js';
 
 export function hostPlatform(): { architecture: string; os: string } {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ??
+    process.arch;
   return { architecture: arch, os: 'linux' };
 }
 
@@ -39,7 +41,7 @@ export async function importTarball(store: Store, input: AsyncIterable<Buffer>, 
     const writer = await gzipWriter(store);
     let tarSize = 0;
     try {
-      const rec = await importLayer(store, tee(await decompress(input), { write: async (c) => void (tarSize += c.length, await writer.write(c)) }), null);
+      const rec = await importLayer(store, tee(await decompress(input), { write: async (c) => void ((tarSize += c.length), await writer.write(c)) }), null);
       const b = await writer.finish();
       await lease.hold({ blobs: [b.digest] });
       if (rec.blob && hasBlob(store, rec.blob.digest)) return rec;

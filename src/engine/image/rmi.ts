@@ -56,7 +56,9 @@ export async function removeImage(store: Store, query: string, opts: { force: bo
   const byName = ref !== undefined && (img.names.includes(ref) || !!img.repoDigests?.includes(ref));
   const users = (await listContainers(store)).filter((c) => c.image === img.id);
   const usedBy = (what: string) =>
-    new Conflict(`unable to remove ${what} (must force): image ${shortId(img.id)} is in use by container ${shortId(users[0].id)}${users.length > 1 ? ` and ${users.length - 1} more` : ''}; remove the container(s) first, or use -f`);
+    new Conflict(
+      `unable to remove ${what} (must force): image ${shortId(img.id)} is in use by container ${shortId(users[0].id)}${users.length > 1 ? ` and ${users.length - 1} more` : ''}; remove the container(s) first, or use -f`,
+    );
 
   if (byName) {
     const others = img.names.filter((n) => n !== ref);
@@ -71,10 +73,15 @@ export async function removeImage(store: Store, query: string, opts: { force: bo
   } else {
     const repos = new Set(img.names.map((n) => repository(parseReference(n))));
     if (repos.size > 1 && !opts.force) {
-      throw new Conflict(`unable to delete ${shortId(img.id)} (must be forced): it is referenced in several repositories (${img.names.map(show).join(', ')}); remove them by name, or use -f`);
+      throw new Conflict(
+        `unable to delete ${shortId(img.id)} (must be forced): it is referenced in several repositories (${img.names.map(show).join(', ')}); remove them by name, or use -f`,
+      );
     }
     if (users.length && !opts.force) throw usedBy(shortId(img.id));
-    if (users.some((c) => isRunning(c.state))) throw new Conflict(`unable to delete ${shortId(img.id)}: it is in use by running container ${shortId(users.find((c) => isRunning(c.state))!.id)}; stop it first`);
+    if (users.some((c) => isRunning(c.state)))
+      throw new Conflict(
+        `unable to delete ${shortId(img.id)}: it is in use by running container ${shortId(users.find((c) => isRunning(c.state))!.id)}; stop it first`,
+      );
     res.untagged.push(...(await dropRefs(store, img)));
   }
   const fresh = await readJsonOr<ImageRecord | null>(store.paths.image(img.id), null);

@@ -113,11 +113,13 @@ export async function diskUsage(store: Store, o: { containers?: boolean } = {}):
   const used = await blobsInUse(store);
   const unused = blobs.filter((b) => !used.has(b.digest));
   return {
-    images: usage, imagesTotal, imagesActive: images.filter((i) => users.has(i.id)).length, imagesReclaimable,
-    containers: cu, volumes,
+    images: usage,
+    imagesTotal,
+    imagesActive: images.filter((i) => users.has(i.id)).length,
+    imagesReclaimable,
+    containers: cu,
+    volumes,
     buildCache: { count: cache.size, size: cacheSize },
     blobs: { count: blobs.length, size: blobs.reduce((a, b) => a + b.size, 0), unused: unused.length, unusedSize: unused.reduce((a, b) => a + b.size, 0) },
   };
 }
-
-

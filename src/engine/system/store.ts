@@ -18,7 +18,13 @@ async function makeEmptyImage(store: Store) {
   const created = new Date(0).toISOString();
   const img = await saveImage(store, {
     created,
-    config: { ...hostPlatform(), created, config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [{ created, comment: 'empty image (base of all other images)', empty_layer: true }] },
+    config: {
+      ...hostPlatform(),
+      created,
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [] },
+      history: [{ created, comment: 'empty image (base of all other images)', empty_layer: true }],
+    },
     layers: [],
   });
   await tagImage(store, img.id, EMPTY_IMAGE_REF);

@@ -24,4 +24,3 @@ export function storeOf(cfg: Config): Store {
   registerHooks(networkHooks);
   return new Store(cfg);
 }
-

@@ -39,7 +39,11 @@ async function readVolume(store: Store, name: string): Promise<VolumeRecord | un
 }
 
 /** Create a volume, or return the existing one (Docker's create is idempotent). */
-export async function createVolume(store: Store, name: string | undefined, o: { labels?: Record<string, string>; anonymous?: boolean } = {}): Promise<VolumeRecord> {
+export async function createVolume(
+  store: Store,
+  name: string | undefined,
+  o: { labels?: Record<string, string>; anonymous?: boolean } = {},
+): Promise<VolumeRecord> {
   const n = checkVolumeName(name ?? randomId());
   return store.lock('volumes', async () => {
     const existing = await readVolume(store, n);
@@ -47,7 +51,16 @@ export async function createVolume(store: Store, name: string | undefined, o: { 
     const path = volumePath(store, n);
     if (existsSync(path)) await btrfs.remove(path); // a subvolume left without its record by a crash
     await btrfs.create(path);
-    const rec: VolumeRecord = { Name: n, Driver: 'local', Mountpoint: path, CreatedAt: new Date().toISOString(), Labels: o.labels ?? {}, Scope: 'local', Options: {}, ...(o.anonymous ? { Anonymous: true } : {}) };
+    const rec: VolumeRecord = {
+      Name: n,
+      Driver: 'local',
+      Mountpoint: path,
+      CreatedAt: new Date().toISOString(),
+      Labels: o.labels ?? {},
+      Scope: 'local',
+      Options: {},
+      ...(o.anonymous ? { Anonymous: true } : {}),
+    };
     await writeJson(meta(store, n), rec);
     return rec;
   });
@@ -84,7 +97,10 @@ export async function volumeUsers(store: Store): Promise<Map<string, string[]>> 
 export async function removeVolume(store: Store, name: string, o: { force?: boolean } = {}): Promise<void> {
   await getVolume(store, name);
   const users = (await volumeUsers(store)).get(name);
-  if (users?.length && !o.force) throw new Conflict(`volume ${name} is in use by container${users.length > 1 ? 's' : ''} ${users.join(', ')}; remove ${users.length > 1 ? 'them' : 'it'} first`);
+  if (users?.length && !o.force)
+    throw new Conflict(
+      `volume ${name} is in use by container${users.length > 1 ? 's' : ''} ${users.join(', ')}; remove ${users.length > 1 ? 'them' : 'it'} first`,
+    );
   await store.lock('volumes', async () => {
     await rm(meta(store, name), { force: true });
     if (existsSync(volumePath(store, name))) await btrfs.remove(volumePath(store, name));

@@ -33,7 +33,8 @@ export function parseLimits(f: LimitFlags): Partial<HostConfig> {
   if (f.memorySwap !== undefined) {
     if (hc.Memory === undefined) throw new InvalidArgument('--memory-swap needs --memory too');
     hc.MemorySwap = f.memorySwap === '-1' ? -1 : parseBytes(f.memorySwap, 'memory-swap');
-    if (hc.MemorySwap !== -1 && hc.MemorySwap < hc.Memory) throw new InvalidArgument('--memory-swap must be at least --memory (it is memory plus swap), or -1 for unlimited swap');
+    if (hc.MemorySwap !== -1 && hc.MemorySwap < hc.Memory)
+      throw new InvalidArgument('--memory-swap must be at least --memory (it is memory plus swap), or -1 for unlimited swap');
   }
   if (f.cpus !== undefined) {
     const n = Number(f.cpus);
@@ -80,6 +81,7 @@ export function cgroupSettings(hc: HostConfig, version: CgroupVersion, o: { mems
 /** Docker's --restart: no, always, unless-stopped, on-failure[:max-retries]. */
 export function parseRestart(s: string): { Name: string; MaximumRetryCount: number } {
   const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(s);
-  if (!m || (m[2] !== undefined && m[1] !== 'on-failure')) throw new InvalidArgument(`invalid restart policy '${s}': use no, always, unless-stopped or on-failure[:max-retries]`);
+  if (!m || (m[2] !== undefined && m[1] !== 'on-failure'))
+    throw new InvalidArgument(`invalid restart policy '${s}': use no, always, unless-stopped or on-failure[:max-retries]`);
   return { Name: m[1], MaximumRetryCount: m[2] !== undefined ? Number(m[2]) : 0 };
 }

@@ -37,7 +37,8 @@ export function parseMountSpec(spec: string): MountSpec {
   let readonly = false;
   for (const o of opts ? opts.split(',') : []) {
     if (o === 'ro') readonly = true;
-    else if (o === 'rw' || ['z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'delegated', 'cached', 'consistent'].includes(o)) continue;
+    else if (o === 'rw' || ['z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'delegated', 'cached', 'consistent'].includes(o))
+      continue;
     else throw new InvalidArgument(`invalid volume specification '${spec}': unknown option '${o}' (ro or rw)`);
   }
   const type = source === '' || !source.startsWith('/') ? 'volume' : 'bind';
@@ -53,7 +54,8 @@ export function parseTmpfs(spec: string): [string, string] {
   const i = spec.indexOf(':');
   const target = i === -1 ? spec : spec.slice(0, i);
   const opts = i === -1 ? '' : spec.slice(i + 1);
-  if (!isAbsolute(target) || posix.normalize(target) === '/') throw new InvalidArgument(`invalid --tmpfs '${spec}': the container path must be absolute and not /`);
+  if (!isAbsolute(target) || posix.normalize(target) === '/')
+    throw new InvalidArgument(`invalid --tmpfs '${spec}': the container path must be absolute and not /`);
   if (/[\s]/.test(opts)) throw new InvalidArgument(`invalid --tmpfs options '${opts}'`);
   return [posix.normalize(target), opts];
 }
@@ -88,9 +90,13 @@ export async function containerMounts(store: Store, c: ContainerRecord, volumePa
   }
   for (const [target, opts] of Object.entries(c.hostConfig.Tmpfs ?? {})) {
     // Docker's defaults for --tmpfs; the user's options come last and win.
-    out.push({ source: 'tmpfs', target: await mountPoint(rootfs, target, 'dir'), fstype: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
+    out.push({
+      source: 'tmpfs',
+      target: await mountPoint(rootfs, target, 'dir'),
+      fstype: 'tmpfs',
+      options: ['rw', 'nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])],
+    });
   }
   await writeJson(madeFile, [...made].sort());
   return out;
 }
-

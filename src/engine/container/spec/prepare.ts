@@ -16,7 +16,12 @@ import { applyHostConfig } from './hostconfig.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
-  const candidates = cmd.includes('/') ? [cmd.startsWith('/') ? cmd : join(cwd, cmd)] : path.split(':').filter(Boolean).map((d) => join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [cmd.startsWith('/') ? cmd : join(cwd, cmd)]
+    : path
+        .split(':')
+        .filter(Boolean)
+        .map((d) => join(d, cmd));
   let sawNonExec = false;
   for (const c of candidates) {
     try {

@@ -13,7 +13,10 @@ export interface ResolvedUser {
 async function readTable(rootfs: string, file: string): Promise<string[][]> {
   try {
     const text = await readFile(await resolveInRoot(rootfs, file), 'utf8');
-    return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+    return text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(':'));
   } catch {
     return [];
   }
