@@ -13,6 +13,7 @@ const suites = [
   { name: 'unit', concurrency: 2 },
   { name: 'integration', concurrency: 2 },
   { name: 'e2e', concurrency: 1 },
+  { name: 'hardening', concurrency: 1 },
 ].filter((s) => !wanted.length || wanted.includes(s.name));
 
 // Leak check: a test that leaves these behind has a clean-up bug.
