@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InvalidArgument } from '../errors.js';
 
 /** Split a path into clean components; `..` is kept for the resolver to clamp. */
-function components(p: string): string[] {
+export function components(p: string): string[] {
   return p.split('/').filter((c) => c !== '' && c !== '.');
 }
 

@@ -50,13 +50,13 @@ export async function mountPointFor(store: Store, id: string, target: string, ki
 /**
  * diff without dockerlite's mount points: the paths it added (while still
  * empty) and the directories that changed only because it added them (ctime).
+ * root is the snapshot the changes came from: the live rootfs may be changing.
  */
-export async function hideMountPoints(store: Store, id: string, changes: Change[]): Promise<Change[]> {
+export async function hideMountPoints(store: Store, id: string, changes: Change[], root: string): Promise<Change[]> {
   const made = new Set(await readJsonOr<string[]>(join(store.paths.container(id), 'mountpoints.json'), []));
   if (!made.size) return changes;
-  const rootfs = store.paths.rootfs(id);
   const empty = async (p: string) => {
-    const st = await lstat(join(rootfs, p)).catch(() => undefined);
+    const st = await lstat(await resolveInRoot(root, p, false)).catch(() => undefined);
     return !!st && (st.isDirectory() || st.size === 0);
   };
   const kept: Change[] = [];

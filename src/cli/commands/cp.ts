@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { copyFromContainer, copyToContainer, parseCopyArg, tarFromContainer } from '../../engine/container/copy.js';
@@ -18,7 +17,7 @@ export default defineCommand({
     const warn = (m: string) => void (flags.quiet || ctx.warn(`dockerlite: warning: ${m}\n`));
     if (a.container && b.container) throw new InvalidArgument('copying between two containers is not supported; copy through the host');
     if (!a.container && !b.container) throw new InvalidArgument("one of the paths must name a container, as CONTAINER:PATH; see 'dockerlite cp --help'");
-    if (a.container && b.path === '-') return void (await pipeline(await tarFromContainer(store, a), process.stdout));
+    if (a.container && b.path === '-') return void (await tarFromContainer(store, a, process.stdout));
     if (a.path === '-') throw new InvalidArgument('copying a tar stream from stdin into a container is not supported yet; give a path');
     if (a.container) await copyFromContainer(store, a, b.path, { follow: flags['follow-link'], warn });
     else await copyToContainer(store, a.path, b, { warn });

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { exportContainer } from '../../engine/container/copy.js';
+import { getContainer } from '../../store/containers.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({
@@ -12,9 +12,10 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('export', positionals, 1);
     if (!flags.output && process.stdout.isTTY) throw new InvalidArgument('refusing to write a tar archive to a terminal; use -o FILE or redirect the output');
-    const tar = await exportContainer(await ctx.store(), positionals[0]);
+    const store = await ctx.store();
+    const c = await getContainer(store, positionals[0]); // before -o makes a file
     try {
-      await pipeline(tar, flags.output ? createWriteStream(flags.output) : process.stdout);
+      await exportContainer(store, c.id, flags.output ? createWriteStream(flags.output) : process.stdout);
     } catch (e) {
       // The reader went away (| head): not an error of ours.
       if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;

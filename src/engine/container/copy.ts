@@ -1,18 +1,28 @@
-// docker cp in both directions between a container's rootfs and the host.
-// Paths in the container are resolved as the container would see them
-// (securejoin), so a symlink in the container can never lead a read or a
-// write outside its rootfs; the copy itself never follows a symlink (links
-// are copied as links), and each file is created with O_NOFOLLOW.
-import { constants } from 'node:fs';
-import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink } from 'node:fs/promises';
+// docker cp in both directions between a container's rootfs and the host, and
+// export. A running container can change its rootfs while we work, swapping a
+// directory we checked for a symlink to the host (CVE-2018-15664), so:
+// - reading (cp out, cp to a tar stream, export) works on a read-only snapshot
+//   of the rootfs taken first: atomic, out of the container's reach, so paths
+//   resolved in it (securejoin) stay what they were when checked;
+// - writing (cp in) walks the live rootfs with directory fds (rootfd.ts): every
+//   component is opened relative to the one before and never followed, and
+//   each file is made new (O_CREAT|O_EXCL), so no symlink, FIFO or device node
+//   the container plants can be written through.
+// Neither depends on the container's state, so nothing is frozen, and a
+// container the user paused stays paused. Links are copied as links.
+import { constants, fchmodSync, fchownSync, futimesSync, lstatSync } from 'node:fs';
+import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Store } from '../../store/store.js';
-import { InvalidArgument, NotFound } from '../../errors.js';
+import { DockerliteError, InvalidArgument, NotFound, SystemError } from '../../errors.js';
 import { resolveInRoot } from '../../oci/securejoin.js';
+import { Dir, locateInRoot } from '../../oci/rootfd.js';
 import { packPaths, walkTree } from '../../oci/pack.js';
 import { writeTar } from '../../oci/tar.js';
 import { getContainer } from '../../store/containers.js';
+import { withFrozen } from './diff.js';
 
 export interface CopyEnd {
   container?: string;
@@ -27,9 +37,7 @@ export function parseCopyArg(s: string): CopyEnd {
   return { container: s.slice(0, i), path: s.slice(i + 1) || '/' };
 }
 
-/** Where each entry of a copy goes: a function from the relative path inside the copied tree to a host path to write. */
-type Target = (rel: string) => Promise<string>;
-
+/** One entry out of a snapshot (src) to the host (dst). */
 async function copyEntry(src: string, dst: string, warn: (m: string) => void): Promise<void> {
   const st = await lstat(src);
   if (st.isDirectory()) {
@@ -69,14 +77,14 @@ async function copyEntry(src: string, dst: string, warn: (m: string) => void): P
   await lutimes(dst, st.atime, st.mtime).catch(() => {});
 }
 
-/** Copy the tree at src (a host path, never followed) to wherever target maps each relative path. */
-async function copyTree(src: string, target: Target, warn: (m: string) => void): Promise<void> {
-  await copyEntry(src, await target(''), warn);
+/** Copy the tree at src (in a snapshot, never followed) to dst on the host. */
+async function copyTree(src: string, dst: string, warn: (m: string) => void): Promise<void> {
+  await copyEntry(src, dst, warn);
   if (!(await lstat(src)).isDirectory()) return;
   const walk = async (rel: string): Promise<void> => {
     for (const n of (await readdir(join(src, rel))).sort()) {
       const r = rel ? `${rel}/${n}` : n;
-      await copyEntry(join(src, r), await target(r), warn);
+      await copyEntry(join(src, r), join(dst, r), warn);
       if ((await lstat(join(src, r))).isDirectory()) await walk(r);
     }
   };
@@ -87,55 +95,162 @@ async function statOrUndef(p: string) {
   return lstat(p).catch(() => undefined);
 }
 
+/** Run fn on a read-only snapshot of the container's rootfs (dropped afterwards): nothing the container does meanwhile shows in it. */
+function onSnapshot<T>(store: Store, id: string, fn: (root: string) => Promise<T>): Promise<T> {
+  return withFrozen(store, store.paths.rootfs(id), fn);
+}
+
 /** Container -> host. With follow (-L), a symlink named as the source is followed (inside the container). */
 export async function copyFromContainer(store: Store, from: CopyEnd, to: string, o: { follow?: boolean; warn?: (m: string) => void } = {}): Promise<void> {
   const c = await getContainer(store, from.container!);
-  const rootfs = store.paths.rootfs(c.id);
-  const src = await resolveInRoot(rootfs, from.path, !!o.follow);
-  const st = await statOrUndef(src);
-  if (!st) throw new NotFound(`no such file or directory in container ${c.name}: ${from.path}`);
-  const contentsOnly = /\/\.$/.test(from.path);
-  const d = await statOrUndef(to);
-  let base: string;
-  if (d?.isDirectory() && !contentsOnly) base = join(to, basename(posix.normalize(from.path)) || 'rootfs');
-  else if (!d && to.endsWith('/') && !st.isDirectory()) throw new InvalidArgument(`destination directory ${to} does not exist`);
-  else base = to;
-  await copyTree(src, async (rel) => (rel ? join(base, rel) : base), o.warn ?? (() => {}));
+  await onSnapshot(store, c.id, async (rootfs) => {
+    const src = await resolveInRoot(rootfs, from.path, !!o.follow);
+    const st = await statOrUndef(src);
+    if (!st) throw new NotFound(`no such file or directory in container ${c.name}: ${from.path}`);
+    const contentsOnly = /\/\.$/.test(from.path);
+    const d = await statOrUndef(to);
+    let base: string;
+    if (d?.isDirectory() && !contentsOnly) base = join(to, basename(posix.normalize(from.path)) || 'rootfs');
+    else if (!d && to.endsWith('/') && !st.isDirectory()) throw new InvalidArgument(`destination directory ${to} does not exist`);
+    else base = to;
+    await copyTree(src, base, o.warn ?? (() => {}));
+  });
 }
 
-/** Host -> container: every path written is resolved inside the rootfs first. */
+/** Host -> container: the destination is walked with directory fds (rootfd.ts), never by a path the container could change. */
 export async function copyToContainer(store: Store, from: string, to: CopyEnd, o: { warn?: (m: string) => void } = {}): Promise<void> {
   const c = await getContainer(store, to.container!);
   const rootfs = store.paths.rootfs(c.id);
+  const warn = o.warn ?? (() => {});
   const st = await statOrUndef(from);
   if (!st) throw new NotFound(`no such file or directory: ${from}`);
   const contentsOnly = /\/\.$/.test(from);
-  const d = await statOrUndef(await resolveInRoot(rootfs, to.path));
-  let base: string;
-  if (d?.isDirectory() && !contentsOnly) base = posix.join(to.path, basename(from));
-  else if (!d && to.path.endsWith('/') && !st.isDirectory())
-    throw new InvalidArgument(`destination directory ${to.path} does not exist in container ${c.name}`);
-  else base = to.path;
-  // The last component is not followed: a symlink there is replaced, not written through.
-  await copyTree(from, (rel) => resolveInRoot(rootfs, rel ? posix.join(base, rel) : base, false), o.warn ?? (() => {}));
+  const where = `container ${c.name}`;
+  try {
+    const dest = locateInRoot(rootfs, to.path, true, where);
+    try {
+      const d = lstatSync(dest.dir.at(dest.name), { throwIfNoEntry: false });
+      if (d?.isDirectory()) {
+        // Into the directory (or, for SRC/., onto it).
+        if (contentsOnly) return await copyIn(from, dest.dir, dest.name, warn);
+        const into = dest.dir.open(dest.name);
+        try {
+          return await copyIn(from, into, basename(from), warn);
+        } finally {
+          into.close();
+        }
+      }
+      if (!d && to.path.endsWith('/') && !st.isDirectory()) throw new InvalidArgument(`destination directory ${to.path} does not exist in ${where}`);
+    } finally {
+      dest.dir.close();
+    }
+    // Onto the path itself: its last component is not followed (a symlink there is replaced, not written through).
+    const onto = locateInRoot(rootfs, to.path, false, where);
+    try {
+      await copyIn(from, onto.dir, onto.name, warn);
+    } finally {
+      onto.dir.close();
+    }
+  } catch (e) {
+    // Errors of calls on /proc/self/fd/N paths would name those: name the container's path instead.
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof DockerliteError || !err.code || ['ENOSPC', 'EACCES', 'EPERM'].includes(err.code)) throw e;
+    throw new SystemError(`cannot copy ${from} to ${to.path} in ${where}: ${err.message.split(',')[0]}`);
+  }
 }
 
-/** Container -> tar stream (cp CONTAINER:PATH -). */
-export async function tarFromContainer(store: Store, from: CopyEnd): Promise<Readable> {
+/** Copy the host tree at src to name in dir (inside a container), through fds only. */
+async function copyIn(src: string, dir: Dir, name: string, warn: (m: string) => void): Promise<void> {
+  const st = await lstat(src);
+  const dst = dir.at(name);
+  if (st.isDirectory()) {
+    await mkdir(dst).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    let sub: Dir;
+    try {
+      sub = dir.open(name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new InvalidArgument(`cannot copy a directory over the non-directory ${name}`);
+      throw e;
+    }
+    try {
+      for (const n of (await readdir(src)).sort()) await copyIn(join(src, n), sub, n, warn);
+      // After the entries, which would change its times.
+      try {
+        fchownSync(sub.fd, st.uid, st.gid);
+      } catch {
+        // as for files: keep going with root's ownership
+      }
+      fchmodSync(sub.fd, st.mode & 0o7777);
+      futimesSync(sub.fd, st.atime, st.mtime);
+    } finally {
+      sub.close();
+    }
+  } else if (st.isSymbolicLink()) {
+    await unlink(dst).catch(() => {});
+    await symlink(await readlink(src), dst);
+    await lchown(dst, st.uid, st.gid).catch(() => {});
+    await lutimes(dst, st.atime, st.mtime).catch(() => {});
+  } else if (st.isFile()) {
+    const output = await createNew(dir, name, st.mode & 0o7777);
+    const input = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW).catch(async (e) => {
+      await output.close();
+      throw e;
+    });
+    try {
+      const buf = Buffer.alloc(1 << 20);
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, null);
+        if (!bytesRead) break;
+        await output.write(buf, 0, bytesRead);
+      }
+      await output.chown(st.uid, st.gid).catch(() => {});
+      await output.chmod(st.mode & 0o7777);
+      await output.utimes(st.atime, st.mtime).catch(() => {});
+    } finally {
+      await input.close();
+      await output.close();
+    }
+  } else warn(`skipping special file ${src}`);
+}
+
+/**
+ * A new regular file name in dir, replacing what was there. O_EXCL makes sure
+ * it is ours: never a symlink, FIFO or device node planted there meanwhile.
+ */
+async function createNew(dir: Dir, name: string, mode: number): Promise<FileHandle> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await open(dir.at(name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 10) throw e;
+    }
+    await unlink(dir.at(name)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EISDIR') throw new InvalidArgument(`cannot copy a file over the directory ${name}`);
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+}
+
+/** Container -> tar stream (cp CONTAINER:PATH -), written to out. */
+export async function tarFromContainer(store: Store, from: CopyEnd, out: Writable): Promise<void> {
   const c = await getContainer(store, from.container!);
-  const rootfs = store.paths.rootfs(c.id);
-  const src = await resolveInRoot(rootfs, from.path, false);
-  const st = await statOrUndef(src);
-  if (!st) throw new NotFound(`no such file or directory in container ${c.name}: ${from.path}`);
-  const parent = posix.dirname(src);
-  const name = basename(src);
-  const paths = [name, ...(st.isDirectory() ? (await walkTree(src)).map((p) => `${name}/${p}`) : [])];
-  return writeTar(packPaths(parent, paths));
+  await onSnapshot(store, c.id, async (rootfs) => {
+    const src = await resolveInRoot(rootfs, from.path, false);
+    const st = await statOrUndef(src);
+    if (!st) throw new NotFound(`no such file or directory in container ${c.name}: ${from.path}`);
+    const parent = posix.dirname(src);
+    const name = basename(src);
+    const paths = [name, ...(st.isDirectory() ? (await walkTree(src)).map((p) => `${name}/${p}`) : [])];
+    await pipeline(writeTar(packPaths(parent, paths)), out);
+  });
 }
 
-/** The whole rootfs as a tar stream (export). */
-export async function exportContainer(store: Store, query: string): Promise<Readable> {
+/** The whole rootfs as a tar stream (export), written to out. */
+export async function exportContainer(store: Store, query: string, out: Writable): Promise<void> {
   const c = await getContainer(store, query);
-  const rootfs = store.paths.rootfs(c.id);
-  return writeTar(packPaths(rootfs, await walkTree(rootfs)));
+  await onSnapshot(store, c.id, async (rootfs) => {
+    await pipeline(writeTar(packPaths(rootfs, await walkTree(rootfs))), out);
+  });
 }

@@ -41,8 +41,8 @@ export async function withFrozen<T>(store: Store, subvol: string, fn: (snap: str
 export async function containerChanges(store: Store, c: ContainerView): Promise<Change[]> {
   const base = layerPath(store, c.layer);
   if (!existsSync(base)) throw new NotFound(`the base layer of container ${c.name} is gone, so there is nothing to diff against`);
-  const changes = await withFrozen(store, store.paths.rootfs(c.id), (snap) => changesOf(base, snap));
-  return hideMountPoints(store, c.id, changes);
+  // Both trees are read-only snapshots, out of the container's reach: nothing it does meanwhile shows.
+  return withFrozen(store, store.paths.rootfs(c.id), async (snap) => hideMountPoints(store, c.id, await changesOf(base, snap), snap));
 }
 
 /** Bytes of regular-file content a layer adds over its parent; computed once and kept. */
