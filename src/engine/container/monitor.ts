@@ -28,6 +28,7 @@ import { setSize } from '../../sys/stty.js';
 import { executeArgv, lxcEnv } from '../../runtime/lxc.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
 import { reapOnMainExit } from '../../runtime/reaper.js';
+import { backoff, shouldRestart, FIRST_BACKOFF_MS } from './restart.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
 
@@ -317,15 +318,6 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   return { status, startError, oomKilled };
 }
 
-/** Docker's restart policies: no, always, unless-stopped, on-failure[:N]. */
-function shouldRestart(rec: ContainerRecord, s: ContainerState, status: number): boolean {
-  const p = rec.hostConfig.RestartPolicy;
-  if (!p || !p.Name || p.Name === 'no' || s.stopRequested) return false;
-  if (p.Name === 'always' || p.Name === 'unless-stopped') return true;
-  if (p.Name === 'on-failure') return status !== 0 && (!p.MaximumRetryCount || (s.restartCount ?? 0) < p.MaximumRetryCount);
-  return false;
-}
-
 async function afterStop(rec: ContainerRecord): Promise<void> {
   try {
     const { storeOf } = await import('../system/subsystems.js');
@@ -344,7 +336,7 @@ async function main(): Promise<number> {
 
   let argv = args.argv;
   let first = true;
-  let backoff = 100;
+  let delay = FIRST_BACKOFF_MS;
   for (;;) {
     const rec = readRecord();
     const t0 = Date.now();
@@ -373,10 +365,9 @@ async function main(): Promise<number> {
     first = false;
     ownerPid = 0;
     if (s?.status !== 'restarting') return r.status;
-    // Docker's back-off: 100 ms, doubling, reset after a run of 10 s or more.
-    backoff = Date.now() - t0 >= 10_000 ? 100 : backoff;
-    await sleep(backoff);
-    backoff = Math.min(backoff * 2, 60_000);
+    const b = backoff(delay, Date.now() - t0);
+    delay = b.next;
+    await sleep(b.wait);
     const again = await readJsonOr<ContainerState>(paths.containerState(id), {} as ContainerState);
     if (again.stopRequested || !existsSync(dir)) {
       await patchState((st) => ({ ...st, status: 'exited' }));
