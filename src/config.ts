@@ -20,16 +20,9 @@ export interface Config {
   debug: boolean;
 }
 
-const KEYS = [
-  'DOCKERLITE_ROOT',
-  'DOCKERLITE_LOOPFILE',
-  'DOCKERLITE_LOOPSIZE',
-  'DOCKERLITE_BRIDGE',
-  'DOCKERLITE_SUBNET',
-  'DOCKERLITE_POOL',
-  'DOCKERLITE_DEBUG',
-] as const;
-type Key = (typeof KEYS)[number];
+/** The settings a config file or the environment may give. */
+type Key =
+  'DOCKERLITE_ROOT' | 'DOCKERLITE_LOOPFILE' | 'DOCKERLITE_LOOPSIZE' | 'DOCKERLITE_BRIDGE' | 'DOCKERLITE_SUBNET' | 'DOCKERLITE_POOL' | 'DOCKERLITE_DEBUG';
 
 /** Parse shell-style KEY=VALUE lines; quotes are stripped, comments ignored. */
 export function parseConfFile(text: string): Partial<Record<string, string>> {

@@ -6,6 +6,7 @@ import type { FlagDefs, Parsed } from './args.js';
 /** One command of the table: its name and how to load its file. */
 export interface Entry {
   name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one table holds commands whose flags differ
   load: () => Promise<{ default: Command<any> }>;
 }
 
@@ -13,8 +14,8 @@ export interface Entry {
 export interface Catalog {
   commands: Entry[];
   aliases: Record<string, { to: string; args?: string[] }>;
-  find(name: string): Entry | undefined;
-  aliasesOf(name: string): string[];
+  find: (name: string) => Entry | undefined;
+  aliasesOf: (name: string) => string[];
 }
 
 export interface Context {
@@ -22,13 +23,13 @@ export interface Context {
   /** Every command, for help. */
   catalog: Catalog;
   /** The store, initialised first if needed. */
-  store(): Promise<Store>;
+  store: () => Promise<Store>;
   /** The name the user typed (an alias, maybe). */
   invokedAs: string;
   /** Data for stdout. */
-  out(text: string): void;
+  out: (text: string) => void;
   /** Messages for stderr. */
-  warn(text: string): void;
+  warn: (text: string) => void;
 }
 
 export interface Command<D extends FlagDefs = FlagDefs> {

@@ -147,7 +147,7 @@ export async function publish(
       throw e;
     }
     const out: PortMap = {};
-    for (const m of chosen) (out[`${m.containerPort}/${m.proto}`] ??= [])!.push({ HostIp: m.hostIp || '0.0.0.0', HostPort: String(m.hostPort) });
+    for (const m of chosen) (out[`${m.containerPort}/${m.proto}`] ??= []).push({ HostIp: m.hostIp || '0.0.0.0', HostPort: String(m.hostPort) });
     // Recorded before the lock is let go: the next publisher must see these rules as in use.
     await record(out, identify(process.pid));
     return out;

@@ -67,7 +67,7 @@ export class Registry {
   /** TLS for a URL: the registry's own policy for it, loopback/listed hosts unverified elsewhere. */
   tls = (url: URL): TlsOptions => {
     const mat = tlsMaterial(url.host, this.settings);
-    let verify = true;
+    let verify: boolean;
     if (url.host === this.base?.host) verify = !this.insecure;
     else {
       const name = hostname(url.host);
@@ -102,7 +102,7 @@ export class Registry {
         discard(res);
         this.auth = new Authorizer(this.host, this.creds, { tls: this.tls, timeoutMs: this.settings.timeoutMs });
         if (res.status === 401) {
-          this.auth.setChallenge(res.headers['www-authenticate'] as string | undefined);
+          this.auth.setChallenge(res.headers['www-authenticate']);
           return;
         }
         if (res.status === 200) return;
@@ -172,7 +172,7 @@ export class Registry {
       }
       if (res.status === 401 && !reauthed) {
         // A new challenge (e.g. a wider scope for a mount), or an expired token: once more.
-        const header = res.headers['www-authenticate'] as string | undefined;
+        const header = res.headers['www-authenticate'];
         discard(res);
         reauthed = true;
         if (this.auth.setChallenge(header)) {
@@ -241,7 +241,7 @@ export class Registry {
       what: `manifest ${repo}${ref.startsWith('sha256:') ? '@' : ':'}${ref}`,
     });
     const bytes = await readBody(res, MAX_MANIFEST, 'manifest');
-    return { bytes, contentType: res.headers['content-type'] as string | undefined, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+    return { bytes, contentType: res.headers['content-type'], digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
   }
 
   /** HEAD /v2/<name>/blobs/<digest> */

@@ -86,11 +86,8 @@ export async function changesBetween(parentRoot: string, childRoot: string, ops:
       if (p === undefined || p === '') continue;
       const after = op.cmd === Cmd.RENAME && p === op.to ? at + 1 : at;
       // An orphan name is resolved through its own rename, then through moves.
-      let fwd = p;
       const own = orphanRename.get(p);
-      if (own) fwd = forward(own.to, own.at + 1, moves);
-      else fwd = forward(p, after, moves);
-      names.add(fwd);
+      names.add(own ? forward(own.to, own.at + 1, moves) : forward(p, after, moves));
       names.add(backward(p, at, moves));
     }
   });

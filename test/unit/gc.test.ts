@@ -33,8 +33,7 @@ function setup(t: TestContext): Store {
   return store;
 }
 
-const config = (tag: string): ImageConfig =>
-  ({ architecture: 'amd64', os: 'linux', config: { Labels: { tag } }, rootfs: { type: 'layers', diff_ids: [] } }) as ImageConfig;
+const config = (tag: string): ImageConfig => ({ architecture: 'amd64', os: 'linux', config: { Labels: { tag } }, rootfs: { type: 'layers', diff_ids: [] } });
 
 test('gcBlobs keeps what images, indexes, layers and leases hold, and removes the rest', async (t) => {
   const store = setup(t);

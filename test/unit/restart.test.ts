@@ -6,8 +6,15 @@ import type { ContainerRecord, ContainerState } from '../../src/store/types.js';
 
 const rec = (Name?: string, MaximumRetryCount = 0) =>
   ({ hostConfig: Name === undefined ? {} : { RestartPolicy: { Name, MaximumRetryCount } } }) as ContainerRecord;
-const state = (extra: Partial<ContainerState> = {}) =>
-  ({ status: 'running', pid: 0, pidStart: 0, exitCode: 0, startedAt: '', finishedAt: '', ...extra }) as ContainerState;
+const state = (extra: Partial<ContainerState> = {}): ContainerState => ({
+  status: 'running',
+  pid: 0,
+  pidStart: 0,
+  exitCode: 0,
+  startedAt: '',
+  finishedAt: '',
+  ...extra,
+});
 
 test('no policy, or "no", never restarts', () => {
   for (const r of [rec(), rec(''), rec('no')]) for (const status of [0, 1, 137]) assert.equal(shouldRestart(r, state(), status), false);

@@ -17,9 +17,10 @@ function show(v: unknown): string {
   if (v === undefined || v === null) return '<no value>';
   if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
   if (typeof v === 'object')
-    return `map[${Object.entries(v as object)
+    return `map[${Object.entries(v)
       .map(([k, x]) => `${k}:${show(x)}`)
       .join(' ')}]`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects and arrays were shown above: only primitives reach here
   return String(v);
 }
 

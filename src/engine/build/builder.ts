@@ -695,7 +695,7 @@ class Builder {
     const layers = sr.state.layers;
     const id = imageIdFor(config, layers);
     let image: ImageRecord;
-    if (existsSync(this.store.paths.image(id))) image = (await getImage(this.store, id)) as ImageRecord;
+    if (existsSync(this.store.paths.image(id))) image = await getImage(this.store, id);
     else
       image = await saveImage(this.store, {
         id,

@@ -184,8 +184,8 @@ export async function isArchive(path: string): Promise<boolean> {
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of stream) {
-      chunks.push(c as Buffer);
-      n += (c as Buffer).length;
+      chunks.push(c);
+      n += c.length;
       if (n >= 512) break;
     }
     return isTarHeader(Buffer.concat(chunks));

@@ -235,11 +235,11 @@ class Processor {
         const mod = this.sc.next();
         const w = this.word();
         const empty = v === undefined || v === '';
-        if (mod === '-') return empty ? w : v!;
+        if (mod === '-') return empty ? w : v;
         if (mod === '+') return empty ? '' : w;
         if (mod === '?') {
           if (empty) throw new LexError(`${n}: ${w || 'is not allowed to be unset or empty'}`);
-          return v!;
+          return v;
         }
         throw new LexError(`unsupported modifier (:${mod}) in substitution of ${n}`);
       }

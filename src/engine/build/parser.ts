@@ -292,7 +292,7 @@ function jsonArray(ctx: Ctx, line: number, kind: string, s: string): string[] | 
   }
   if (!Array.isArray(v)) return undefined;
   if (!v.every((x) => typeof x === 'string')) ctx.fail(line, `${kind}: malformed JSON form ${s}: every element must be a string`);
-  return v as string[];
+  return v;
 }
 
 function command(ctx: Ctx, line: number, kind: string, rest: string): Command {
@@ -369,7 +369,7 @@ function parseInstruction(ctx: Ctx, content: string, line: number, endLine: numb
     if (f[fl.name] !== undefined) ctx.fail(line, `${kind}: flag --${fl.name} is given twice`);
     f[fl.name] = fl.value ?? true;
   }
-  const str = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+  const str = (k: string) => (typeof f[k] === 'string' ? f[k] : undefined);
   const need = (what = 'at least one argument') => {
     if (!rest) ctx.fail(line, `${kind} requires ${what}`);
   };

@@ -67,7 +67,7 @@ export async function leased(store: Store): Promise<{ layers: Set<string>; blobs
       continue;
     }
     if (!n.endsWith('.json')) continue;
-    const l = await readJsonOr<LeaseFile>(p, { layers: [], blobs: [] }).catch(() => ({ layers: [], blobs: [] }) as LeaseFile);
+    const l = await readJsonOr<LeaseFile>(p, { layers: [], blobs: [] }).catch(() => ({ layers: [], blobs: [] }));
     for (const k of l.layers ?? []) out.layers.add(k);
     for (const d of l.blobs ?? []) out.blobs.add(d);
   }

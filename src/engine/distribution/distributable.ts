@@ -166,7 +166,11 @@ export async function rekeyImage(store: Store, img: ImageRecord, id: string, con
     await writeJson(store.paths.image(id), rec);
     const refs = await readRefs(store);
     let moved = false;
-    for (const [k, v] of Object.entries(refs)) if (v === old) ((refs[k] = id), (moved = true));
+    for (const [k, v] of Object.entries(refs)) {
+      if (v !== old) continue;
+      refs[k] = id;
+      moved = true;
+    }
     if (moved) await writeJson(store.paths.refs, refs);
     for (const f of await readdir(store.paths.images)) {
       if (!f.endsWith('.json') || f === `${old}.json`) continue;

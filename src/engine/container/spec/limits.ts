@@ -57,9 +57,9 @@ const CFS_PERIOD = 100_000;
  */
 export function cgroupSettings(hc: HostConfig, version: CgroupVersion, o: { memsw?: boolean } = {}): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  const mem = hc.Memory as number | undefined;
+  const mem = hc.Memory;
   // Docker's default: as much swap as memory (memory+swap = 2 x memory).
-  const swap = mem ? ((hc.MemorySwap as number | undefined) ?? mem * 2) : undefined;
+  const swap = mem ? (hc.MemorySwap ?? mem * 2) : undefined;
   if (version === 1) {
     if (mem) {
       out.push(['memory.limit_in_bytes', String(mem)]);

@@ -60,7 +60,7 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     await mkdir(hostCwd, { recursive: true });
     await chown(hostCwd, user.uid, user.gid);
   }
-  let env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`]);
+  const env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`]);
   if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
   if (c.config.Tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
   await checkCommand(rootfs, argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
