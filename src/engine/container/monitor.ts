@@ -27,6 +27,7 @@ import { inPty } from '../../sys/script.js';
 import { setSize } from '../../sys/stty.js';
 import { executeArgv, lxcEnv } from '../../runtime/lxc.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
+import { shouldRestart } from './restart-policy.js';
 import { reapOnMainExit } from '../../runtime/reaper.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
@@ -315,15 +316,6 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   const oomKilled = memLimited && status === 137 && (oom > 0 || oomKillLogged(id));
   if (startError) status = 128;
   return { status, startError, oomKilled };
-}
-
-/** Docker's restart policies: no, always, unless-stopped, on-failure[:N]. */
-function shouldRestart(rec: ContainerRecord, s: ContainerState, status: number): boolean {
-  const p = rec.hostConfig.RestartPolicy;
-  if (!p || !p.Name || p.Name === 'no' || s.stopRequested) return false;
-  if (p.Name === 'always' || p.Name === 'unless-stopped') return true;
-  if (p.Name === 'on-failure') return status !== 0 && (!p.MaximumRetryCount || (s.restartCount ?? 0) < p.MaximumRetryCount);
-  return false;
 }
 
 async function afterStop(rec: ContainerRecord): Promise<void> {
