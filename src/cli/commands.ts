@@ -68,7 +68,9 @@ export const COMMANDS: Entry[] = [
   { name: 'search', load: () => import('./commands/search.js') },
   { name: 'image inspect', load: () => import('./commands/image-inspect.js') },
   { name: 'image prune', load: () => import('./commands/image-prune.js') },
+  { name: 'system', load: () => import('./commands/system.js') },
   { name: 'system df', load: () => import('./commands/system-df.js') },
+  { name: 'system prune', load: () => import('./commands/system-prune.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */

@@ -3,10 +3,9 @@
 // connect, disconnect and seta change it, and an address stays the same
 // from one start to the next until rm.
 import { rename, unlink, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
-import { readJsonSyncOr } from '../store/json.js';
+import { readJsonSyncOr, tempPathFor } from '../store/json.js';
 import { DEFAULT_NETWORK, containerNetFile, modeOf, type ContainerNet, type Endpoint } from './model.js';
 import { portKey, splitKey, type PortMap } from './ports.js';
 
@@ -55,7 +54,7 @@ export async function updateNet(store: Store, c: ContainerRecord, fn: (n: Contai
     const n = readNet(store, c);
     await fn(n);
     const file = containerNetFile(store, c.id);
-    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = tempPathFor(file);
     await writeFile(tmp, JSON.stringify(n, null, 2) + '\n');
     try {
       await rename(tmp, file);

@@ -1,13 +1,48 @@
 // State as plain JSON files, always written temp-then-rename so a reader never
 // sees half a file and a crash never leaves one.
 import { readFileSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 import { InvalidArgument } from '../errors.js';
+import { identify, isAlive } from '../sys/proc.js';
+
+const me = identify(process.pid);
+
+/** A temp file of writeFileAtomic: .<name>.<pid>-<start>-<random>.tmp (older ones: .<name>.<random>.tmp). */
+const TEMP = /^\..+\.(?:(\d+)-(\d+)-)?[0-9a-f]{8}\.tmp$/;
+/** How old a temp file without its writer's name must be before it counts as a crash's leftover. */
+const UNNAMED_TEMP_GRACE_MS = 10 * 60_000;
+
+/** Remove the temp files in dir whose writer was killed before renaming them into place. */
+export async function removeAbandonedTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TEMP.exec(n);
+    if (!m) continue;
+    const p = join(dir, n);
+    if (
+      m[1]
+        ? isAlive({ pid: Number(m[1]), start: Number(m[2]) })
+        : Date.now() - ((await stat(p).catch(() => undefined))?.mtimeMs ?? Date.now()) < UNNAMED_TEMP_GRACE_MS
+    )
+      continue;
+    await unlink(p).catch(() => {});
+  }
+}
+
+/** Where to write path's next content before renaming it into place: named after this process, so removeAbandonedTemps knows it. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${me?.pid}-${me?.start}-${randomBytes(4).toString('hex')}.tmp`);
+}
 
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);

@@ -3,7 +3,7 @@
 // is gone is stale and is taken over. It is written in full under a private
 // name first and then hard-linked into place (link(2) fails if the name
 // exists), so a lock is never seen half-made, even if its owner is killed.
-import { link, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Conflict } from '../errors.js';
@@ -12,7 +12,8 @@ import { identify, isAlive, sleep } from '../sys/proc.js';
 const me = identify(process.pid);
 
 async function tryCreate(path: string): Promise<boolean> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  // Named after its writer, so a crash's leftover is recognised (sweepLocks).
+  const tmp = `${path}.${me?.pid}-${me?.start}.${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, `${me?.pid} ${me?.start}\n`, { flag: 'wx' });
   try {
     await link(tmp, path);
@@ -45,6 +46,47 @@ async function isStale(path: string): Promise<boolean> {
   return !isAlive({ pid, start });
 }
 
+/** Remove a lock found stale; only one process may do it: it must win the guard first. */
+async function dropStale(path: string): Promise<void> {
+  const guard = `${path}.steal`;
+  if (await tryCreate(guard)) {
+    try {
+      if (await isStale(path)) await unlink(path).catch(() => {});
+    } finally {
+      await unlink(guard).catch(() => {});
+    }
+  } else if (await isStale(guard)) {
+    await unlink(guard).catch(() => {});
+  }
+}
+
+/**
+ * Remove what killed lock holders left in dir: locks (and steal guards) whose
+ * owner is gone, and the private files a lock is written under first (named
+ * after their writer; the older pid-only names once that pid is gone).
+ */
+export async function sweepLocks(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    const tmp = /\.lock(?:\.steal)?\.(\d+)(?:-(\d+))?\.[0-9a-f]{8}$/.exec(n);
+    if (tmp) {
+      const pid = Number(tmp[1]);
+      const gone = tmp[2] ? !isAlive({ pid, start: Number(tmp[2]) }) : !identify(pid);
+      if (gone) await unlink(p).catch(() => {});
+    } else if (n.endsWith('.lock') && (await isStale(p))) {
+      await dropStale(p);
+    } else if (n.endsWith('.lock.steal') && (await isStale(p))) {
+      await unlink(p).catch(() => {});
+    }
+  }
+}
+
 /** Run fn while holding the named lock in dir. */
 export async function withLock<T>(dir: string, name: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const path = join(dir, `${name}.lock`);
@@ -53,17 +95,7 @@ export async function withLock<T>(dir: string, name: string, fn: () => Promise<T
   for (;;) {
     if (await tryCreate(path)) break;
     if (await isStale(path)) {
-      // Only one process may take a stale lock over: it must win the guard first.
-      const guard = `${path}.steal`;
-      if (await tryCreate(guard)) {
-        try {
-          if (await isStale(path)) await unlink(path).catch(() => {});
-        } finally {
-          await unlink(guard).catch(() => {});
-        }
-      } else if (await isStale(guard)) {
-        await unlink(guard).catch(() => {});
-      }
+      await dropStale(path);
       continue;
     }
     if (Date.now() > deadline) throw new Conflict(`timed out waiting for the ${name} lock (${path}); another dockerlite is busy`);

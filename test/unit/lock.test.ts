@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readdirSync, utimesSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withLock } from '../../src/store/lock.js';
+import { sweepLocks, withLock } from '../../src/store/lock.js';
+import { removeAbandonedTemps } from '../../src/store/json.js';
 import { Conflict } from '../../src/errors.js';
 import { identify } from '../../src/sys/proc.js';
 
@@ -63,5 +64,34 @@ test('an empty lock file counts as stale after a short grace, not after the whol
   const t0 = Date.now();
   assert.equal(await withLock(dir, 'networks', async () => 'taken', 5_000), 'taken');
   assert.ok(Date.now() - t0 < 2_000, `took ${Date.now() - t0} ms`);
+  rmSync(dir, { recursive: true });
+});
+
+test('sweepLocks removes what dead holders left and keeps what live ones hold', async () => {
+  const dir = fresh();
+  const me = identify(process.pid)!;
+  const dead = { pid: 4_194_304, start: 1 }; // PID_MAX_LIMIT: never a live pid
+  writeFileSync(join(dir, 'names.lock'), `${dead.pid} ${dead.start}\n`);
+  writeFileSync(join(dir, 'refs.lock.steal'), `${dead.pid} ${dead.start}\n`);
+  writeFileSync(join(dir, `layers.lock.${dead.pid}-${dead.start}.0123abcd`), `${dead.pid} ${dead.start}\n`);
+  writeFileSync(join(dir, `blobs.lock.${dead.pid}.0123abcd`), `${dead.pid} ${dead.start}\n`); // an older name: pid only
+  writeFileSync(join(dir, 'volumes.lock'), `${me.pid} ${me.start}\n`);
+  writeFileSync(join(dir, `ports.lock.${me.pid}-${me.start}.0123abcd`), `${me.pid} ${me.start}\n`);
+  await sweepLocks(dir);
+  assert.deepEqual(readdirSync(dir).sort(), [`ports.lock.${me.pid}-${me.start}.0123abcd`, 'volumes.lock']);
+  rmSync(dir, { recursive: true });
+});
+
+test('removeAbandonedTemps removes the temp files of dead writers only', async () => {
+  const dir = fresh();
+  const me = identify(process.pid)!;
+  writeFileSync(join(dir, '.state.json.4194304-1-0123abcd.tmp'), '{');
+  writeFileSync(join(dir, `.state.json.${me.pid}-${me.start}-0123abcd.tmp`), '{');
+  writeFileSync(join(dir, '.old.json.89abcdef.tmp'), '{'); // no writer named: kept while recent
+  writeFileSync(join(dir, '.older.json.89abcdef.tmp'), '{');
+  utimesSync(join(dir, '.older.json.89abcdef.tmp'), new Date(0), new Date(0));
+  writeFileSync(join(dir, 'state.json'), '{}');
+  await removeAbandonedTemps(dir);
+  assert.deepEqual(readdirSync(dir).sort(), [`.old.json.89abcdef.tmp`, `.state.json.${me.pid}-${me.start}-0123abcd.tmp`, 'state.json'].sort());
   rmSync(dir, { recursive: true });
 });

@@ -1,8 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { listNetworks, removeNetwork } from '../../network/networks.js';
-import { membersOf } from '../../network/connect.js';
-import { Conflict, InvalidArgument } from '../../errors.js';
+import { pruneNetworks } from '../../engine/system/prune.js';
+import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({
   summary: 'Remove every user-defined network that no container is attached to',
@@ -11,17 +10,7 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('network prune', positionals, 0);
     if (!flags.force) throw new InvalidArgument("this removes every unused network; run 'dockerlite network prune -f' to confirm");
-    const store = await ctx.store();
-    const removed: string[] = [];
-    for (const net of await listNetworks(store)) {
-      if (net.Default) continue;
-      try {
-        await removeNetwork(store, net, async (n) => (await membersOf(store, n)).map((m) => m.c.name));
-        removed.push(net.Name);
-      } catch (e) {
-        if (!(e instanceof Conflict)) throw e; // in use: keep it
-      }
-    }
+    const removed = await pruneNetworks(await ctx.store());
     if (removed.length) ctx.out(`Deleted Networks:\n${removed.map((n) => n + '\n').join('')}`);
   },
 });

@@ -12,11 +12,10 @@
 // (layersInUse) can import it.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
 import type { ImageConfig } from '../../store/types.js';
-import { readJsonOr } from '../../store/json.js';
+import { readJsonOr, tempPathFor } from '../../store/json.js';
 import { sha256 } from '../../store/ids.js';
 
 export interface CacheEntry {
@@ -66,7 +65,7 @@ export async function lookup(store: Store, key: string): Promise<CacheEntry | un
 export async function put(store: Store, e: CacheEntry): Promise<void> {
   const dir = cacheDir(store);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${e.key}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(entryPath(store, e.key));
   await writeFile(tmp, JSON.stringify(e) + '\n');
   try {
     await rename(tmp, entryPath(store, e.key));

@@ -1,26 +1,14 @@
-// Removing a container, and finishing what a crashed process left: a
-// removal half done, or a running record whose monitor died.
+// Removing a container, and finishing a removal or creation a crashed process
+// left half done (a running record whose monitor died: recover.ts).
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeContainerCgroups } from '../../runtime/cgroups.js';
 import { thaw } from '../../runtime/freezer.js';
 import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
-import type { ContainerRecord, ContainerState } from '../../store/types.js';
-import { readJsonOr } from '../../store/json.js';
+import type { ContainerRecord } from '../../store/types.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
-import {
-  abandoned,
-  freshState,
-  getContainer,
-  isRunning,
-  signalOwner,
-  trueState,
-  updateState,
-  waitGone,
-  writeState,
-  listRecords,
-} from '../../store/containers.js';
+import { getContainer, isRunning, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { Conflict } from '../../errors.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { layersInUse } from '../image/images.js';
@@ -61,30 +49,5 @@ async function destroyContainerDir(store: Store, dir: string, id: string): Promi
 export async function removeAbandonedContainers(store: Store): Promise<void> {
   for (const n of await readdir(store.paths.containers)) {
     if (isAbandoned(n)) await destroyContainerDir(store, join(store.paths.containers, n), n);
-  }
-}
-
-/**
- * Record the exit a dead monitor could not, and undo what the container's
- * start did (hooks.afterStop, cgroups). Under the container's lock, so only
- * one reader does it.
- */
-async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<void> {
-  let recovered = false;
-  await store.lock(`container-${rec.id}`, async () => {
-    const disk = await readJsonOr<ContainerState>(store.paths.containerState(rec.id), freshState());
-    if (!abandoned(disk)) return;
-    await writeState(store, rec.id, { ...trueState(disk), finishedAt: new Date().toISOString() });
-    recovered = true;
-  });
-  if (!recovered) return;
-  await hooks.afterStop(store, rec).catch(() => {});
-  await removeContainerCgroups(rec.id);
-}
-
-/** Recover every running record whose monitor died: done when the store opens, not on every read. */
-export async function recoverAbandonedContainers(store: Store): Promise<void> {
-  for (const { rec, disk } of await listRecords(store)) {
-    if (abandoned(disk)) await recoverAbandoned(store, rec).catch(() => {});
   }
 }

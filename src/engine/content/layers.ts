@@ -151,19 +151,37 @@ export async function gcLayers(store: Store, inUse: () => Promise<Set<string>>):
     const removed: string[] = [];
     for (const key of await listLayerKeys(store)) {
       if (used.has(key)) continue;
-      await btrfs.remove(store.paths.layer(key));
+      // Record first: a crash in between leaves a record-less subvolume, which removeAbandoned collects.
       await unlink(store.paths.layerMeta(key)).catch(() => {});
+      await btrfs.remove(store.paths.layer(key));
       removed.push(key);
     }
     return removed;
   });
 }
 
-/** Remove half-made layers whose creator crashed. */
+/**
+ * Remove half-made layers whose creator crashed: scratch subvolumes, and
+ * subvolumes with no record. A layer gets its name and its record in one step
+ * under the layers lock (sealLayer, snapshotLayer), and loses the record first
+ * (gcLayers), so a record-less one seen under that lock is a leftover of a
+ * process killed in between, never one being made. Costs one listing when
+ * there is nothing to do.
+ */
 export async function removeAbandoned(store: Store): Promise<void> {
-  for (const n of await readdir(store.paths.layers)) {
+  const names = await readdir(store.paths.layers);
+  for (const n of names) {
     if (isAbandoned(n)) await btrfs.remove(store.paths.layer(n));
   }
+  const have = new Set(names);
+  const unrecorded = (ns: Iterable<string>) => [...ns].filter((n) => !n.endsWith('.json') && !n.startsWith('.') && n !== EMPTY_LAYER && !have.has(`${n}.json`));
+  if (!unrecorded(names).length) return;
+  await store.lock('layers', async () => {
+    const now = await readdir(store.paths.layers);
+    have.clear();
+    for (const n of now) have.add(n);
+    for (const n of unrecorded(now)) await btrfs.remove(store.paths.layer(n)).catch(() => {});
+  });
 }
 
 export async function readLayerOr(store: Store, key: string): Promise<LayerRecord | null> {

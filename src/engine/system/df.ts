@@ -44,7 +44,18 @@ export interface Usage {
   blobs: { count: number; size: number; unused: number; unusedSize: number };
 }
 
-async function treeSize(path: string): Promise<number> {
+/** Bytes of the files a container added or changed (Docker's SizeRw). */
+export async function containerSize(store: Store, c: ContainerView): Promise<number> {
+  let size = 0;
+  for (const ch of await containerChanges(store, c).catch(() => [])) {
+    if (ch.kind === 'D') continue;
+    const st = await lstat(join(store.paths.rootfs(c.id), ch.path)).catch(() => null);
+    if (st?.isFile()) size += st.size;
+  }
+  return size;
+}
+
+export async function treeSize(path: string): Promise<number> {
   let total = 0;
   const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
   for (const e of entries) {
@@ -87,13 +98,7 @@ export async function diskUsage(store: Store, o: { containers?: boolean } = {}):
   const cu: ContainerUsage[] = [];
   if (o.containers !== false) {
     for (const c of containers) {
-      let size = 0;
-      for (const ch of await containerChanges(store, c).catch(() => [])) {
-        if (ch.kind === 'D') continue;
-        const st = await lstat(join(store.paths.rootfs(c.id), ch.path)).catch(() => null);
-        if (st?.isFile()) size += st.size;
-      }
-      cu.push({ container: c, size });
+      cu.push({ container: c, size: await containerSize(store, c) });
     }
   }
 

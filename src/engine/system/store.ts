@@ -1,10 +1,10 @@
 // Bringing a store up (init) and down (deinit).
 import type { Config } from '../../config.js';
 import { Store } from '../../store/store.js';
-import { ensureEmptyLayer, removeAbandoned, EMPTY_LAYER } from '../content/layers.js';
+import { ensureEmptyLayer, EMPTY_LAYER } from '../content/layers.js';
 import { listImages, saveImage, tagImage } from '../image/images.js';
 import { isRunning, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
-import { recoverAbandonedContainers, removeAbandonedContainers } from '../container/remove.js';
+import { sweep } from './sweep.js';
 import { makeBusyboxImage } from '../image/base-busybox.js';
 import { hostPlatform } from '../image/importer.js';
 import * as hooks from '../container/hooks.js';
@@ -42,9 +42,7 @@ export async function init(cfg: Config, log: (line: string) => void = () => {}):
     if (store.ready) return;
     const mounted = await store.mountAndLayout();
     if (mounted) log(`mounted ${cfg.loopFile} on ${cfg.root}`);
-    await removeAbandoned(store);
-    await removeAbandonedContainers(store);
-    await recoverAbandonedContainers(store);
+    await sweep(store);
     if (store.ready) return; // it was set up before: mounting it again was all it needed
     await ensureEmptyLayer(store);
     const names = new Set((await listImages(store)).flatMap((i) => i.names));
@@ -64,9 +62,7 @@ export async function openStore(cfg: Config, log: (line: string) => void = () =>
   if (!store.ready) return init(cfg, log);
   // Finish what a crashed dockerlite left half done, and record the exits
   // that killed monitors could not (cheap: directory listings and state files).
-  await removeAbandoned(store);
-  await removeAbandonedContainers(store);
-  await recoverAbandonedContainers(store);
+  await sweep(store);
   return store;
 }
 

@@ -1,0 +1,54 @@
+// The sweep run whenever a store is opened: it finishes or undoes what a
+// killed dockerlite left half done. Only directory listings when there is
+// nothing to do, since every command pays for it. Each leftover carries its
+// maker's pid and start time in its name (scratch names, temp files, lock
+// files, leases), or is recognised under the lock its maker held (layers).
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../../store/store.js';
+import { isAbandoned } from '../../store/scratch.js';
+import { removeAbandonedTemps } from '../../store/json.js';
+import { sweepLocks } from '../../store/lock.js';
+import { removeAbandoned } from '../content/layers.js';
+import { removeAbandonedBlobs } from '../content/blobs.js';
+import { leased } from '../content/leases.js';
+import { removeAbandonedContainers } from '../container/remove.js';
+import { recoverAbandonedContainers } from '../container/recover.js';
+
+async function list(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => [] as string[]);
+}
+
+/** Scratch directories (loads, builds, debootstrap) whose process is gone. */
+async function removeAbandonedScratch(dir: string): Promise<void> {
+  for (const n of await list(dir)) if (isAbandoned(n)) await rm(join(dir, n), { recursive: true, force: true });
+}
+
+/** How old a monitor's early log (tmp/monitor-<id>.log) must be to be a leftover: its monitor renames or removes it within moments. */
+const EARLY_LOG_GRACE_MS = 10 * 60_000;
+
+/** Early logs of monitors whose CLI was killed before it could start them. */
+async function removeStaleEarlyLogs(dir: string): Promise<void> {
+  for (const n of await list(dir)) {
+    if (!/^monitor-[0-9a-f]{64}\.log$/.test(n)) continue;
+    const st = await stat(join(dir, n)).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > EARLY_LOG_GRACE_MS) await rm(join(dir, n), { force: true });
+  }
+}
+
+export async function sweep(store: Store): Promise<void> {
+  const p = store.paths;
+  await sweepLocks(p.locks);
+  await removeAbandoned(store);
+  await removeAbandonedBlobs(store);
+  await leased(store); // drops the leases of dead holders
+  await removeAbandonedScratch(p.tmp);
+  await removeStaleEarlyLogs(p.tmp);
+  await removeAbandonedScratch(join(p.tmp, 'build'));
+  const dirs = [p.root, p.layers, p.images, join(p.root, 'buildcache'), p.volumes, p.networks];
+  for (const n of await list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n));
+  for (const n of await list(p.containers)) if (!n.startsWith('.')) dirs.push(p.container(n));
+  for (const d of dirs) await removeAbandonedTemps(d);
+  await removeAbandonedContainers(store);
+  await recoverAbandonedContainers(store);
+}
