@@ -27,7 +27,6 @@ import { inPty } from '../../sys/script.js';
 import { setSize } from '../../sys/stty.js';
 import { executeArgv, lxcEnv } from '../../runtime/lxc.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
-import { shouldRestart } from './restart-policy.js';
 import { reapOnMainExit } from '../../runtime/reaper.js';
 import { backoff, shouldRestart, FIRST_BACKOFF_MS } from './restart.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';

@@ -13,7 +13,7 @@ import { thaw } from '../../runtime/freezer.js';
 import { sleep } from '../../sys/proc.js';
 import * as hooks from './hooks.js';
 import { removeContainer } from './remove.js';
-import { shouldRestart } from './restart-policy.js';
+import { shouldRestart } from './restart.js';
 import { startDetached } from './run.js';
 
 /** SIGKILL every process in the container's cgroup; true once none is left (5 s at most). */

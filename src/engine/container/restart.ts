@@ -1,5 +1,6 @@
-// Docker's restart policies as pure decisions, so the monitor's loop stays
-// plain and the rules are unit-tested: no, always, unless-stopped, on-failure[:N].
+// Docker's restart policies as pure decisions, shared by the monitor (a
+// container that exited) and the store's opener (a container whose monitor
+// was killed), and unit-tested: no, always, unless-stopped, on-failure[:N].
 import type { ContainerRecord, ContainerState } from '../../store/types.js';
 
 /** Should the monitor start the container again after it exited with status? */
