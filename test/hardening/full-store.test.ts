@@ -5,7 +5,7 @@
 // hang is a failure); the next run works after rm, and nothing half-written is left.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, statfsSync } from 'node:fs';
 import { TestEnv, missingPrereq, eventually } from '../helpers/env.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'script', 'setpriv'] });
@@ -77,6 +77,10 @@ test('a full store keeps other containers running, and rm/ps/images/df/rmi still
     assert.notEqual(r.status, 137, `${args.join(' ')} hung`);
     assert.ok(r.status === 0 || /no space left/.test(r.stderr), `${args.join(' ')}: ${r.status} ${r.stderr}`);
   }
+  // commit needs room it does not have: one clear error, not a wait on a lock.
+  const commit = await quick(['commit', 'chatty', 'full:1']);
+  assert.notEqual(commit.status, 137, 'commit hung');
+  if (commit.status !== 0) assert.match(commit.stderr, /^dockerlite: error: .*no space left/);
   const rm = await quick(['rm', '-f', 'filler']);
   assert.equal(rm.status, 0, `rm -f filler on a full store: ${rm.stderr}`);
   const rmi = await quick(['rmi', 'spare:1']);
@@ -89,6 +93,12 @@ test('a full store keeps other containers running, and rm/ps/images/df/rmi still
   const run = await env.dl(['run', '--rm', 'busybox', 'true'], { timeoutMs: 60_000 });
   assert.equal(run.status, 0, `run after rm: ${run.stderr}`);
   assert.equal((await state('chatty')).Running, true);
+  // What it printed meanwhile was dropped from its log and counted, once there was room to record it.
+  const cid = await env.ok(['inspect', '-f', '{{.Id}}', 'chatty']);
+  await eventually(
+    () => (JSON.parse(readFileSync(`${env.root}/containers/${cid}/state.json`, 'utf8')) as { logDropped?: number }).logDropped! > 0,
+    'the dropped log lines to be counted',
+  );
   const logs = await quick(['logs', '--tail', '3', 'chatty']);
   assert.equal(logs.status, 0);
   assert.match(logs.stdout, /tick\n$/);

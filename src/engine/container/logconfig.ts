@@ -33,9 +33,14 @@ export function parseLogConfig(driver: string | undefined, opts: string[] | Reco
   const type = driver ?? 'json-file';
   if (!LOG_DRIVERS.includes(type)) throw new InvalidArgument(`unknown log driver '${type}': use ${LOG_DRIVERS.join(', ')}`);
   const config: Record<string, string> = {};
-  const entries = Array.isArray(opts) ? opts.map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]) : Object.entries(opts);
+  const entries = Array.isArray(opts)
+    ? opts.map((o) => {
+        const eq = o.indexOf('=');
+        if (eq <= 0) throw new InvalidArgument(`invalid --log-opt '${o}': use KEY=VALUE`);
+        return [o.slice(0, eq), o.slice(eq + 1)];
+      })
+    : Object.entries(opts);
   for (const [k, v] of entries) {
-    if (!k) throw new InvalidArgument(`invalid --log-opt '${v}': use KEY=VALUE`);
     if (type === 'none' || (k !== 'max-size' && k !== 'max-file')) throw new InvalidArgument(`unknown log opt '${k}' for ${type} log driver`);
     config[k] = v;
   }
