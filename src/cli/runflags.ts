@@ -10,6 +10,7 @@ import { checkBindSource, parseMountSpec, parseTmpfs } from '../engine/container
 import { checkVolumeName } from '../engine/volume/volumes.js';
 import { normalizeCap } from '../engine/container/spec/caps.js';
 import { parseLimits, parseRestart } from '../engine/container/spec/limits.js';
+import { parseLogConfig } from '../engine/container/logconfig.js';
 import { parseSignal } from '../engine/container/signal.js';
 import { NETWORK_FLAGS, networkOptions } from './netflags.js';
 
@@ -44,6 +45,8 @@ export const CREATE_FLAGS = {
   'pids-limit': { type: 'string', help: 'Tune container pids limit (-1 for unlimited)', arg: 'int' },
   'stop-signal': { type: 'string', help: 'Signal to stop the container (default SIGTERM)', arg: 'signal' },
   'stop-timeout': { type: 'string', help: 'Seconds to wait for the stop signal before SIGKILL (default 10)', arg: 'int' },
+  'log-driver': { type: 'string', help: 'Logging driver: json-file (default), local or none', arg: 'string' },
+  'log-opt': { type: 'string', multiple: true, help: 'Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)', arg: 'list' },
   pull: { type: 'string', help: 'Pull the image first: always, missing (default for images that name their registry), never' },
   ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
@@ -113,6 +116,7 @@ function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
   if (f['cap-add']?.length) hc.CapAdd = f['cap-add'].map(normalizeCap).map((c) => c.toUpperCase());
   if (f['cap-drop']?.length) hc.CapDrop = f['cap-drop'].map(normalizeCap).map((c) => c.toUpperCase());
   if (f.privileged) hc.Privileged = true;
+  hc.LogConfig = parseLogConfig(f['log-driver'], f['log-opt']);
   Object.assign(hc, parseLimits({ memory: f.memory, memorySwap: f['memory-swap'], cpus: f.cpus, pidsLimit: f['pids-limit'] }));
   return hc;
 }

@@ -12,6 +12,8 @@ export interface ExecuteOptions {
   stdio: StdioOptions;
   logFile?: string;
   detached?: boolean;
+  /** Values of the env entries the config holds as a key alone (rcfile's envPassthrough). */
+  env?: Record<string, string>;
 }
 
 /** lxc-execute -P PATH -n NAME -f CONFIG [-o LOG -l ERROR -q] -- ARGV... (as an argv, for wrapping in setpriv/script) */
@@ -24,12 +26,16 @@ export function executeArgv(o: Omit<ExecuteOptions, 'stdio'>): string[] {
 /** lxc-execute -P PATH -n NAME -f CONFIG [-o LOG -l ERROR] -- ARGV... */
 export function execute(o: ExecuteOptions): ChildProcess {
   const [cmd, ...args] = executeArgv(o);
-  return start(cmd, args, { stdio: o.stdio, detached: o.detached, env: lxcEnv() });
+  return start(cmd, args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(o.env) });
 }
 
-/** LXC tools get a plain environment: nothing of the caller's leaks into a container. */
-export function lxcEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+/**
+ * LXC tools get a plain environment: nothing of the caller's leaks into a
+ * container. passed: the container's own values for keys its config names
+ * alone (never PATH or LD_*: rcfile refuses those).
+ */
+export function lxcEnv(passed: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...passed, PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
 }
 
 export interface AttachOptions {

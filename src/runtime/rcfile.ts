@@ -112,7 +112,9 @@ const CHECKS = {
   mountOption: (v: string) => v.length > 0 && !/[\s,]/.test(v) && !CONTROL.test(v),
   device: (v: string) => /^[cb] (\d+|\*):(\d+|\*)$/.test(v),
   id: (v: string) => /^\d{1,10}$/.test(v) && Number(v) < 2 ** 32 - 1,
-  env: (v: string) => /^[^=\s][^=]*=/.test(v) && !CONTROL.test(v),
+  env: (v: string) => /^[^=\s][^=]*=/.test(v) && !CONTROL.test(v) && !/\s$/.test(v),
+  /** A key alone, its value taken from lxc-execute's environment: no blank, no '=', nothing LXC would trim or split. */
+  envKey: (v: string) => /^[^=\s]+$/.test(v),
 };
 type Check = keyof typeof CHECKS;
 
@@ -136,7 +138,46 @@ const HINTS: Record<Check, string> = {
   device: 'use "c|b MAJOR:MINOR"',
   id: 'use a number from 0 to 4294967294',
   env: 'use KEY=VALUE',
+  envKey: 'a variable whose value holds a control character or an edge blank needs a key with no blank',
 };
+
+// LXC trims a value's edge blanks and reads a line at a time, so a value with
+// a control character or an edge blank cannot be written into the config as
+// it is. Such an entry is written as its key alone (\`lxc.environment = KEY\`),
+// and LXC takes its value from lxc-execute's own environment, which the
+// caller passes (envPassthrough). Keys that change how the host tools
+// themselves run are never passed that way.
+const HOST_ONLY_KEYS =
+  /^(LD_.*|PATH|SHELL|TERM|GCONV_PATH|GLIBC_TUNABLES|LOCPATH|NLSPATH|MALLOC_.*|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN|TMPDIR|TZDIR|LANG|LANGUAGE|LC_.*|LXC_.*)$/;
+
+/** Whether an env entry can be written as KEY=VALUE exactly as it is. */
+function envFitsConfig(e: string): boolean {
+  const eq = e.indexOf('=');
+  const value = e.slice(eq + 1);
+  return eq > 0 && !CONTROL.test(e) && value.trim() === value;
+}
+
+/**
+ * The env entries that the config holds as a key alone: their values go in
+ * lxc-execute's environment. Refuses the ones that cannot go either way.
+ */
+export function envPassthrough(env: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of env) {
+    if (envFitsConfig(e)) continue;
+    const eq = e.indexOf('=');
+    if (eq <= 0) throw new InvalidArgument(`invalid environment variable ${JSON.stringify(e)}: use KEY=VALUE`);
+    const key = e.slice(0, eq);
+    if (CONTROL.test(key) || !CHECKS.envKey(key)) throw new InvalidArgument(`invalid environment variable name ${JSON.stringify(key)}: ${HINTS.envKey}`);
+    if (HOST_ONLY_KEYS.test(key)) {
+      throw new InvalidArgument(
+        `invalid value for environment variable ${key}: a control character or an edge blank is passed only for variables that do not steer the host's tools`,
+      );
+    }
+    out[key] = e.slice(eq + 1);
+  }
+  return out;
+}
 
 export function renderConfig(s: LxcSpec): string {
   const L: string[] = [];
@@ -201,7 +242,12 @@ export function renderConfig(s: LxcSpec): string {
   set('lxc.init.cwd', checkValue('working directory', 'path', s.cwd));
   set('lxc.init.uid', checkValue('user id', 'id', s.uid));
   set('lxc.init.gid', checkValue('group id', 'id', s.gid));
-  for (const e of s.env) set('lxc.environment', checkValue('environment variable', 'env', e));
+  const passed = envPassthrough(s.env);
+  for (const e of s.env) {
+    const key = e.slice(0, e.indexOf('='));
+    if (Object.hasOwn(passed, key)) set('lxc.environment', checkValue('environment variable name', 'envKey', key));
+    else set('lxc.environment', checkValue('environment variable', 'env', e));
+  }
   return L.join('\n') + '\n';
 }
 

@@ -56,6 +56,11 @@ export async function syncDeleted(fsPath: string): Promise<void> {
   await run('btrfs', ['subvolume', 'sync', '--', fsPath]);
 }
 
+/** btrfs filesystem sync PATH: commit the transaction, so space freed by deletes can be used. */
+export async function syncFs(path: string): Promise<void> {
+  await run('btrfs', ['filesystem', 'sync', '--', path]);
+}
+
 /** btrfs property set -ts PATH ro true|false */
 export async function setReadonly(path: string, ro: boolean): Promise<void> {
   await run('btrfs', ['property', 'set', '-ts', '--', path, 'ro', String(ro)]);

@@ -6,7 +6,7 @@
 import { link, readdir, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Conflict } from '../errors.js';
+import { Conflict, SystemError } from '../errors.js';
 import { identify, isAlive, sleep } from '../sys/proc.js';
 
 const me = identify(process.pid);
@@ -14,12 +14,16 @@ const me = identify(process.pid);
 async function tryCreate(path: string): Promise<boolean> {
   // Named after its writer, so a crash's leftover is recognised (sweepLocks).
   const tmp = `${path}.${me?.pid}-${me?.start}.${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, `${me?.pid} ${me?.start}\n`, { flag: 'wx' });
   try {
+    await writeFile(tmp, `${me?.pid} ${me?.start}\n`, { flag: 'wx' });
     await link(tmp, path);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    // A full store: fail now, with the reason, rather than wait for a lock no one can write.
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new SystemError(`no space left on the store to take a lock (${path}); free space with rm or rmi, or grow DOCKERLITE_LOOPSIZE`);
+    }
     throw e;
   } finally {
     await unlink(tmp).catch(() => {});

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 export class Paths {
   constructor(readonly root: string) {}
   /** Written last by init; its presence means the store is ready. */
+  /** Space kept for removals on a full store (store/reserve.ts). */
+  get reserve() {
+    return join(this.root, '.reserve');
+  }
   get marker() {
     return join(this.root, '.dockerlite');
   }

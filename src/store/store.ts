@@ -1,6 +1,7 @@
 // The store: a BTRFS directory at DOCKERLITE_ROOT. This file knows how to
 // find it, bring it up (a loopback image when the root is not on BTRFS) and
 // take it down. What lives in it is the engine's business.
+import { ensureReserve, withReserve } from './reserve.js';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
@@ -27,6 +28,11 @@ export class Store {
   /** Serialise a shared mutation (names, tags, layers, addresses) across processes. */
   lock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return withLock(this.paths.locks, name, fn);
+  }
+
+  /** Run a removal with the store's reserved space at hand (store/reserve.ts). */
+  withReserve<T>(fn: () => Promise<T>): Promise<T> {
+    return withReserve(this.paths.root, this.paths.reserve, fn);
   }
 
   /** Serialise bringing the store up or down; this lock lives beside the root, not in it. */
@@ -61,6 +67,7 @@ export class Store {
     ]) {
       await mkdir(d, { recursive: true });
     }
+    await ensureReserve(this.paths.reserve);
     return mounted;
   }
 

@@ -114,6 +114,8 @@ export interface HostConfig {
   ExtraHosts?: string[];
   /** -P: publish every exposed port on a free host port. */
   PublishAllPorts?: boolean;
+  /** --log-driver and --log-opt (engine/container/logconfig.ts). */
+  LogConfig?: { Type: string; Config: Record<string, string> };
   [extra: string]: unknown;
 }
 
@@ -166,6 +168,8 @@ export interface ContainerState {
   monitorStart?: number;
   /** Set by stop: the restart policy must not bring this run back. */
   stopRequested?: boolean;
+  /** Log lines the monitor could not write (a full or failing store). */
+  logDropped?: number;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

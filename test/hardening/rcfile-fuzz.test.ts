@@ -4,7 +4,7 @@
 // keys a benign value gives, with the field holding what was meant.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderConfig, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../../src/runtime/rcfile.js';
+import { renderConfig, envPassthrough, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../../src/runtime/rcfile.js';
 import { InvalidArgument } from '../../src/errors.js';
 
 /** LXC's reading of a config: stop at NUL, split on \n, skip blanks and # comments, key = value trimmed. */
@@ -89,12 +89,12 @@ const base: LxcSpec = {
 };
 
 /** Each field: how to put a value in, and the key whose parsed value must then be exactly that value. */
-const FIELDS: Array<{ name: string; put: (s: LxcSpec, v: string) => LxcSpec; key: string; expect?: (v: string) => string }> = [
+const FIELDS: Array<{ name: string; put: (s: LxcSpec, v: string) => LxcSpec; key: string; expect?: (v: string) => string; passed?: (v: string) => string }> = [
   { name: 'hostname', put: (s, v) => ({ ...s, hostname: v }), key: 'lxc.uts.name' },
   { name: 'cwd', put: (s, v) => ({ ...s, cwd: v }), key: 'lxc.init.cwd' },
   { name: 'rootfs', put: (s, v) => ({ ...s, rootfs: v }), key: 'lxc.rootfs.path', expect: (v) => `dir:${v}` },
-  { name: 'env', put: (s, v) => ({ ...s, env: ['PATH=/bin', `K=${v}`] }), key: 'lxc.environment', expect: (v) => `K=${v}` },
-  { name: 'env key', put: (s, v) => ({ ...s, env: ['PATH=/bin', `${v}=1`] }), key: 'lxc.environment', expect: (v) => `${v}=1` },
+  { name: 'env', put: (s, v) => ({ ...s, env: ['PATH=/bin', `K=${v}`] }), key: 'lxc.environment', expect: (v) => `K=${v}`, passed: (v) => `K=${v}` },
+  { name: 'env key', put: (s, v) => ({ ...s, env: ['PATH=/bin', `${v}=1`] }), key: 'lxc.environment', expect: (v) => `${v}=1`, passed: (v) => `${v}=1` },
   { name: 'seccomp', put: (s, v) => ({ ...s, seccompProfile: v }), key: 'lxc.seccomp.profile' },
   { name: 'cap', put: (s, v) => ({ ...s, caps: [v] }), key: 'lxc.cap.keep' },
   { name: 'device', put: (s, v) => ({ ...s, devices: [v, ...DEFAULT_DEVICES.slice(1)] }), key: 'lxc.cgroup2.devices.allow', expect: (v) => `${v} rwm` },
@@ -137,7 +137,14 @@ test('random hostile values never add, remove or reorder config keys', () => {
       const got = parseLxc(text)
         .filter(([k]) => k === f.key)
         .map(([, x]) => x);
-      const want = (f.expect ?? ((x: string) => x))(v).trim();
+      // An env entry the config cannot hold exactly is its key alone, with the value passed in the environment.
+      const entry = f.passed?.(v) ?? '=';
+      const [pk, pv] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+      const passed = f.passed ? envPassthrough(f.put(base, v).env) : {};
+      const meant = (f.expect ?? ((x: string) => x))(v);
+      const want = Object.hasOwn(passed, pk) ? pk : f.passed ? meant : meant.trim();
+      if (Object.hasOwn(passed, pk)) assert.equal(passed[pk], pv, `seed ${seed} (${f.name}): passed value`);
+      // For env, what LXC reads back is exactly what was meant, never a trimmed version of it.
       assert.ok(got.includes(want), `seed ${seed} (${f.name}): ${JSON.stringify(want)} not in ${JSON.stringify(got)}`);
     }
   }
@@ -148,7 +155,13 @@ test('random hostile values never add, remove or reorder config keys', () => {
 
 test("the values that make up the issue's escape are each refused", () => {
   const escape = '/tmp\nlxc.cap.keep =\nlxc.seccomp.profile =\nlxc.cgroup.devices.allow = a\nlxc.mount.entry = / mnt/host none rbind,create=dir 0 0';
-  for (const f of FIELDS) assert.throws(() => renderConfig(f.put(base, escape)), InvalidArgument, f.name);
+  for (const f of FIELDS) {
+    if (f.name === 'env') continue; // a value: passed whole in the environment (below)
+    assert.throws(() => renderConfig(f.put(base, escape)), InvalidArgument, f.name);
+  }
+  const env = FIELDS.find((f) => f.name === 'env')!.put(base, escape);
+  assert.deepEqual(keysOf(renderConfig(env)), keysOf(renderConfig(base)));
+  assert.deepEqual(envPassthrough(env.env), { K: escape });
   assert.throws(() => renderConfig({ ...base, cwd: 'relative/dir' }), /must be an absolute path/);
   assert.throws(() => renderConfig({ ...base, uid: -1 }), InvalidArgument);
   assert.throws(() => renderConfig({ ...base, uid: 1.5 }), InvalidArgument);

@@ -86,7 +86,14 @@ export async function runStep<T>(store: Store, o: RunStepOptions, keep: (rootfs:
 
 async function execute(store: Store, c: ContainerRecord, argv: string[], o: RunStepOptions): Promise<number> {
   const prep = await prepare(store, c, argv);
-  const child = lxc.execute({ lxcPath: store.paths.lxc, name: c.id, configFile: prep.configFile, argv: prep.argv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = lxc.execute({
+    lxcPath: store.paths.lxc,
+    name: c.id,
+    configFile: prep.configFile,
+    argv: prep.argv,
+    env: prep.passEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (b: Buffer) => o.output(b));
   child.stderr!.on('data', (b: Buffer) => o.output(b));
   const done = wait(child, 'lxc-execute');

@@ -1,6 +1,7 @@
 // Creating a container: a writable snapshot of the image's top layer (or of
 // a build step's layer) and its record, built under a scratch name so a crash
 // never leaves half of one in the listing.
+import { parseLogConfig, type LogConfig } from './logconfig.js';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as hooks from './hooks.js';
@@ -81,6 +82,8 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   };
   const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
   hostConfig.Binds = await resolveVolumes(store, hostConfig.Binds, imgCfg.Volumes);
+  const lc = hostConfig.LogConfig as Partial<LogConfig> | undefined;
+  hostConfig.LogConfig = parseLogConfig(lc?.Type || undefined, lc?.Config ?? {});
   const rec: ContainerRecord = {
     id,
     name: name ?? '',

@@ -12,7 +12,20 @@
 // and the next dockerlite to look finds the stale state and recovers.
 //
 // It imports as little as it can: there is one per running container.
-import { closeSync, openSync, read, readFileSync, renameSync, rmSync, writeSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  read,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  unlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
@@ -20,6 +33,7 @@ import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { Paths } from '../../store/paths.js';
 import { withLock } from '../../store/lock.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
+import { logLimits } from './logconfig.js';
 import { setDebug, start, wait, type ChildProcess } from '../../sys/exec.js';
 import { children, identify, isAlive, nsPid, sleep, type ProcId } from '../../sys/proc.js';
 import { withParentDeathSignal } from '../../sys/setpriv.js';
@@ -45,6 +59,8 @@ export interface MonitorArgs {
   earlyLog?: string;
   /** The command of the first run (later runs use the recorded one). */
   argv: string[];
+  /** Env values lxc-execute passes on (the config names their keys alone); a restart gets them from prepare again. */
+  passEnv?: Record<string, string>;
   /** An attached run: wait for a client's Go frame before starting. */
   waitAttach: boolean;
   /** The attaching terminal's size, for a tty container. */
@@ -58,6 +74,9 @@ const id = args.id;
 const dir = paths.container(id);
 const me = identify(process.pid)!;
 const READY_FD = 3;
+// Our own stderr is a file in the store: on a full disk a write to it must not end us (and the container).
+process.stderr.on('error', () => {});
+process.stdout.on('error', () => {});
 
 /** One line from the CLI on fd 3 (a socket pair: it talks both ways), or undefined at EOF. */
 function readLine(fd: number): Promise<string | undefined> {
@@ -115,12 +134,76 @@ async function patchState(fn: (s: ContainerState) => ContainerState): Promise<Co
 
 // ---- logging: Docker's json-file lines, split at newlines per stream ----
 
-const logFd = openSync(join(dir, 'log.jsonl'), 'a', 0o640);
+// A write that fails (ENOSPC, EIO) drops the line and counts it: the
+// container keeps running and attach clients still get everything. The
+// count goes to state.json (logDropped) once a write works again, and at exit.
+// The file rotates (log.jsonl -> log.jsonl.1 ...) before it would pass max-size.
+const logPath = join(dir, 'log.jsonl');
+const limits = logLimits(readRecord().hostConfig.LogConfig);
+let logFd: number | undefined;
+let logBytes = 0;
+let dropped = 0;
+let droppedRecorded = 0;
+let recording = false;
 const partial: Record<string, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
 const MAX_LINE = 16 * 1024;
 
+function openLog(): number {
+  const fd = openSync(logPath, 'a', 0o640);
+  logBytes = fstatSync(fd).size;
+  return fd;
+}
+
+/** log.jsonl.(n-2) -> .(n-1), ..., log.jsonl -> .1, and a new log.jsonl; with one file, start it over. */
+function rotate(fd: number, maxFiles: number): number {
+  if (maxFiles <= 1) {
+    ftruncateSync(fd, 0);
+    logBytes = 0;
+    return fd;
+  }
+  for (let i = maxFiles - 1; i >= 1; i--) {
+    try {
+      renameSync(i === 1 ? logPath : `${logPath}.${i - 1}`, `${logPath}.${i}`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  closeSync(fd);
+  logFd = undefined;
+  return openLog();
+}
+
+function noteDropped(): void {
+  if (recording || dropped === droppedRecorded) return;
+  recording = true;
+  const n = dropped;
+  patchState((s) => ({ ...s, logDropped: n }))
+    .then(
+      () => (droppedRecorded = n),
+      () => {},
+    )
+    .finally(() => (recording = false));
+}
+
 function logLine(stream: string, text: string): void {
-  writeSync(logFd, JSON.stringify({ log: text, stream, time: new Date().toISOString() }) + '\n');
+  if (!limits) return; // --log-driver none
+  const buf = Buffer.from(JSON.stringify({ log: text, stream, time: new Date().toISOString() }) + '\n');
+  try {
+    logFd ??= openLog();
+    if (logBytes > 0 && logBytes + buf.length > limits.maxSize) logFd = rotate(logFd, limits.maxFiles);
+    const n = writeSync(logFd, buf);
+    logBytes += n;
+    if (n < buf.length) {
+      // Cut short by a full disk: end the line, so the next one parses.
+      dropped++;
+      logBytes += writeSync(logFd, '\n');
+      return;
+    }
+  } catch {
+    dropped++;
+    return;
+  }
+  if (dropped > droppedRecorded) noteDropped();
 }
 
 function logChunk(stream: 'stdout' | 'stderr', chunk: Buffer): void {
@@ -244,13 +327,16 @@ async function mainStarted(owner: ProcId | undefined, exited: () => boolean): Pr
   return false;
 }
 
-async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Promise<RunResult> {
+async function runOnce(rec: ContainerRecord, argv: string[], passEnv: Record<string, string>, first: boolean): Promise<RunResult> {
   const lxcLog = join(dir, 'lxc.log');
   writeFileSync(lxcLog, '');
   const tty = !!rec.config.Tty;
   let full = withParentDeathSignal(executeArgv({ lxcPath: paths.lxc, name: id, configFile: paths.lxcConf(id), argv, logFile: lxcLog }));
   if (tty) full = withParentDeathSignal(inPty(full, size));
-  const c = start(full[0], full.slice(1), { stdio: [stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...lxcEnv(), TERM: 'xterm', SHELL: '/bin/sh' } });
+  const c = start(full[0], full.slice(1), {
+    stdio: [stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: { ...lxcEnv(passEnv), TERM: 'xterm', SHELL: '/bin/sh' },
+  });
   child = c;
   const done = wait(c, full[0]);
   let exited = false;
@@ -262,12 +348,12 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   for (const b of early.splice(0)) c.stdin?.write(b);
   if (earlyEof) c.stdin?.end();
   c.stdout!.on('data', (b: Buffer) => {
-    logChunk('stdout', b);
     broadcast(Frame.Stdout, b);
+    logChunk('stdout', b);
   });
   c.stderr!.on('data', (b: Buffer) => {
-    logChunk('stderr', b);
     broadcast(Frame.Stderr, b);
+    logChunk('stderr', b);
   });
 
   const owner = await findOwner(c, tty);
@@ -278,6 +364,7 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
   const reaper = owner ? reapOnMainExit(owner, id, memLimited ? () => (oom = Math.max(oom, oomKillCount(id))) : undefined) : undefined;
 
   if (owner) {
+    // Not recorded (a full store): it runs on all the same, and a reader recovers the state.
     await patchState((s) => ({
       ...s,
       status: 'running',
@@ -289,7 +376,7 @@ async function runOnce(rec: ContainerRecord, argv: string[], first: boolean): Pr
       oomKilled: false,
       monitorPid: me.pid,
       monitorStart: me.start,
-    }));
+    })).catch((e: Error) => process.stderr.write(`recording the start: ${e.message}\n`));
     try {
       const { storeOf } = await import('../system/subsystems.js');
       const hooks = await import('./hooks.js');
@@ -335,12 +422,13 @@ async function main(): Promise<number> {
   if (args.waitAttach) await Promise.race([gone, sleep(10_000)]);
 
   let argv = args.argv;
+  let passEnv = args.passEnv ?? {};
   let first = true;
   let delay = FIRST_BACKOFF_MS;
   for (;;) {
     const rec = readRecord();
     const t0 = Date.now();
-    const r = await runOnce(rec, argv, first);
+    const r = await runOnce(rec, argv, passEnv, first);
     const finishedAt = new Date().toISOString();
     // The exit and the restart decision are one write: `stop` never sees a gap between them.
     const s = await patchState((st) => {
@@ -353,6 +441,7 @@ async function main(): Promise<number> {
         exitCode: r.status,
         finishedAt,
         oomKilled: r.oomKilled,
+        ...(dropped ? { logDropped: dropped } : {}),
         ...(restart ? { restartCount: (st.restartCount ?? 0) + 1 } : {}),
         ...(r.startError ? { error: r.startError } : {}),
       };
@@ -376,7 +465,7 @@ async function main(): Promise<number> {
     try {
       const { storeOf } = await import('../system/subsystems.js');
       const { prepare } = await import('./spec/prepare.js');
-      argv = (await prepare(storeOf(args.cfg), rec)).argv;
+      ({ argv, passEnv } = await prepare(storeOf(args.cfg), rec));
     } catch (e) {
       await patchState((st) => ({ ...st, status: 'exited', error: (e as Error).message }));
       return 125;
@@ -414,7 +503,7 @@ if (rec?.hostConfig.AutoRemove) {
 }
 broadcast(Frame.Exit, String(code));
 for (const c of clients) c.end();
-closeSync(logFd);
+if (logFd !== undefined) closeSync(logFd);
 setTimeout(() => process.exit(0), 50).unref();
 
 function readRecordOr(): ContainerRecord | undefined {

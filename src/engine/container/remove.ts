@@ -15,7 +15,12 @@ import { layersInUse } from '../image/images.js';
 import { gcLayers } from '../content/layers.js';
 import { removeAnonymousVolumes } from '../volume/volumes.js';
 
+/** Remove a container (rm); on a full store, with the reserved space (store/reserve.ts). */
 export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
+  return store.withReserve(() => removeOne(store, query, opts));
+}
+
+async function removeOne(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
   const c = await getContainer(store, query);
   if (isRunning(c.state)) {
     if (!opts.force) throw new Conflict(`container ${c.name} is running; stop it first, or use rm -f`);

@@ -73,7 +73,7 @@ interface Launched {
 /** A monitor started before its container is ready: node's start-up overlaps create and prepare. */
 export interface EarlyMonitor extends Launched {
   /** Hand it the container: it starts from here. */
-  go(args: Pick<MonitorArgs, 'argv' | 'waitAttach' | 'size'>): void;
+  go(args: Pick<MonitorArgs, 'argv' | 'passEnv' | 'waitAttach' | 'size'>): void;
   /** Not needed after all (create or prepare failed): it exits. */
   abort(): void;
 }
@@ -122,9 +122,10 @@ async function launch(
 ): Promise<Launched> {
   const mon = early ?? spawnMonitor(store, c.id);
   let argv: string[];
+  let passEnv: Record<string, string>;
   try {
     if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
-    argv = (await prepare(store, c, o.argv)).argv;
+    ({ argv, passEnv } = await prepare(store, c, o.argv));
   } catch (e) {
     mon.abort();
     throw e;
@@ -138,7 +139,7 @@ async function launch(
     await hooks.afterStop(store, c).catch(() => {});
     throw e;
   }
-  mon.go({ argv, waitAttach: o.waitAttach, size: o.size });
+  mon.go({ argv, passEnv, waitAttach: o.waitAttach, size: o.size });
   const first = await mon.next();
   if (first !== 'listening') {
     // No monitor will ever run afterStop for what prepare()'s beforeStart set up.

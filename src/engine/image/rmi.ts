@@ -49,7 +49,12 @@ async function deleteRecord(store: Store, img: ImageRecord, res: RemoveResult): 
   res.deleted.push(img.id);
 }
 
+/** Remove an image (rmi); on a full store, with the reserved space (store/reserve.ts). */
 export async function removeImage(store: Store, query: string, opts: { force: boolean; prune?: boolean }): Promise<RemoveResult> {
+  return store.withReserve(() => removeOne(store, query, opts));
+}
+
+async function removeOne(store: Store, query: string, opts: { force: boolean; prune?: boolean }): Promise<RemoveResult> {
   const img = await getImage(store, query);
   const res: RemoveResult = { untagged: [], deleted: [] };
   const ref = normaliseQuery(query);

@@ -4,7 +4,7 @@ import { mkdir, stat, writeFile, chown } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
-import { renderConfig, DEFAULT_CAPS, DEFAULT_DEVICES, SECCOMP_PROFILE, type LxcSpec } from '../../../runtime/rcfile.js';
+import { renderConfig, envPassthrough, DEFAULT_CAPS, DEFAULT_DEVICES, SECCOMP_PROFILE, type LxcSpec } from '../../../runtime/rcfile.js';
 import { cgroupVersion, hasAppArmor, hasSeccomp } from '../../../runtime/host.js';
 import { resolveInRoot } from '../../../oci/securejoin.js';
 import { resolveUser } from './user.js';
@@ -47,6 +47,8 @@ export interface Prepared {
   spec: LxcSpec;
   argv: string[];
   configFile: string;
+  /** Env values the config names by key alone: lxc-execute must get them in its environment. */
+  passEnv: Record<string, string>;
 }
 
 /** Build the LxcSpec for running argv in container c, and write lxc.conf. */
@@ -87,5 +89,5 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     await hooks.afterStop(store, c); // beforeStart succeeded: undo it
     throw e;
   }
-  return { spec, argv, configFile };
+  return { spec, argv, configFile, passEnv: envPassthrough(spec.env) };
 }
