@@ -1,5 +1,7 @@
 // Many commands at once on one store: run, run -d, commit, tag, rmi and rm,
-// with ps and images polling meanwhile. Every command must succeed, every
+// with ps and images polling meanwhile. Before the fix, a commit racing
+// removals (whose collection took its new layer before the image named it)
+// left an image naming a deleted layer within 15 s. Every command must succeed, every
 // listing must be whole, and afterwards the store must hold exactly what the
 // commands left: no containers, the expected images, no half-made
 // subvolumes, locks or leases, and nothing on the host.
@@ -124,11 +126,11 @@ test('20 parallel run --rm, with ps and images polling', { skip }, async () => {
   assert.deepEqual(strays(), []);
 });
 
-test('run -d, commit, tag, run the commit, rm and rmi, 5 at a time, with ps and images polling', { skip }, async () => {
+test('run -d, commit, tag, run the commit, rm and rmi, 4 at a time, with ps and images polling', { skip }, async () => {
   const before = new Set((await env.ok(['images', '-q', '--no-trunc'])).split('\n'));
   const poll = poller();
   const kept: string[] = [];
-  await pool(10, 5, async (i) => {
+  await pool(8, 4, async (i) => {
     const name = `c${i}`;
     await env.ok(['run', '-d', '--name', name, 'busybox', 'sh', '-c', `echo ${i} > /f; sleep 600`]);
     // Wait for the file, then commit the running container.
@@ -159,6 +161,31 @@ test('run -d, commit, tag, run the commit, rm and rmi, 5 at a time, with ps and 
   for (const t of kept) assert.equal(await env.ok(['run', '--rm', t, 'cat', '/f']), t.slice(3, -4));
   for (const t of kept) await env.ok(['rmi', t]);
   assert.deepEqual(new Set((await env.ok(['images', '-q', '--no-trunc'])).split('\n')), before);
+  await env.ok(['system', 'df']);
+  assert.deepEqual(strays(), []);
+  assert.deepEqual(layerLeaks(), { unused: [], missing: [] });
+});
+
+test('commits racing removals: every committed image keeps its layer', { skip }, async () => {
+  await env.ok(['run', '-d', '--name', 'src', 'busybox', 'sh', '-c', 'echo x > /f; sleep 600']);
+  const deadline = Date.now() + 10_000;
+  const images: string[] = [];
+  // Removals collect layers; each commit's new layer must survive them.
+  const remover = async () => {
+    while (Date.now() < deadline) {
+      const id = await env.ok(['create', 'busybox', 'true']);
+      await env.ok(['rm', id]);
+    }
+  };
+  const committer = async () => {
+    while (Date.now() < deadline) images.push(await env.ok(['commit', 'src']));
+  };
+  await Promise.all([remover(), remover(), committer(), committer()]);
+  assert.ok(images.length > 4, `only ${images.length} commits`);
+  assert.deepEqual(layerLeaks().missing, []);
+  for (const id of images.slice(-2)) assert.equal(await env.ok(['run', '--rm', id, 'cat', '/f']), 'x');
+  await env.ok(['rm', '-f', 'src']);
+  await env.ok(['rmi', ...images]);
   await env.ok(['system', 'df']);
   assert.deepEqual(strays(), []);
   assert.deepEqual(layerLeaks(), { unused: [], missing: [] });
