@@ -173,6 +173,7 @@ export async function gcLayers(store: Store, inUse: () => Promise<Set<string>>):
  */
 export async function holdLayers(store: Store, lease: Lease, keys: Iterable<string>): Promise<string[]> {
   const want = [...keys].filter((k) => k !== EMPTY_LAYER);
+  if (!want.length) return [];
   await lease.hold({ layers: want });
   return store.lock('layers', async () => want.filter((k) => !existsSync(store.paths.layerMeta(k)) || !existsSync(store.paths.layer(k))));
 }
