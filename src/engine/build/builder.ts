@@ -23,7 +23,8 @@ import { randomId, sha256, shortId } from '../../store/ids.js';
 import { scratchName } from '../../store/scratch.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { getImage, saveImage, tagImage, canonicalConfig, topLayer, type ImageView } from '../image/images.js';
-import { EMPTY_LAYER, layerPath, scratchLayer, sealLayer } from '../content/layers.js';
+import { EMPTY_LAYER, holdLayers, layerPath, scratchLayer, sealLayer } from '../content/layers.js';
+import { Lease } from '../content/leases.js';
 import { hostPlatform } from '../image/importer.js';
 import { mergeEnv } from '../container/spec/command.js';
 import { EMPTY_IMAGE_REF } from '../system/store.js';
@@ -153,12 +154,26 @@ class Builder {
   private midLine = false;
   private tmp?: string;
   private emptyImage?: string;
+  /**
+   * Every layer the build uses or makes, held from before it is used (or
+   * sealed) until the image that names it is saved. A cache entry alone does
+   * not hold a layer for its build: a parallel build of the same step
+   * replaces the entry, and any collection (its own build container's
+   * removal included) may then take the layer.
+   */
+  private lease: Lease;
 
   constructor(
     private store: Store,
     private o: BuildOptions,
   ) {
     this.buildArgs = new Map(Object.entries(o.buildArgs ?? {}));
+    this.lease = new Lease(store);
+  }
+
+  /** Lease an image's layers; NotFound if it was removed since it was read. */
+  private async holdImage(img: ImageView, what: string): Promise<void> {
+    if ((await holdLayers(this.store, this.lease, img.layers)).length) throw new NotFound(`${what} was removed during the build; build again`);
   }
 
   private log(text: string) {
@@ -240,6 +255,7 @@ class Builder {
       for (const s of order) await this.buildStage(s);
       return await this.finish(this.done.get(target)!, tags);
     } finally {
+      await this.lease.release();
       if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
     }
   }
@@ -307,6 +323,7 @@ class Builder {
       sr = fresh({ key: 'scratch', layers: [], config: { ...hostPlatform(), created, config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } });
     } else {
       const img = await this.at(s.from, () => ensureBaseImage(this.store, src.image));
+      await this.at(s.from, () => this.holdImage(img, `the base image ${src.image}`));
       sr = fresh({ key: `image:${img.id}`, layers: [...img.layers], config: img.config }, img.id);
       this.log(` ---> ${shortId(img.id)}`);
     }
@@ -435,7 +452,8 @@ class Builder {
   private async hit(sr: StageRun, key: string): Promise<boolean> {
     if (this.o.noCache) return false;
     const e = await cache.lookup(this.store, key);
-    if (!e) return false;
+    // A prune may take the entry's layers between the lookup and the hold: then it is a miss.
+    if (!e || (await holdLayers(this.store, this.lease, e.layers)).length) return false;
     sr.state = { key, layers: e.layers, config: e.config };
     this.log(' ---> Using cache');
     this.log(` ---> ${shortId(this.stateId(sr.state))}`);
@@ -472,6 +490,7 @@ class Builder {
     const config = this.nextConfig(sr, i, false);
     const top = topLayer({ layers: sr.state.layers } as ImageRecord);
     const entry: cache.CacheEntry = { key, parent: sr.state.key, created: config.created!, step: i.text, layer, layers: [...sr.state.layers, layer], config };
+    await this.lease.hold({ layers: [layer] });
     await cache.put(this.store, entry);
     try {
       await sealLayer(this.store, subvol, { key: layer, parent: top === EMPTY_LAYER ? null : top, created: config.created! });
@@ -591,6 +610,7 @@ class Builder {
             throw new NotFound(`--from=${from.image}: no build stage has that name, and there is no such image in the store (pull it first)`);
           throw e;
         });
+        await this.holdImage(img, `image ${from.image}`);
         layer = topLayer(img);
         what = `image ${from.image}`;
       }

@@ -57,8 +57,10 @@ export async function lookup(store: Store, key: string): Promise<CacheEntry | un
 }
 
 /**
- * Record a step's result. Written before its layer is sealed, so no
- * collection can take the layer in between. Temp-then-rename, but without
+ * Record a step's result. It may replace a parallel build's entry for the
+ * same step: each build holds its own layers with a lease (builder.ts) until
+ * its image names them, so an entry is the cache, never a build's only hold
+ * on a layer. Temp-then-rename, but without
  * fsync: an entry lost in a crash is a cache miss, not an error, and a build
  * writes one per step.
  */

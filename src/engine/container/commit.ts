@@ -6,7 +6,8 @@ import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
 import { getContainer, isRunning } from '../../store/containers.js';
 import { removeMountPoints } from '../../store/mountpoints.js';
 import { readImage, saveImage, tagImage } from '../image/images.js';
-import { snapshotLayer } from '../content/layers.js';
+import { holdLayers, snapshotLayer } from '../content/layers.js';
+import { withLease, type Lease } from '../content/leases.js';
 import { shellJoin } from '../../util/human.js';
 
 export interface CommitOptions {
@@ -17,12 +18,20 @@ export interface CommitOptions {
   changes?: Partial<RunConfig>;
 }
 
+// The new image's layers are leased until it is saved: an rm, rmi or prune
+// running meanwhile would otherwise collect the new layer (or the base's).
 export async function commit(store: Store, query: string, o: CommitOptions = {}): Promise<ImageRecord> {
+  return withLease(store, (lease) => commitLeased(store, query, o, lease));
+}
+
+async function commitLeased(store: Store, query: string, o: CommitOptions, lease: Lease): Promise<ImageRecord> {
   const c = await getContainer(store, query);
-  const base = await readImage(store, c.image).catch(() => null);
+  let base = await readImage(store, c.image).catch(() => null);
+  // A base removed meanwhile is as one already gone: the snapshot alone is the whole rootfs.
+  if (base && (await holdLayers(store, lease, base.layers)).length) base = null;
   // A stopped container's mount points are dockerlite's, not its changes (a running one's are in use).
   if (!isRunning(c.state)) await removeMountPoints(store, c.id);
-  const layer = await snapshotLayer(store, store.paths.rootfs(c.id), c.layer);
+  const layer = await snapshotLayer(store, store.paths.rootfs(c.id), c.layer, lease);
   const created = new Date().toISOString();
   const run: RunConfig = {
     ...(base?.config.config ?? {}),

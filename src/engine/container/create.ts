@@ -11,10 +11,11 @@ import { writeJson } from '../../store/json.js';
 import { randomId, shortId } from '../../store/ids.js';
 import { scratchName } from '../../store/scratch.js';
 import { freshState, listContainers } from '../../store/containers.js';
-import { Conflict } from '../../errors.js';
+import { Conflict, NotFound } from '../../errors.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { getImage, imageRootfs, topLayer } from '../image/images.js';
-import { layerPath } from '../content/layers.js';
+import { holdLayers, layerPath } from '../content/layers.js';
+import { Lease } from '../content/leases.js';
 import { checkName, randomName } from './names.js';
 import { resolveVolumes } from '../volume/volumes.js';
 import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec/command.js';
@@ -100,9 +101,12 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   await hooks.beforeCreate(store, rec);
 
   // Build it under a scratch name; only a complete container is renamed into place.
+  // Its layer is leased until the record names it: an rmi or prune meanwhile would otherwise take it.
+  const lease = new Lease(store);
   const scratch = join(store.paths.containers, scratchName());
-  await mkdir(scratch);
   try {
+    if ((await holdLayers(store, lease, [rec.layer])).length) throw new NotFound(`image ${o.image} was removed while the container was being created`);
+    await mkdir(scratch);
     await btrfs.snapshot(o.layer ? layerPath(store, o.layer) : imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
     await writeJson(join(scratch, 'state.json'), freshState());
     await store.lock('names', async () => {
@@ -123,6 +127,8 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     await btrfs.remove(join(scratch, 'rootfs')).catch(() => {});
     await rm(scratch, { recursive: true, force: true });
     throw e;
+  } finally {
+    await lease.release();
   }
   return rec;
 }

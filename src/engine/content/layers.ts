@@ -13,6 +13,7 @@ import * as btrfs from '../../snapshots/btrfs.js';
 import { applyLayer } from '../../oci/apply.js';
 import { NotFound } from '../../errors.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
+import type { Lease } from './leases.js';
 
 /** The empty base: an empty read-only subvolume under images with no layers. */
 export const EMPTY_LAYER = 'empty';
@@ -115,12 +116,17 @@ export async function importLayer(store: Store, input: AsyncIterable<Buffer>, pa
   }
 }
 
-/** Freeze a container's rootfs as a new layer: a read-only snapshot, O(1) whatever its size. */
-export async function snapshotLayer(store: Store, rootfs: string, parent: string | null): Promise<LayerRecord> {
+/**
+ * Freeze a container's rootfs as a new layer: a read-only snapshot, O(1)
+ * whatever its size. The lease holds the layer from the moment it exists, so
+ * no collection takes it before the caller's image names it.
+ */
+export async function snapshotLayer(store: Store, rootfs: string, parent: string | null, lease: Lease): Promise<LayerRecord> {
   const tmp = store.paths.layer(scratchName());
   await btrfs.snapshot(rootfs, tmp, { readonly: true });
   const rec: LayerRecord = { key: randomId(), parent: parent === EMPTY_LAYER ? null : parent, created: new Date().toISOString() };
   try {
+    await lease.hold({ layers: [rec.key] });
     return await store.lock('layers', async () => {
       await rename(tmp, store.paths.layer(rec.key));
       await writeJson(store.paths.layerMeta(rec.key), rec);
@@ -158,6 +164,19 @@ export async function gcLayers(store: Store, inUse: () => Promise<Set<string>>):
     }
     return removed;
   });
+}
+
+/**
+ * Hold layers with a lease, then check they still exist. A collection decides
+ * under the layers lock, so checking under it too means either the collection
+ * saw the lease, or it finished before and the check sees what it took.
+ * Returns the keys that are gone.
+ */
+export async function holdLayers(store: Store, lease: Lease, keys: Iterable<string>): Promise<string[]> {
+  const want = [...keys].filter((k) => k !== EMPTY_LAYER);
+  if (!want.length) return [];
+  await lease.hold({ layers: want });
+  return store.lock('layers', async () => want.filter((k) => !existsSync(store.paths.layerMeta(k)) || !existsSync(store.paths.layer(k))));
 }
 
 /**

@@ -1,8 +1,9 @@
-// Leases: what a running operation (a pull, a load, a push) is about to use
-// or has just made but not yet attached to an image, so that garbage
-// collection in another process (rm, rmi, prune) leaves it alone. A lease is
-// a file named after its process (scratch name), so a crashed holder's lease
-// is recognised and dropped.
+// Leases: what a running operation (a pull, a load, a push, a build, a
+// commit, a container create) is about to use or has just made but not yet
+// attached to an image or container, so that garbage collection in another
+// process (rm, rmi, prune) leaves it alone. A lease is a file named after its
+// process (scratch name), so a crashed holder's lease is recognised and
+// dropped.
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
