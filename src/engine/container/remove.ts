@@ -6,7 +6,7 @@ import { removeContainerCgroups } from '../../runtime/cgroups.js';
 import { thaw } from '../../runtime/freezer.js';
 import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
-import type { ContainerRecord, ContainerState } from '../../store/types.js';
+import type { ContainerRecord } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
 import {
@@ -26,6 +26,7 @@ import * as btrfs from '../../snapshots/btrfs.js';
 import { layersInUse } from '../image/images.js';
 import { gcLayers } from '../content/layers.js';
 import { removeAnonymousVolumes } from '../volume/volumes.js';
+import { containerState } from '../../store/schema.js';
 
 export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
   const c = await getContainer(store, query);
@@ -72,7 +73,7 @@ export async function removeAbandonedContainers(store: Store): Promise<void> {
 async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<void> {
   let recovered = false;
   await store.lock(`container-${rec.id}`, async () => {
-    const disk = await readJsonOr<ContainerState>(store.paths.containerState(rec.id), freshState());
+    const disk = await readJsonOr(store.paths.containerState(rec.id), containerState, freshState());
     if (!abandoned(disk)) return;
     await writeState(store, rec.id, { ...trueState(disk), finishedAt: new Date().toISOString() });
     recovered = true;
