@@ -26,7 +26,7 @@ export async function listNetworks(store: Store): Promise<NetworkRecord[]> {
     // A corrupt record must not take the other networks down.
     const rec = await readJsonOr(networkFile(store, id), networkRecord, null).catch((e: unknown) => {
       if (!(e instanceof CorruptState)) throw e;
-      store.warn(`skipping network ${id.slice(0, 12)}: ${e.message}`);
+      store.warnOnce(`skipping network ${id.slice(0, 12)}: ${e.message}`);
       return null;
     });
     if (rec) out.push(rec);

@@ -116,6 +116,17 @@ test('a garbage image record: images skips it with a warning naming the file; sy
   assert.match(images.stdout, /busybox/);
   for (const p of records) assert.ok(images.stderr.includes(p), `images warns about ${p}\n${images.stderr}`);
 
+  // A garbage volume record beside them: volume ls and system df list the rest.
+  await env.ok(['volume', 'create', 'goodvol']);
+  const vol = join(env.root, 'volumes', 'badvol.json');
+  writeFileSync(vol, '[1, 2');
+  records.push(vol);
+  const vls = await env.dl(['volume', 'ls']);
+  clean(vls, 'volume ls');
+  assert.equal(vls.status, 0, vls.stderr);
+  assert.match(vls.stdout, /goodvol/);
+  assert.ok(vls.stderr.includes(vol), `volume ls warns about ${vol}\n${vls.stderr}`);
+
   const df = await env.dl(['system', 'df']);
   clean(df, 'system df');
   assert.equal(df.status, 0, df.stderr);
@@ -124,6 +135,9 @@ test('a garbage image record: images skips it with a warning naming the file; sy
   clean(run, 'run');
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stdout.trim(), 'still-runs');
+  // Each bad record is reported once per command, however often the command reads the images.
+  for (const p of records) assert.ok(run.stderr.split(p).length <= 2, `run warns once about ${p}\n${run.stderr}`);
+  await env.ok(['volume', 'rm', 'goodvol']);
 });
 
 test('an image whose config has "Volumes": null, "Env": null and "Entrypoint": null loads and runs', { skip }, async () => {

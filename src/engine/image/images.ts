@@ -37,7 +37,7 @@ export async function listImages(store: Store): Promise<ImageView[]> {
     const id = f.slice(0, -5);
     const rec = await readJsonOr(store.paths.image(id), named(imageRecord, id), null).catch((e: unknown) => {
       if (!(e instanceof CorruptState)) throw e;
-      store.warn(`skipping image ${id.slice(0, 12)}: ${e.message}; remove the file to clear this warning`);
+      store.warnOnce(`skipping image ${id.slice(0, 12)}: ${e.message}; remove the file to clear this warning`);
       return null;
     });
     if (rec) out.push({ ...rec, names: (byId.get(rec.id) ?? []).sort() });

@@ -5,7 +5,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
-import { Conflict, InvalidArgument, NotFound } from '../../errors.js';
+import { Conflict, CorruptState, InvalidArgument, NotFound } from '../../errors.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
 import { randomId } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
@@ -82,7 +82,12 @@ export async function listVolumes(store: Store): Promise<VolumeRecord[]> {
   const out: VolumeRecord[] = [];
   for (const f of (await readdir(store.paths.volumes)).sort()) {
     if (!f.endsWith('.json') || f.startsWith('.')) continue;
-    const v = await readVolume(store, f.slice(0, -5));
+    // A corrupt record must not take the other volumes (or system df) down.
+    const v = await readVolume(store, f.slice(0, -5)).catch((e: unknown) => {
+      if (!(e instanceof CorruptState)) throw e;
+      store.warnOnce(`skipping volume ${f.slice(0, -5)}: ${e.message}`);
+      return undefined;
+    });
     if (v) out.push(v);
   }
   return out;
