@@ -69,7 +69,7 @@ export async function leased(store: Store): Promise<{ layers: Set<string>; blobs
       continue;
     }
     if (!n.endsWith('.json')) continue;
-    const l = await readJsonOr(p, leaseFile, { layers: [], blobs: [] }).catch(() => ({ layers: [], blobs: [] }) as LeaseFile);
+    const l = await readJsonOr(p, leaseFile, { layers: [], blobs: [] }).catch(() => ({ layers: [], blobs: [] }));
     for (const k of l.layers ?? []) out.layers.add(k);
     for (const d of l.blobs ?? []) out.blobs.add(d);
   }
