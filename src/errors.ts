@@ -24,6 +24,17 @@ export class InvalidArgument extends DockerliteError {
   override readonly kind = 'InvalidArgument';
 }
 
+/** A state file in the store (a container's config.json, an image record...) is not what dockerlite wrote: garbage, empty or the wrong shape. */
+export class CorruptState extends DockerliteError {
+  override readonly kind = 'CorruptState';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`corrupt state file ${path}: ${problem}`);
+  }
+}
+
 /** A prefix matched several objects. */
 export class Ambiguous extends InvalidArgument {
   override readonly kind = 'InvalidArgument';

@@ -6,7 +6,7 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
 import { readJsonSyncOr, tempPathFor } from '../store/json.js';
-import { DEFAULT_NETWORK, containerNetFile, modeOf, type ContainerNet, type Endpoint } from './model.js';
+import { DEFAULT_NETWORK, containerNet, containerNetFile, modeOf, type ContainerNet, type Endpoint } from './model.js';
 import { portKey, splitKey, type PortMap } from './ports.js';
 
 export function emptyEndpoint(): Endpoint {
@@ -39,7 +39,7 @@ export function initialNet(c: ContainerRecord): ContainerNet {
 
 /** The container's endpoints now (a plain file read: ps and inspect call it per container). */
 export function readNet(store: Store, c: ContainerRecord): ContainerNet {
-  return readJsonSyncOr<ContainerNet | null>(containerNetFile(store, c.id), null) ?? initialNet(c);
+  return readJsonSyncOr(containerNetFile(store, c.id), containerNet, null) ?? initialNet(c);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ContainerRecord } from '../store/types.js';
 import { InvalidArgument } from '../errors.js';
 import type { PortMap } from './ports.js';
 import type { ProcId } from '../sys/proc.js';
+import { arr, bool, int, nullable, obj, opt, orDefault, record, str, type Schema } from '../util/schema.js';
 
 export interface NetworkRecord {
   Id: string;
@@ -53,6 +54,40 @@ export interface ContainerNet {
   /** The process that published them: while it lives, a container not yet running is starting, not dead. */
   Publisher?: ProcId;
 }
+
+/** networks/<id>/network.json */
+export const networkRecord = obj({
+  Id: str,
+  Name: str,
+  Created: str,
+  Driver: str,
+  Subnet: str,
+  Gateway: str,
+  Bridge: str,
+  Internal: orDefault(bool, () => false),
+  Labels: orDefault(record(str), () => ({})),
+  Default: opt(bool),
+  OwnBridge: bool,
+}) as Schema<NetworkRecord>;
+
+/** containers/<id>/network.json */
+export const containerNet = obj({
+  Networks: record(
+    obj({
+      NetworkID: str,
+      Aliases: orDefault(arr(str), () => []),
+      IPAMConfig: nullable(obj({ IPv4Address: opt(str) })),
+      IPAddress: str,
+      IPPrefixLen: int,
+      Gateway: str,
+      MacAddress: str,
+      Veth: opt(str),
+      Ifname: opt(str),
+    }),
+  ),
+  Ports: orDefault(record(nullable(arr(obj({ HostIp: str, HostPort: str })))), () => ({})),
+  Publisher: opt(obj({ pid: int, start: int })),
+}) as Schema<ContainerNet>;
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Networks that exist in every store without a record. */

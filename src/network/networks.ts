@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import { Conflict, InvalidArgument, NotFound } from '../errors.js';
+import { Conflict, CorruptState, InvalidArgument, NotFound } from '../errors.js';
 import { readJsonOr, writeJson } from '../store/json.js';
 import { resolve } from '../store/resolve.js';
 import { randomId } from '../store/ids.js';
@@ -14,7 +14,7 @@ import * as ip from '../sys/ip.js';
 import { checkHostAddress, defaultGateway, formatIp, formatSubnet, overlaps, parseIp, parseSubnet, size, type Subnet } from './cidr.js';
 import { allocations } from './ipam.js';
 import { checkNoClash, clashingRoutes, ensureUp, takeDown } from './bridge.js';
-import { bridgeNameFor, DEFAULT_NETWORK, networkDir, networkFile, PSEUDO_NETWORKS, type NetworkRecord } from './model.js';
+import { bridgeNameFor, DEFAULT_NETWORK, networkDir, networkFile, networkRecord, PSEUDO_NETWORKS, type NetworkRecord } from './model.js';
 
 export async function listNetworks(store: Store): Promise<NetworkRecord[]> {
   const out: NetworkRecord[] = [];
@@ -23,7 +23,12 @@ export async function listNetworks(store: Store): Promise<NetworkRecord[]> {
       if (isAbandoned(id)) await rm(join(store.paths.networks, id), { recursive: true, force: true });
       continue;
     }
-    const rec = await readJsonOr<NetworkRecord | null>(networkFile(store, id), null);
+    // A corrupt record must not take the other networks down.
+    const rec = await readJsonOr(networkFile(store, id), networkRecord, null).catch((e: unknown) => {
+      if (!(e instanceof CorruptState)) throw e;
+      store.warnOnce(`skipping network ${id.slice(0, 12)}: ${e.message}`);
+      return null;
+    });
     if (rec) out.push(rec);
   }
   return out.sort((a, b) => a.Created.localeCompare(b.Created));

@@ -3,6 +3,7 @@
 // nothing is trusted: digests are checked for shape before they become file
 // names, and unknown kinds are refused with a clear reason).
 import { InvalidArgument } from '../errors.js';
+import { arr, nonNegInt, obj, opt, orNone, record, SchemaError, str, type Schema } from '../util/schema.js';
 
 export const MediaType = {
   OciIndex: 'application/vnd.oci.image.index.v1+json',
@@ -74,13 +75,41 @@ export function hexOf(digest: string): string {
   return checkDigest(digest).slice(7);
 }
 
-function checkDescriptor(d: unknown, what: string): Descriptor {
-  const x = d as Descriptor;
-  if (!x || typeof x !== 'object') throw new InvalidArgument(`${what} is not a descriptor object`);
-  checkDigest(x.digest, `${what} digest`);
-  if (typeof x.mediaType !== 'string' || !x.mediaType) throw new InvalidArgument(`${what} has no mediaType`);
-  if (!Number.isSafeInteger(x.size) || x.size < 0) throw new InvalidArgument(`${what} has an invalid size`);
-  return x;
+/** checkDigest as a schema: a digest becomes a file name, so its shape is checked before anything else. */
+const digest: Schema<string> = (v, at) => {
+  try {
+    return checkDigest(v, 'digest');
+  } catch (e) {
+    throw new SchemaError(at, (e as Error).message);
+  }
+};
+
+const nonEmpty: Schema<string> = (v, at) => {
+  if (str(v, at) === '') throw new SchemaError(at, 'is empty');
+  return v as string;
+};
+
+const platform = obj({ architecture: str, os: str, variant: opt(str), 'os.version': opt(str), 'os.features': orNone(arr(str)) });
+
+export const descriptor: Schema<Descriptor> = obj({
+  mediaType: nonEmpty,
+  digest,
+  size: nonNegInt,
+  urls: orNone(arr(str)),
+  annotations: orNone(record(str)),
+  platform: orNone(platform),
+});
+
+const indexDoc = obj({ manifests: arr(descriptor), annotations: orNone(record(str)) });
+const manifestDoc = obj({ config: descriptor, layers: arr(descriptor), annotations: orNone(record(str)) });
+
+function check<T>(s: Schema<T>, doc: unknown, where: string): T {
+  try {
+    return s(doc, '');
+  } catch (e) {
+    if (e instanceof SchemaError) throw new InvalidArgument(`the manifest of ${where} is malformed: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The compression a layer media type names; undefined for what is not a layer dockerlite can apply. */
@@ -135,21 +164,19 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   if (doc.schemaVersion !== 2) throw new InvalidArgument(`unsupported manifest schemaVersion ${JSON.stringify(doc.schemaVersion)} for ${where}`);
   if (Array.isArray(doc.manifests) || isIndexType(mediaType)) {
     if (!Array.isArray(doc.manifests)) throw new InvalidArgument(`the index of ${where} has no manifests list`);
-    const manifests = doc.manifests.map((d, i) => checkDescriptor(d, `manifest ${i} of ${where}`));
-    return { kind: 'index', mediaType: mediaType || MediaType.OciIndex, index: { ...(doc as object), manifests } as ImageIndex };
+    return { kind: 'index', mediaType: mediaType || MediaType.OciIndex, index: check(indexDoc, doc, where) as ImageIndex };
   }
   if (mediaType && mediaType !== MediaType.OciManifest && mediaType !== MediaType.DockerManifest) {
     throw new InvalidArgument(`unsupported manifest type '${mediaType}' for ${where}`);
   }
   if (!doc.config || !Array.isArray(doc.layers)) throw new InvalidArgument(`the manifest of ${where} has no config or layers`);
-  const config = checkDescriptor(doc.config, `the config of ${where}`);
+  const m = check(manifestDoc, doc, where) as ImageManifest;
+  const config = m.config;
   if (config.mediaType !== MediaType.OciConfig && config.mediaType !== MediaType.DockerConfig) {
     throw new InvalidArgument(`${where} is not a container image: its config is of type '${config.mediaType}'`);
   }
-  const layers = doc.layers.map((d, i) => {
-    const l = checkDescriptor(d, `layer ${i} of ${where}`);
+  m.layers.forEach((l, i) => {
     if (layerCompression(l.mediaType) === undefined) throw new InvalidArgument(`layer ${i} of ${where} has unsupported media type '${l.mediaType}'`);
-    return l;
   });
-  return { kind: 'manifest', mediaType: mediaType || MediaType.OciManifest, manifest: { ...(doc as object), config, layers } as ImageManifest };
+  return { kind: 'manifest', mediaType: mediaType || MediaType.OciManifest, manifest: m };
 }

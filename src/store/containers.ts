@@ -3,7 +3,7 @@
 // it runs). Reading it is all this module does, plus the state writes that
 // every part of dockerlite shares; creating and removing containers is the
 // engine's (engine/container/create.ts, remove.ts). Depends on store/ and sys/ only.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Store } from './store.js';
 import type { ContainerRecord, ContainerState } from './types.js';
@@ -11,10 +11,20 @@ import { ZERO_TIME } from './types.js';
 import { readJson, readJsonOr, writeJson } from './json.js';
 import { resolve, type Named } from './resolve.js';
 import { children, isAlive, nsPid, sleep } from '../sys/proc.js';
-import { Conflict, NotFound } from '../errors.js';
+import { Conflict, CorruptState, NotFound } from '../errors.js';
+import { containerRecord, containerState, named } from './schema.js';
 
 export interface ContainerView extends ContainerRecord, Named {
   state: ContainerState;
+  /** Set when its config.json or state.json is corrupt: what is wrong (the state then reads as dead). */
+  corrupt?: string;
+}
+
+/** One container as read from disk; a corrupt file makes a placeholder that still lists and removes. */
+export interface DiskRecord {
+  rec: ContainerRecord;
+  disk: ContainerState;
+  corrupt?: string;
 }
 
 export function freshState(): ContainerState {
@@ -50,8 +60,22 @@ export function isRunning(s: ContainerState): boolean {
   return s.status === 'running' || s.status === 'paused' || s.status === 'restarting';
 }
 
+/** state.json as written (fresh when missing); a corrupt one reads as dead, with what is wrong. */
+async function readDiskState(store: Store, id: string): Promise<{ state: ContainerState; corrupt?: string }> {
+  try {
+    return { state: await readJsonOr(store.paths.containerState(id), containerState, freshState()) };
+  } catch (e) {
+    if (e instanceof CorruptState) return { state: deadState(e.message), corrupt: e.message };
+    throw e;
+  }
+}
+
+function deadState(error: string): ContainerState {
+  return { ...freshState(), status: 'dead', exitCode: 255, error };
+}
+
 export async function readState(store: Store, id: string): Promise<ContainerState> {
-  return trueState(await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()));
+  return trueState((await readDiskState(store, id)).state);
 }
 
 export async function writeState(store: Store, id: string, state: ContainerState): Promise<void> {
@@ -62,26 +86,52 @@ export async function writeState(store: Store, id: string, state: ContainerState
 export async function updateState(store: Store, id: string, fn: (s: ContainerState) => ContainerState): Promise<ContainerState> {
   return store.lock(`container-${id}`, async () => {
     if (!existsSync(store.paths.container(id))) throw new NotFound(`no such container: ${id} (it was removed)`);
-    const next = fn(await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()));
+    const next = fn((await readDiskState(store, id)).state);
     await writeState(store, id, next);
     return next;
   });
 }
 
-/** Every container's record with its state as written on disk (not yet checked against the host). */
-export async function listRecords(store: Store): Promise<Array<{ rec: ContainerRecord; disk: ContainerState }>> {
-  const out: Array<{ rec: ContainerRecord; disk: ContainerState }> = [];
+/**
+ * Every container's record with its state as written on disk (not yet
+ * checked against the host). A container whose config.json or state.json is
+ * corrupt is listed all the same, dead, with what is wrong: one bad record
+ * must not take the others down, and `rm -f` must still find it.
+ */
+export async function listRecords(store: Store): Promise<DiskRecord[]> {
+  const out: DiskRecord[] = [];
   for (const id of await readdir(store.paths.containers)) {
     if (id.startsWith('.')) continue;
-    const rec = await readJsonOr<ContainerRecord | null>(store.paths.containerConfig(id), null);
-    if (!rec) continue;
-    out.push({ rec, disk: await readJsonOr<ContainerState>(store.paths.containerState(id), freshState()) });
+    const r = await readRecord(store, id);
+    if (r) out.push(r);
   }
   return out;
 }
 
+async function readRecord(store: Store, id: string): Promise<DiskRecord | undefined> {
+  let rec: ContainerRecord | null;
+  try {
+    rec = await readJsonOr(store.paths.containerConfig(id), named(containerRecord, id), null);
+  } catch (e) {
+    if (!(e instanceof CorruptState)) throw e;
+    const created = await stat(store.paths.container(id)).then(
+      (s) => s.mtime.toISOString(),
+      () => ZERO_TIME,
+    );
+    return { rec: placeholder(id, created), disk: deadState(e.message), corrupt: e.message };
+  }
+  if (!rec) return undefined; // being created, or a removal's leftovers
+  const { state, corrupt } = await readDiskState(store, id);
+  return { rec, disk: state, ...(corrupt ? { corrupt } : {}) };
+}
+
+/** What stands in for a container whose config.json cannot be read: enough to list, inspect and remove it. */
+function placeholder(id: string, created: string): ContainerRecord {
+  return { id, name: id, created, image: '', imageRef: '<corrupt>', layer: '', path: '', args: [], config: {}, hostConfig: {} };
+}
+
 export async function listContainers(store: Store): Promise<ContainerView[]> {
-  return (await listRecords(store)).map(({ rec, disk }) => ({ ...rec, names: [rec.name], state: trueState(disk) }));
+  return (await listRecords(store)).map(({ rec, disk, corrupt }) => ({ ...rec, names: [rec.name], state: trueState(disk), ...(corrupt ? { corrupt } : {}) }));
 }
 
 export async function getContainer(store: Store, query: string): Promise<ContainerView> {
@@ -134,7 +184,7 @@ export function containerInitPid(c: ContainerView): number {
 
 export async function readContainer(store: Store, id: string): Promise<ContainerRecord> {
   try {
-    return await readJson<ContainerRecord>(store.paths.containerConfig(id));
+    return await readJson(store.paths.containerConfig(id), named(containerRecord, id));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFound(`no such container: ${id}`);
     throw e;

@@ -1,10 +1,14 @@
 // State as plain JSON files, always written temp-then-rename so a reader never
-// sees half a file and a crash never leaves one.
+// sees half a file and a crash never leaves one. Every read takes a schema
+// (store/schema.ts): a file that is garbage, empty, null or the wrong shape
+// is a CorruptState error naming the file and what is wrong, never a TypeError
+// later on.
 import { readFileSync } from 'node:fs';
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { InvalidArgument } from '../errors.js';
+import { CorruptState } from '../errors.js';
+import { parseJsonWith, SchemaError, type Schema } from '../util/schema.js';
 import { identify, isAlive } from '../sys/proc.js';
 
 const me = identify(process.pid);
@@ -63,28 +67,35 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-export async function readJson<T>(path: string): Promise<T> {
-  const text = await readFile(path, 'utf8');
+/** Check JSON text read from `path`; a failure is CorruptState naming the file. */
+export function parseState<T>(path: string, text: string, schema: Schema<T>): T {
   try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new InvalidArgument(`corrupt state file ${path}: not valid JSON`);
+    return parseJsonWith(text, schema);
+  } catch (e) {
+    if (e instanceof SchemaError) throw new CorruptState(path, e.message);
+    throw e;
   }
 }
 
-/** Read JSON, or return the fallback when the file does not exist. */
-export async function readJsonOr<T>(path: string, fallback: T): Promise<T> {
+/** Read and check a state file. A missing file is the usual ENOENT error. */
+export async function readJson<T>(path: string, schema: Schema<T>): Promise<T> {
+  return parseState(path, await readFile(path, 'utf8'), schema);
+}
+
+/** Read JSON, or return the fallback when the file does not exist (a corrupt one still throws). */
+export async function readJsonOr<T, F = T>(path: string, schema: Schema<T>, fallback: F): Promise<T | F> {
   try {
-    return await readJson<T>(path);
+    return await readJson(path, schema);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
     throw e;
   }
 }
 
-export function readJsonSyncOr<T>(path: string, fallback: T): T {
+/** Read JSON, or return the fallback when the file is missing or corrupt (for files that can be rebuilt). */
+export function readJsonSyncOr<T, F = T>(path: string, schema: Schema<T>, fallback: F): T | F {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    return parseState(path, readFileSync(path, 'utf8'), schema);
   } catch {
     return fallback;
   }

@@ -10,6 +10,7 @@ import type { Store } from './store.js';
 import type { Change } from '../snapshots/changes.js';
 import { InvalidArgument } from '../errors.js';
 import { resolveInRoot } from '../oci/securejoin.js';
+import { stringList } from './schema.js';
 
 /**
  * Make the mount point inside the rootfs (a file or a directory, like the
@@ -40,7 +41,7 @@ export async function makeMountPoint(rootfs: string, target: string, kind: 'dir'
 /** A mount point for `target` in a container's rootfs, recorded so diff, build and commit can leave it out. */
 export async function mountPointFor(store: Store, id: string, target: string, kind: 'dir' | 'file' = 'file'): Promise<string> {
   const madeFile = join(store.paths.container(id), 'mountpoints.json');
-  const made = new Set(await readJsonOr<string[]>(madeFile, []));
+  const made = new Set(await readJsonOr(madeFile, stringList, []));
   const before = made.size;
   const rel = await makeMountPoint(store.paths.rootfs(id), target, kind, made);
   if (made.size !== before) await writeJson(madeFile, [...made].sort());
@@ -53,7 +54,7 @@ export async function mountPointFor(store: Store, id: string, target: string, ki
  * root is the snapshot the changes came from: the live rootfs may be changing.
  */
 export async function hideMountPoints(store: Store, id: string, changes: Change[], root: string): Promise<Change[]> {
-  const made = new Set(await readJsonOr<string[]>(join(store.paths.container(id), 'mountpoints.json'), []));
+  const made = new Set(await readJsonOr(join(store.paths.container(id), 'mountpoints.json'), stringList, []));
   if (!made.size) return changes;
   const empty = async (p: string) => {
     const st = await lstat(await resolveInRoot(root, p, false)).catch(() => undefined);
@@ -77,7 +78,7 @@ export async function hideMountPoints(store: Store, id: string, changes: Change[
  */
 export async function removeMountPoints(store: Store, id: string): Promise<void> {
   const madeFile = join(store.paths.container(id), 'mountpoints.json');
-  const made = await readJsonOr<string[]>(madeFile, []);
+  const made = await readJsonOr(madeFile, stringList, []);
   if (!made.length) return;
   const rootfs = store.paths.rootfs(id);
   // Deepest first, so a directory we made is empty by the time we reach it.

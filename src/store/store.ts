@@ -17,6 +17,13 @@ export class Store {
   readonly paths: Paths;
   /** Where the engine's warnings go: the front end that opened the store decides (the CLI prints them to stderr). */
   warn: (message: string) => void = () => {};
+  private warned = new Set<string>();
+  /** Warn about something once per store handle, however many times it is read (a corrupt record, say). */
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.warn(message);
+  }
   constructor(readonly cfg: Config) {
     this.paths = new Paths(cfg.root);
   }

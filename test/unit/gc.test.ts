@@ -96,17 +96,30 @@ test('gcBlobs keeps what images, indexes, layers and leases hold, and removes th
 test('layersInUse holds image, container, lease and build-cache layers, and the empty layer', async (t) => {
   const store = setup(t);
   await saveImage(store, { created: new Date(0).toISOString(), config: config('b'), layers: ['img1', 'img2'] });
-  mkdirSync(store.paths.container('c1'), { recursive: true });
-  await writeJson(store.paths.containerConfig('c1'), { id: 'c1', name: 'x', layer: 'ctr1', hostConfig: {}, config: {} });
+  const cid = 'c'.repeat(64);
+  mkdirSync(store.paths.container(cid), { recursive: true });
+  await writeJson(store.paths.containerConfig(cid), {
+    id: cid,
+    name: 'x',
+    created: new Date(0).toISOString(),
+    image: 'i',
+    imageRef: 'i',
+    layer: 'ctr1',
+    path: 'sh',
+    args: [],
+    config: {},
+    hostConfig: {},
+  });
   const lease = new Lease(store);
   await lease.hold({ layers: ['leased1'] });
   await put(store, {
-    key: 'k'.repeat(64),
+    key: 'a'.repeat(64),
     parent: 'scratch',
     created: new Date(0).toISOString(),
     step: 'RUN x',
     layer: 'cache2',
     layers: ['cache1', 'cache2'],
+    config: { config: {} },
   } as Parameters<typeof put>[1]);
   const used = await layersInUse(store);
   assert.deepEqual([...used].sort(), [EMPTY_LAYER, 'cache1', 'cache2', 'ctr1', 'img1', 'img2', 'leased1'].sort());

@@ -45,8 +45,11 @@ test('manifests: what is not a runnable image is refused, by kind', () => {
     [{ schemaVersion: 1, name: 'x', fsLayers: [] }, /schema 1 .* not supported/],
     [image({ config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: D('a'), size: 1 } }), /not a container image/],
     [image({ layers: [{ mediaType: 'application/vnd.example.weird', digest: D('b'), size: 1 }] }), /unsupported media type 'application\/vnd.example.weird'/],
-    [image({ layers: [{ mediaType: MediaType.OciLayer, digest: 'sha256:../../etc/passwd', size: 1 }] }), /invalid layer 0 of x digest/],
-    [image({ layers: [{ mediaType: MediaType.OciLayer, digest: D('b'), size: -1 }] }), /invalid size/],
+    [
+      image({ layers: [{ mediaType: MediaType.OciLayer, digest: 'sha256:../../etc/passwd', size: 1 }] }),
+      /malformed: layers\[0\]\.digest: invalid digest 'sha256:\.\.\/\.\.\/etc\/passwd'/,
+    ],
+    [image({ layers: [{ mediaType: MediaType.OciLayer, digest: D('b'), size: -1 }] }), /malformed: layers\[0\]\.size: expected a non-negative integer/],
     [image({ schemaVersion: 3 }), /schemaVersion 3/],
     [image({ mediaType: 'text/html' }), /unsupported manifest type 'text\/html'/],
   ];

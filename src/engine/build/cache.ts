@@ -17,6 +17,8 @@ import type { Store } from '../../store/store.js';
 import type { ImageConfig } from '../../store/types.js';
 import { readJsonOr, tempPathFor } from '../../store/json.js';
 import { sha256 } from '../../store/ids.js';
+import { runConfig } from '../../store/schema.js';
+import { arr, obj, opt, orNone, str, type Schema } from '../../util/schema.js';
 
 export interface CacheEntry {
   key: string;
@@ -31,6 +33,15 @@ export interface CacheEntry {
   layers: string[];
   config: ImageConfig;
 }
+const cacheEntry = obj({
+  key: str,
+  parent: str,
+  created: str,
+  step: str,
+  layer: opt(str),
+  layers: arr(str),
+  config: obj({ config: orNone(runConfig) }),
+}) as Schema<CacheEntry>;
 
 export function cacheDir(store: Store): string {
   return join(store.paths.root, 'buildcache');
@@ -48,7 +59,7 @@ export function stepKey(parent: string, descriptor: unknown): string {
 /** The entry for key, if it exists and every layer it names is still in the store. */
 export async function lookup(store: Store, key: string): Promise<CacheEntry | undefined> {
   // A torn entry (a crash before the data reached the disk) is only a miss.
-  const e = await readJsonOr<CacheEntry | null>(entryPath(store, key), null).catch(() => null);
+  const e = await readJsonOr(entryPath(store, key), cacheEntry, null).catch(() => null);
   if (!e) return undefined;
   for (const l of e.layers) {
     if (!existsSync(store.paths.layerMeta(l)) || !existsSync(store.paths.layer(l))) return undefined;
@@ -91,7 +102,7 @@ export async function listEntries(store: Store): Promise<CacheEntry[]> {
   const out: CacheEntry[] = [];
   for (const n of names) {
     if (!n.endsWith('.json')) continue;
-    const e = await readJsonOr<CacheEntry | null>(join(cacheDir(store), n), null).catch(() => null);
+    const e = await readJsonOr(join(cacheDir(store), n), cacheEntry, null).catch(() => null);
     if (e) out.push(e);
   }
   return out;

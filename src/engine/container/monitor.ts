@@ -32,7 +32,7 @@ import type { Config } from '../../config.js';
 import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { Paths } from '../../store/paths.js';
 import { withLock } from '../../store/lock.js';
-import { readJsonOr, writeJson } from '../../store/json.js';
+import { parseState, readJsonOr, writeJson } from '../../store/json.js';
 import { logLimits } from './logconfig.js';
 import { setDebug, start, wait, type ChildProcess } from '../../sys/exec.js';
 import { children, identify, isAlive, nsPid, sleep, type ProcId } from '../../sys/proc.js';
@@ -45,6 +45,7 @@ import { reapOnMainExit } from '../../runtime/reaper.js';
 import { backoff, shouldRestart, FIRST_BACKOFF_MS } from './restart.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
+import { containerRecord, containerState } from '../../store/schema.js';
 
 export interface MonitorArgs {
   cfg: Config;
@@ -119,14 +120,14 @@ function ready(line: string): void {
 }
 
 function readRecord(): ContainerRecord {
-  return JSON.parse(readFileSync(paths.containerConfig(id), 'utf8')) as ContainerRecord;
+  return parseState(paths.containerConfig(id), readFileSync(paths.containerConfig(id), 'utf8'), containerRecord);
 }
 
 /** Read-modify-write state.json under the container's lock (the same lock the CLI takes). */
 async function patchState(fn: (s: ContainerState) => ContainerState): Promise<ContainerState | undefined> {
   return withLock(paths.locks, `container-${id}`, async () => {
     if (!existsSync(dir)) return undefined; // removed meanwhile (rm -f)
-    const next = fn(await readJsonOr<ContainerState>(paths.containerState(id), {} as ContainerState));
+    const next = fn(await readJsonOr(paths.containerState(id), containerState, {} as ContainerState));
     await writeJson(paths.containerState(id), next);
     return next;
   });
@@ -457,7 +458,7 @@ async function main(): Promise<number> {
     const b = backoff(delay, Date.now() - t0);
     delay = b.next;
     await sleep(b.wait);
-    const again = await readJsonOr<ContainerState>(paths.containerState(id), {} as ContainerState);
+    const again = await readJsonOr(paths.containerState(id), containerState, {} as ContainerState);
     if (again.stopRequested || !existsSync(dir)) {
       await patchState((st) => ({ ...st, status: 'exited' }));
       return r.status;

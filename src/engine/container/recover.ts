@@ -7,6 +7,7 @@
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
+import { containerState } from '../../store/schema.js';
 import { abandoned, freshState, getContainer, listRecords, trueState, updateState, writeState } from '../../store/containers.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
 import { thaw } from '../../runtime/freezer.js';
@@ -38,7 +39,7 @@ async function killLeftovers(id: string): Promise<boolean> {
 async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<void> {
   let last: ContainerState | undefined;
   await store.lock(`container-${rec.id}`, async () => {
-    const disk = await readJsonOr<ContainerState>(store.paths.containerState(rec.id), freshState());
+    const disk = await readJsonOr(store.paths.containerState(rec.id), containerState, freshState());
     if (!abandoned(disk)) return;
     if (!(await killLeftovers(rec.id))) return; // try again at the next open rather than record a live container as exited
     last = { ...trueState(disk), finishedAt: new Date().toISOString() };

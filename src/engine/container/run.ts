@@ -125,6 +125,7 @@ async function launch(
   let passEnv: Record<string, string>;
   try {
     if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
+    if (c.corrupt) throw new Conflict(`cannot start container ${c.id.slice(0, 12)}: ${c.corrupt}; remove it with 'dockerlite rm -f ${c.id.slice(0, 12)}'`);
     ({ argv, passEnv } = await prepare(store, c, o.argv));
   } catch (e) {
     mon.abort();

@@ -9,6 +9,7 @@ import { listImages, layersInUse } from '../image/images.js';
 import { gcLayers, listLayerKeys, readLayerOr } from './layers.js';
 import { hasBlob, listBlobs, readBlob, removeBlob } from './blobs.js';
 import { leased } from './leases.js';
+import { layerRecord } from '../../store/schema.js';
 
 export async function blobsInUse(store: Store): Promise<Set<string>> {
   const used = new Set<string>();
@@ -61,7 +62,7 @@ export interface Reclaimed {
 export async function collectGarbage(store: Store): Promise<Reclaimed> {
   const before = new Map<string, LayerRecord>();
   for (const k of await listLayerKeys(store)) {
-    const r = await readJsonOr<LayerRecord | null>(store.paths.layerMeta(k), null).catch(() => null);
+    const r = await readJsonOr(store.paths.layerMeta(k), layerRecord, null).catch(() => null);
     if (r) before.set(k, r);
   }
   const layers = await gcLayers(store, () => layersInUse(store));

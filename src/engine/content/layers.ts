@@ -14,6 +14,7 @@ import { applyLayer } from '../../oci/apply.js';
 import { NotFound } from '../../errors.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
 import type { Lease } from './leases.js';
+import { layerRecord } from '../../store/schema.js';
 
 /** The empty base: an empty read-only subvolume under images with no layers. */
 export const EMPTY_LAYER = 'empty';
@@ -25,7 +26,7 @@ export function layerPath(store: Store, key: string | null): string {
 export async function readLayer(store: Store, key: string): Promise<LayerRecord> {
   if (key === EMPTY_LAYER) return { key, parent: null, created: new Date(0).toISOString(), size: 0 };
   try {
-    return await readJson<LayerRecord>(store.paths.layerMeta(key));
+    return await readJson(store.paths.layerMeta(key), layerRecord);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFound(`layer ${key} is missing from the store`);
     throw e;
@@ -204,5 +205,5 @@ export async function removeAbandoned(store: Store): Promise<void> {
 }
 
 export async function readLayerOr(store: Store, key: string): Promise<LayerRecord | null> {
-  return readJsonOr<LayerRecord | null>(store.paths.layerMeta(key), null);
+  return readJsonOr(store.paths.layerMeta(key), layerRecord, null);
 }

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
+import { arr, obj, str } from '../../util/schema.js';
 
 interface LeaseFile {
   layers: string[];
   blobs: string[];
 }
+const leaseFile = obj({ layers: arr(str), blobs: arr(str) });
 
 function dir(store: Store): string {
   return join(store.paths.root, 'leases');
@@ -68,7 +70,7 @@ export async function leased(store: Store): Promise<{ layers: Set<string>; blobs
       continue;
     }
     if (!n.endsWith('.json')) continue;
-    const l = await readJsonOr<LeaseFile>(p, { layers: [], blobs: [] }).catch(() => ({ layers: [], blobs: [] }));
+    const l = await readJsonOr(p, leaseFile, { layers: [], blobs: [] }).catch(() => ({ layers: [], blobs: [] }));
     for (const k of l.layers ?? []) out.layers.add(k);
     for (const d of l.blobs ?? []) out.blobs.add(d);
   }

@@ -27,6 +27,8 @@ import { gzipWriter, hasBlob, readBlob, sha256Digest, writeBlob } from '../conte
 import type { Lease } from '../content/leases.js';
 import type { Progress } from '../progress.js';
 import { shortDigest } from './unpack.js';
+import { imageRecord } from '../../store/schema.js';
+import { any, record } from '../../util/schema.js';
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -159,7 +161,7 @@ export async function makeDistributable(store: Store, img: ImageRecord, lease: L
 export async function rekeyImage(store: Store, img: ImageRecord, id: string, config: ImageConfig): Promise<ImageRecord> {
   return store.lock('refs', async () => {
     const old = img.id;
-    const existing = await readJsonOr<ImageRecord | null>(store.paths.image(id), null);
+    const existing = await readJsonOr(store.paths.image(id), imageRecord, null);
     const { id: _old, names: _names, ...rest } = img as ImageRecord & { names?: string[] };
     const repoDigests = [...new Set([...(existing?.repoDigests ?? []), ...(img.repoDigests ?? [])])];
     const rec: ImageRecord = { ...rest, ...(existing ?? {}), id, config, layers: img.layers, ...(repoDigests.length ? { repoDigests } : {}) };
@@ -174,18 +176,18 @@ export async function rekeyImage(store: Store, img: ImageRecord, id: string, con
     if (moved) await writeJson(store.paths.refs, refs);
     for (const f of await readdir(store.paths.images)) {
       if (!f.endsWith('.json') || f === `${old}.json`) continue;
-      const child = await readJsonOr<ImageRecord | null>(store.paths.image(f.slice(0, -5)), null);
+      const child = await readJsonOr(store.paths.image(f.slice(0, -5)), imageRecord, null).catch(() => null);
       if (child?.parent === old) await writeJson(store.paths.image(child.id), { ...child, parent: id });
     }
     for (const cid of await readdir(store.paths.containers)) {
       if (cid.startsWith('.')) continue;
       await store.lock(`container-${cid}`, async () => {
         const path = store.paths.containerConfig(cid);
-        const c = await readJsonOr<Record<string, unknown> | null>(path, null);
+        const c = await readJsonOr(path, record(any), null).catch(() => null);
         if (c?.image === old) await writeJson(path, { ...c, image: id });
       });
     }
     await unlink(store.paths.image(old)).catch(() => {});
-    return readJson<ImageRecord>(store.paths.image(id));
+    return readJson(store.paths.image(id), imageRecord);
   });
 }

@@ -25,6 +25,7 @@ import { BlobWriter, CorruptBlob, blobPath, hasBlob, sha256Digest } from '../con
 import { unpackImage, shortDigest, type LayerInput } from './unpack.js';
 import { throttled, type Progress } from '../progress.js';
 import { createHash } from 'node:crypto';
+import { arr, obj, orNone, parseJsonWith, SchemaError, str, type Schema } from '../../util/schema.js';
 
 export interface Loaded {
   /** Familiar names the archive gave the image; empty when it gave none. */
@@ -46,13 +47,19 @@ async function readSmall(path: string, what: string): Promise<Buffer> {
   return readFile(path);
 }
 
-function parseJson<T>(b: Buffer, what: string): T {
+function parseJson<T>(b: Buffer, schema: Schema<T>, what: string): T {
   try {
-    return JSON.parse(b.toString('utf8')) as T;
-  } catch {
-    throw new InvalidArgument(`the archive's ${what} is not valid JSON`);
+    return parseJsonWith(b.toString('utf8'), schema);
+  } catch (e) {
+    if (e instanceof SchemaError) throw new InvalidArgument(`the archive's ${what} is malformed: ${e.message}`);
+    throw e;
   }
 }
+
+/** docker save's manifest.json: one entry per image. */
+const dockerManifest = arr(obj({ Config: str, RepoTags: orNone(arr(str)), Layers: arr(str) }));
+/** Enough of an image config to pair its layers with their diff ids (unpackImage checks the rest). */
+const diffIdsOf = (b: Buffer, what: string) => parseJson(b, obj({ rootfs: obj({ diff_ids: arr(str) }) }), what).rootfs.diff_ids;
 
 /** Load-flavoured progress words over unpackImage's pull-flavoured ones. */
 function loadWords(p: Progress): Progress {
@@ -102,24 +109,16 @@ async function loadDir(store: Store, dir: string, ours: boolean, o: LoadOptions)
   throw new InvalidArgument('not an image archive: it has neither manifest.json (docker-archive) nor index.json (OCI layout)');
 }
 
-interface DockerManifestEntry {
-  Config?: string;
-  RepoTags?: string[] | null;
-  Layers?: string[];
-}
-
 async function loadDockerArchive(store: Store, inside: (p: string) => Promise<string>, o: LoadOptions): Promise<Loaded[]> {
-  const entries = parseJson<DockerManifestEntry[]>(await readSmall(await inside('manifest.json'), 'manifest.json'), 'manifest.json');
-  if (!Array.isArray(entries) || !entries.length) throw new InvalidArgument("the archive's manifest.json lists no images");
+  const entries = parseJson(await readSmall(await inside('manifest.json'), 'manifest.json'), dockerManifest, 'manifest.json');
+  if (!entries.length) throw new InvalidArgument("the archive's manifest.json lists no images");
   const out: Loaded[] = [];
-  for (const [n, e] of entries.entries()) {
-    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw new InvalidArgument(`image ${n} in manifest.json has no Config or Layers`);
+  for (const e of entries) {
     const configBytes = await readSmall(await inside(e.Config), `config ${e.Config}`);
     const configDigest = sha256Digest(configBytes);
-    const diffIds = parseJson<{ rootfs?: { diff_ids?: string[] } }>(configBytes, `config ${e.Config}`).rootfs?.diff_ids ?? [];
+    const diffIds = diffIdsOf(configBytes, `config ${e.Config}`);
     const layers: LayerInput[] = [];
     for (const [i, p] of e.Layers.entries()) {
-      if (typeof p !== 'string') throw new InvalidArgument(`image ${n} in manifest.json has a bad layer path`);
       const file = await inside(p);
       if (!existsSync(file)) throw new InvalidArgument(`the archive has no layer file ${p}`);
       layers.push({ diffId: diffIds[i] ?? '', open: () => createReadStream(file) });
@@ -215,7 +214,7 @@ async function loadOciLayout(store: Store, inside: (p: string) => Promise<string
     if (p.kind !== 'manifest') throw new InvalidArgument(`manifest ${desc.digest} of the layout is an index inside an index`);
     const m = p.manifest;
     const configBytes = await readVerified(inside, m.config, 'config');
-    const diffIds = parseJson<{ rootfs?: { diff_ids?: string[] } }>(configBytes, 'config').rootfs?.diff_ids ?? [];
+    const diffIds = diffIdsOf(configBytes, 'config');
     const layers: LayerInput[] = m.layers.map((l, i) => ({
       diffId: diffIds[i] ?? '',
       blob: { digest: l.digest, size: l.size, compression: layerCompression(l.mediaType)! },

@@ -12,7 +12,7 @@ import { selectManifest, hostPlatform, platformMatches, formatPlatform } from '.
 import { Registry } from '../../registry/client.js';
 import { readBody } from '../../registry/http.js';
 import { BlobWriter, CorruptBlob, hasBlob, readBlob, writeBlob, removeAbandonedBlobs } from '../content/blobs.js';
-import { unpackImage, shortDigest, type LayerInput } from './unpack.js';
+import { parseConfig, unpackImage, shortDigest, type LayerInput } from './unpack.js';
 import { readRefs } from '../image/images.js';
 import { throttled, type Progress } from '../progress.js';
 import type { ImageRecord } from '../../store/types.js';
@@ -123,10 +123,11 @@ export async function pullImage(store: Store, refText: string, o: PullOptions): 
   o.progress({ status: `${r.digest ?? r.tag}: Pulling from ${r.path}` });
   const { manifest, digest, keep, fromIndex } = await resolveManifest(reg, r, want);
   const configBytes = await fetchSmallBlob(store, reg, r.path, manifest.config.digest);
-  const layers = layerInputs(store, reg, r, manifest, configBytes);
+  // Checked before anything is fetched: a malformed config is one clear error.
+  const cfg = parseConfig(configBytes, manifest.layers.length, familiar(r));
+  const layers = layerInputs(store, reg, r, manifest, cfg.rootfs.diff_ids);
   // A single-platform image that is not for this platform: Docker refuses an explicit mismatch, warns otherwise.
   if (!fromIndex) {
-    const cfg = JSON.parse(configBytes.toString('utf8')) as Platform;
     if (cfg.os && cfg.architecture && !platformMatches(cfg, want)) {
       if (o.platform)
         throw new InvalidArgument(`image ${familiar(r)} is for ${formatPlatform(cfg)}, which does not match the requested platform ${formatPlatform(want)}`);
@@ -149,13 +150,7 @@ export async function pullImage(store: Store, refText: string, o: PullOptions): 
   return { ref, image: res.image, digest, upToDate };
 }
 
-function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, configBytes: Buffer): LayerInput[] {
-  let diffIds: string[] = [];
-  try {
-    diffIds = (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
-  } catch {
-    // unpackImage reports a config that is not JSON
-  }
+function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, diffIds: string[]): LayerInput[] {
   return m.layers.map((d, i) => ({
     diffId: diffIds[i] ?? '',
     blob: { digest: d.digest, size: d.size, compression: layerCompression(d.mediaType)! },

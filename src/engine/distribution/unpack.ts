@@ -24,6 +24,8 @@ import { CorruptBlob, gzipWriter, hasBlob, openBlob, tee, writeBlob, type Compre
 import { counting, throttled, type Progress } from '../progress.js';
 import { limiter } from '../../util/limit.js';
 import { writeJson } from '../../store/json.js';
+import { imageConfig, imageRecord } from '../../store/schema.js';
+import { parseJsonWith, SchemaError } from '../../util/schema.js';
 
 export interface LayerInput {
   /** The diff id the config names for this layer. */
@@ -64,17 +66,13 @@ export interface UnpackResult {
 export function parseConfig(bytes: Buffer, layers: number, where: string): ImageConfig {
   let cfg: ImageConfig;
   try {
-    cfg = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new InvalidArgument(`the image config of ${where} is not valid JSON`);
+    cfg = parseJsonWith(bytes.toString('utf8'), imageConfig);
+  } catch (e) {
+    if (e instanceof SchemaError) throw new InvalidArgument(`the image config of ${where} is malformed: ${e.message}`);
+    throw e;
   }
-  if (!cfg || typeof cfg !== 'object' || !cfg.rootfs || !Array.isArray(cfg.rootfs.diff_ids))
-    throw new InvalidArgument(`the image config of ${where} has no rootfs.diff_ids`);
-  cfg.rootfs.diff_ids.forEach((d, i) => checkDigest(d, `diff id ${i} of ${where}`));
   if (cfg.rootfs.diff_ids.length !== layers)
     throw new InvalidArgument(`the image config of ${where} names ${cfg.rootfs.diff_ids.length} layers but the manifest has ${layers}`);
-  if (typeof cfg.architecture !== 'string' || typeof cfg.os !== 'string')
-    throw new InvalidArgument(`the image config of ${where} does not say its os and architecture`);
   return cfg;
 }
 
@@ -119,7 +117,7 @@ export async function unpackImage(store: Store, input: UnpackInput): Promise<Unp
 
     const created = typeof config.created === 'string' ? config.created : new Date().toISOString();
     const image = await store.lock('refs', async () => {
-      const old = await readJsonOr<ImageRecord | null>(store.paths.image(id), null);
+      const old = await readJsonOr(store.paths.image(id), imageRecord, null).catch(() => null);
       const repoDigests = [...new Set([...(old?.repoDigests ?? []), ...(input.repoDigest ? [input.repoDigest] : [])])];
       const rec: ImageRecord = { ...(old ?? {}), id, created, config, layers: keys, ...(repoDigests.length ? { repoDigests } : {}) };
       await writeJson(store.paths.image(id), rec);

@@ -5,6 +5,7 @@ import type { Store } from '../../store/store.js';
 import type { ImageRecord } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
 import { layerSize } from '../container/diff.js';
+import { imageRecord } from '../../store/schema.js';
 
 export interface HistoryRow {
   /** Image id, or undefined where Docker prints <missing>. */
@@ -29,7 +30,7 @@ export async function imageHistory(store: Store, img: ImageRecord): Promise<Hist
   // Ancestors that are still here name their own last entry.
   let parent = img.parent;
   for (let guard = 0; parent && guard < 1000; guard++) {
-    const p = await readJsonOr<ImageRecord | null>(store.paths.image(parent), null);
+    const p = await readJsonOr(store.paths.image(parent), imageRecord, null).catch(() => null);
     if (!p) break;
     const n = (p.config.history ?? []).length || p.layers.length;
     if (n > 0 && n <= rows.length && !rows[n - 1].id) rows[n - 1].id = p.id;

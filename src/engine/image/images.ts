@@ -8,11 +8,12 @@ import { readJson, readJsonOr, writeJson } from '../../store/json.js';
 import { resolve, type Named } from '../../store/resolve.js';
 import { randomId, sha256 } from '../../store/ids.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
-import { Conflict, NotFound } from '../../errors.js';
+import { Conflict, CorruptState, NotFound } from '../../errors.js';
 import { EMPTY_LAYER, layerPath, readLayer } from '../content/layers.js';
 import { listContainers } from '../../store/containers.js';
 import { leased } from '../content/leases.js';
 import { cachedLayers } from '../build/cache.js';
+import { imageRecord, named, refs as schemaRefs } from '../../store/schema.js';
 
 export type Refs = Record<string, string>;
 
@@ -22,7 +23,7 @@ export interface ImageView extends ImageRecord, Named {
 }
 
 export async function readRefs(store: Store): Promise<Refs> {
-  return readJsonOr<Refs>(store.paths.refs, {});
+  return readJsonOr(store.paths.refs, schemaRefs, {});
 }
 
 export async function listImages(store: Store): Promise<ImageView[]> {
@@ -32,7 +33,13 @@ export async function listImages(store: Store): Promise<ImageView[]> {
   const out: ImageView[] = [];
   for (const f of await readdir(store.paths.images)) {
     if (!f.endsWith('.json')) continue;
-    const rec = await readJsonOr<ImageRecord | null>(store.paths.image(f.slice(0, -5)), null);
+    // A corrupt record must not take the other images down: skip it, and say which file.
+    const id = f.slice(0, -5);
+    const rec = await readJsonOr(store.paths.image(id), named(imageRecord, id), null).catch((e: unknown) => {
+      if (!(e instanceof CorruptState)) throw e;
+      store.warnOnce(`skipping image ${id.slice(0, 12)}: ${e.message}; remove the file to clear this warning`);
+      return null;
+    });
     if (rec) out.push({ ...rec, names: (byId.get(rec.id) ?? []).sort() });
   }
   return out;
@@ -129,5 +136,5 @@ export async function imageSize(store: Store, img: ImageRecord): Promise<number 
 }
 
 export async function readImage(store: Store, id: string): Promise<ImageRecord> {
-  return readJson<ImageRecord>(store.paths.image(id));
+  return readJson(store.paths.image(id), imageRecord);
 }

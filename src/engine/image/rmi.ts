@@ -12,6 +12,7 @@ import { parseReference, familiar, repository } from '../../oci/reference.js';
 import { getImage, listImages, normaliseQuery, readRefs, type ImageView } from './images.js';
 import { listContainers, isRunning } from '../../store/containers.js';
 import { collectGarbage } from '../content/gc.js';
+import { imageRecord } from '../../store/schema.js';
 
 export interface RemoveResult {
   untagged: string[];
@@ -33,7 +34,7 @@ async function dropRefs(store: Store, img: ImageRecord, only?: string): Promise<
     if (gone.length) await writeJson(store.paths.refs, refs);
     // A repo digest named explicitly is forgotten too.
     if (only?.includes('@')) {
-      const cur = await readJsonOr<ImageRecord | null>(store.paths.image(img.id), null);
+      const cur = await readJsonOr(store.paths.image(img.id), imageRecord, null);
       if (cur?.repoDigests?.includes(only)) {
         await writeJson(store.paths.image(img.id), { ...cur, repoDigests: cur.repoDigests.filter((d) => d !== only) });
         if (!gone.length) gone.push(show(only));
@@ -89,7 +90,7 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; pr
       );
     res.untagged.push(...(await dropRefs(store, img)));
   }
-  const fresh = await readJsonOr<ImageRecord | null>(store.paths.image(img.id), null);
+  const fresh = await readJsonOr(store.paths.image(img.id), imageRecord, null);
   await deleteRecord(store, fresh ?? img, res);
   if (opts.prune !== false) await pruneParents(store, img.parent, res);
   await collectGarbage(store);

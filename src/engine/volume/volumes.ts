@@ -5,12 +5,13 @@ import { readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
-import { Conflict, InvalidArgument, NotFound } from '../../errors.js';
+import { Conflict, CorruptState, InvalidArgument, NotFound } from '../../errors.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
 import { randomId } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { listContainers } from '../../store/containers.js';
 import { formatMountSpec, parseMountSpec } from '../container/spec/mounts.js';
+import { bool, obj, oneOf, opt, orDefault, record, str } from '../../util/schema.js';
 
 export interface VolumeRecord {
   Name: string;
@@ -24,6 +25,17 @@ export interface VolumeRecord {
   Anonymous?: boolean;
 }
 
+const volumeRecord = obj({
+  Name: str,
+  Driver: oneOf('local'),
+  Mountpoint: str,
+  CreatedAt: str,
+  Labels: orDefault(record(str), () => ({})),
+  Scope: oneOf('local'),
+  Options: orDefault(record(str), () => ({})),
+  Anonymous: opt(bool),
+});
+
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export function checkVolumeName(name: string): string {
@@ -35,7 +47,7 @@ const meta = (store: Store, name: string) => join(store.paths.volumes, `${name}.
 export const volumePath = (store: Store, name: string) => join(store.paths.volumes, name);
 
 async function readVolume(store: Store, name: string): Promise<VolumeRecord | undefined> {
-  return readJsonOr<VolumeRecord | undefined>(meta(store, name), undefined);
+  return readJsonOr(meta(store, name), volumeRecord, undefined);
 }
 
 /** Create a volume, or return the existing one (Docker's create is idempotent). */
@@ -70,7 +82,12 @@ export async function listVolumes(store: Store): Promise<VolumeRecord[]> {
   const out: VolumeRecord[] = [];
   for (const f of (await readdir(store.paths.volumes)).sort()) {
     if (!f.endsWith('.json') || f.startsWith('.')) continue;
-    const v = await readVolume(store, f.slice(0, -5));
+    // A corrupt record must not take the other volumes (or system df) down.
+    const v = await readVolume(store, f.slice(0, -5)).catch((e: unknown) => {
+      if (!(e instanceof CorruptState)) throw e;
+      store.warnOnce(`skipping volume ${f.slice(0, -5)}: ${e.message}`);
+      return undefined;
+    });
     if (v) out.push(v);
   }
   return out;

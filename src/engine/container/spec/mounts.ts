@@ -11,6 +11,7 @@ import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
 import type { MountEntry } from '../../../runtime/rcfile.js';
 import { InvalidArgument } from '../../../errors.js';
+import { stringList } from '../../../store/schema.js';
 
 export interface MountSpec {
   type: 'bind' | 'volume';
@@ -77,7 +78,7 @@ export async function containerMounts(store: Store, c: ContainerRecord, volumePa
   const rootfs = store.paths.rootfs(c.id);
   const out: MountEntry[] = [];
   const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
-  const made = new Set(await readJsonOr<string[]>(madeFile, []));
+  const made = new Set(await readJsonOr(madeFile, stringList, []));
   const mountPoint = (r: string, t: string, k: 'dir' | 'file') => makeMountPoint(r, t, k, made);
   await writeFile(hostnameFile(store, c.id), `${c.config.Hostname || c.id.slice(0, 12)}\n`);
   out.push({ source: hostnameFile(store, c.id), target: await mountPoint(rootfs, '/etc/hostname', 'file'), fstype: 'none', options: ['bind'] });
