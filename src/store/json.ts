@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 import { InvalidArgument } from '../errors.js';
 
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+/** New state files are private to root (0600), as Docker's: they hold environments and commands. */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
