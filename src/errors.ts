@@ -45,6 +45,11 @@ export class Unavailable extends DockerliteError {
   override readonly kind = 'Unavailable';
 }
 
+/** The user may not do this here: the store is root's. */
+export class PermissionDenied extends DockerliteError {
+  override readonly kind = 'PermissionDenied';
+}
+
 /** A registry refused the credentials (or there were none): log in, or check the name. */
 export class Unauthorized extends DockerliteError {
   override readonly kind = 'Unauthorized';

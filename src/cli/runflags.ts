@@ -11,6 +11,7 @@ import { checkVolumeName } from '../engine/volume/volumes.js';
 import { normalizeCap } from '../engine/container/spec/caps.js';
 import { parseLimits, parseRestart } from '../engine/container/spec/limits.js';
 import { parseLogConfig } from '../engine/container/logconfig.js';
+import { parseSecurityOpt } from '../engine/container/spec/security.js';
 import { parseSignal } from '../engine/container/signal.js';
 import { NETWORK_FLAGS, networkOptions } from './netflags.js';
 
@@ -39,6 +40,12 @@ export const CREATE_FLAGS = {
   'cap-add': { type: 'string', multiple: true, help: 'Add Linux capabilities (e.g. NET_ADMIN, ALL)', arg: 'list' },
   'cap-drop': { type: 'string', multiple: true, help: 'Drop Linux capabilities (e.g. CHOWN, ALL)', arg: 'list' },
   privileged: { type: 'boolean', help: 'Give extended privileges to this container (all capabilities, no device or syscall filter)' },
+  'security-opt': {
+    type: 'string',
+    multiple: true,
+    help: 'Security options: seccomp=unconfined, apparmor=unconfined, no-new-privileges',
+    arg: 'list',
+  },
   memory: { type: 'string', short: 'm', help: 'Memory limit (e.g. 512m, 1g)', arg: 'bytes' },
   'memory-swap': { type: 'string', help: "Memory plus swap limit; '-1' for unlimited swap", arg: 'bytes' },
   cpus: { type: 'string', help: 'Number of CPUs (e.g. 1.5)', arg: 'decimal' },
@@ -117,6 +124,7 @@ function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
   if (f['cap-drop']?.length) hc.CapDrop = f['cap-drop'].map(normalizeCap).map((c) => c.toUpperCase());
   if (f.privileged) hc.Privileged = true;
   hc.LogConfig = parseLogConfig(f['log-driver'], f['log-opt']);
+  if (f['security-opt']?.length) hc.SecurityOpt = f['security-opt'].map(parseSecurityOpt);
   Object.assign(hc, parseLimits({ memory: f.memory, memorySwap: f['memory-swap'], cpus: f.cpus, pidsLimit: f['pids-limit'] }));
   return hc;
 }

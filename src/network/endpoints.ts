@@ -55,7 +55,7 @@ export async function updateNet(store: Store, c: ContainerRecord, fn: (n: Contai
     await fn(n);
     const file = containerNetFile(store, c.id);
     const tmp = tempPathFor(file);
-    await writeFile(tmp, JSON.stringify(n, null, 2) + '\n');
+    await writeFile(tmp, JSON.stringify(n, null, 2) + '\n', { mode: 0o600 });
     try {
       await rename(tmp, file);
     } catch (e) {

@@ -68,7 +68,12 @@ export interface LxcSpec {
   /** Raw cgroup settings, e.g. ['memory.limit_in_bytes', '1048576']; keys are for this host's cgroup version. */
   cgroup?: Array<[string, string]>;
   apparmor: boolean;
+  /** --security-opt apparmor=unconfined. */
+  apparmorUnconfined?: boolean;
+  /** Absent: no syscall filter (--privileged, --security-opt seccomp=unconfined, or a host without seccomp). */
   seccompProfile?: string;
+  /** --security-opt no-new-privileges. */
+  noNewPrivs?: boolean;
   mounts?: MountEntry[];
   /** Empty means a private network namespace with only lo. */
   net?: NetEntry[];
@@ -210,7 +215,8 @@ export function renderConfig(s: LxcSpec): string {
     for (const d of s.devices) set(`${cg}.devices.allow`, `${checkValue('device', 'device', d)} rwm`);
   }
   for (const [k, v] of s.cgroup ?? []) set(`${cg}.${checkValue('cgroup setting', 'word', k)}`, checkValue(`value of ${k}`, 'text', v));
-  if (s.apparmor) set('lxc.apparmor.profile', s.privileged ? 'unconfined' : 'generated');
+  if (s.apparmor) set('lxc.apparmor.profile', s.privileged || s.apparmorUnconfined ? 'unconfined' : 'generated');
+  if (s.noNewPrivs) set('lxc.no_new_privs', 1);
   if (s.seccompProfile && !s.privileged) set('lxc.seccomp.profile', checkValue('seccomp profile path', 'path', s.seccompProfile));
   for (const m of s.mounts ?? []) {
     const opts = m.options.map((o) => checkValue(`mount option for ${m.target}`, 'mountOption', o)).join(',');
@@ -251,28 +257,68 @@ export function renderConfig(s: LxcSpec): string {
   return L.join('\n') + '\n';
 }
 
-/** Host-affecting syscalls refused to every container, in LXC's v2 denylist format. */
-export const SECCOMP_PROFILE = `2
-denylist
-reject_force_umount
-[all]
-kexec_load errno 1
-kexec_file_load errno 1
-open_by_handle_at errno 1
-init_module errno 1
-finit_module errno 1
-delete_module errno 1
-acct errno 1
-swapon errno 1
-swapoff errno 1
-reboot errno 1
-syslog errno 1
-iopl errno 1
-ioperm errno 1
-lookup_dcookie errno 1
-quotactl errno 1
-add_key errno 1
-request_key errno 1
-keyctl errno 1
-userfaultfd errno 1
-`;
+// Namespace flags of clone(2)/unshare(2): NEWNS, NEWCGROUP, NEWUTS, NEWIPC,
+// NEWUSER, NEWPID, NEWNET (Docker's clone mask 0x7E020000); unshare also
+// takes NEWTIME (0x80), which clone reads as part of its exit signal.
+const CLONE_NS_FLAGS = [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000];
+const CLONE_NEWTIME = 0x00000080;
+const hex = (n: number) => `0x${n.toString(16)}`;
+/** One denylist line per flag: LXC ANDs the conditions of one line, and a syscall is refused if any line matches. */
+const withAnyFlag = (call: string, argIndex: number, flags: number[]) =>
+  flags.map((f) => `${call} errno 1 [${argIndex},${hex(f)},SCMP_CMP_MASKED_EQ,${hex(f)}]`);
+
+/**
+ * Docker's default seccomp profile, as the subset a denylist can say: each
+ * group is refused unless the container holds one of the capabilities that
+ * Docker's profile lets it through with (none: always refused). EPERM, as
+ * Docker, except clone3 (ENOSYS, so libcs fall back to clone, which can be
+ * filtered by its flags).
+ *
+ * Covered: namespaces (unshare and clone with namespace flags, clone3,
+ * setns), the mount API (mount, umount2, fsopen, fsconfig, fsmount, fspick,
+ * move_mount, open_tree, mount_setattr), bpf, perf_event_open, the
+ * sethostname/quotactl/fanotify_init/lookup_dcookie/syslog group, kernel
+ * modules, kexec, reboot, acct, swap, iopl/ioperm, the keyring,
+ * open_by_handle_at and userfaultfd.
+ * Not covered (Docker refuses them by not listing them, or by argument):
+ * syscalls its allowlist leaves out (new or exotic ones), socket(AF_VSOCK),
+ * personality values other than Linux's, kcmp/pidfd_getfd/process_madvise
+ * without CAP_SYS_PTRACE, clock/time setters without CAP_SYS_TIME, vhangup,
+ * mbind/set_mempolicy without CAP_SYS_NICE. unshare is refused only with a
+ * namespace flag (Docker refuses it whatever its flags), and a few groups
+ * stay refused even with the capability Docker lets them through with
+ * (kexec and the keyring are refused by Docker always). ptrace and
+ * process_vm_readv/writev are allowed, as Docker allows them on kernels
+ * from 4.8 on. x86-64 argument order: s390's clone takes its flags second.
+ */
+const SECCOMP_GROUPS: Array<{ allowedBy: string[]; lines: string[] }> = [
+  { allowedBy: [], lines: ['kexec_load', 'kexec_file_load', 'swapon', 'swapoff', 'add_key', 'request_key', 'keyctl', 'userfaultfd'] },
+  { allowedBy: ['dac_read_search'], lines: ['open_by_handle_at'] },
+  { allowedBy: ['sys_module'], lines: ['init_module', 'finit_module', 'delete_module'] },
+  { allowedBy: ['sys_pacct'], lines: ['acct'] },
+  { allowedBy: ['sys_boot'], lines: ['reboot'] },
+  { allowedBy: ['sys_rawio'], lines: ['iopl', 'ioperm'] },
+  { allowedBy: ['sys_admin', 'syslog'], lines: ['syslog'] },
+  { allowedBy: ['sys_admin', 'bpf'], lines: ['bpf'] },
+  { allowedBy: ['sys_admin', 'perfmon'], lines: ['perf_event_open'] },
+  {
+    allowedBy: ['sys_admin'],
+    lines: [
+      ...['lookup_dcookie', 'quotactl', 'quotactl_fd', 'fanotify_init', 'sethostname', 'setdomainname', 'setns'],
+      ...['mount', 'umount2', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr'],
+      ...withAnyFlag('unshare', 0, [...CLONE_NS_FLAGS, CLONE_NEWTIME]),
+      ...withAnyFlag('clone', 0, CLONE_NS_FLAGS),
+      'clone3 errno 38',
+    ],
+  },
+];
+
+/** The seccomp profile (LXC's v2 denylist format) for a container holding caps (lower-case names, as LxcSpec.caps). */
+export function seccompProfile(caps: readonly string[]): string {
+  const held = new Set(caps);
+  const lines = SECCOMP_GROUPS.filter((g) => !g.allowedBy.some((c) => held.has(c))).flatMap((g) => g.lines.map((l) => (l.includes(' ') ? l : `${l} errno 1`)));
+  return ['2', 'denylist', 'reject_force_umount', '[all]', ...lines].join('\n') + '\n';
+}
+
+/** The profile of a container with Docker's default capabilities. */
+export const SECCOMP_PROFILE = seccompProfile(DEFAULT_CAPS);

@@ -45,7 +45,8 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${me?.pid}-${me?.start}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+/** New state files are private to root (0600), as Docker's: they hold environments and commands. */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = tempPathFor(path);
   try {
     const fh = await open(tmp, 'w', mode);

@@ -2,16 +2,25 @@
 // find it, bring it up (a loopback image when the root is not on BTRFS) and
 // take it down. What lives in it is the engine's business.
 import { ensureReserve, withReserve } from './reserve.js';
-import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Config } from '../config.js';
-import { InvalidArgument } from '../errors.js';
+import { InvalidArgument, PermissionDenied } from '../errors.js';
 import { Paths } from './paths.js';
 import { withLock } from './lock.js';
 import * as btrfs from '../snapshots/btrfs.js';
 import * as mount from '../sys/mount.js';
 import * as losetup from '../sys/losetup.js';
+
+// The store is root's, as /var/lib/docker: a container's config, lxc.conf
+// and logs hold its environment (passwords), and its rootfs may hold setuid
+// programs. Directories are 0700, files 0600; the root, containers/ and each
+// containers/<id>/ are 0710 as Docker's, so no one else can reach anything.
+// Volume data and rootfs contents keep their own modes.
+export const ROOT_DIR_MODE = 0o710;
+export const CONTAINER_DIR_MODE = 0o710;
+export const PRIVATE_DIR_MODE = 0o700;
 
 export class Store {
   readonly paths: Paths;
@@ -30,6 +39,53 @@ export class Store {
 
   get ready(): boolean {
     return existsSync(this.paths.marker);
+  }
+
+  /** Refuse a user who cannot reach the store (it is root's) with one clear line, before anything reads it. */
+  checkAccess(): void {
+    try {
+      accessSync(this.cfg.root, constants.R_OK | constants.W_OK | constants.X_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw new PermissionDenied(`permission denied on the store ${this.cfg.root}: run dockerlite as root`);
+      if (code !== 'ENOENT') throw e;
+    }
+  }
+
+  /** Make the store private to root (stores made by an older dockerlite were 0755/0644). Cheap: the root and its top level. */
+  async secure(): Promise<void> {
+    const p = this.paths;
+    const fix = (path: string, mode: number) =>
+      chmod(path, mode).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    await fix(p.root, ROOT_DIR_MODE);
+    await fix(p.containers, CONTAINER_DIR_MODE);
+    for (const name of await readdir(p.root)) {
+      if (name === 'containers') continue;
+      const path = join(p.root, name);
+      const st = await lstat(path).catch(() => undefined);
+      if (st?.isDirectory()) await fix(path, PRIVATE_DIR_MODE);
+      else if (st?.isFile()) await fix(path, 0o600);
+    }
+    if (existsSync(this.cfg.loopFile)) await fix(this.cfg.loopFile, 0o600);
+  }
+
+  /** The same for one container's directory and its private files, at each start (its rootfs and the bind-mounted /etc files keep their modes). */
+  async secureContainer(id: string): Promise<void> {
+    const dir = this.paths.container(id);
+    await chmod(dir, CONTAINER_DIR_MODE);
+    for (const [name, mode] of [
+      ['config.json', 0o600],
+      ['state.json', 0o600],
+      ['network.json', 0o600],
+      ['lxc.conf', 0o600],
+      ['log.jsonl', 0o640],
+    ] as const) {
+      await chmod(join(dir, name), mode).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    }
   }
 
   /** Serialise a shared mutation (names, tags, layers, addresses) across processes. */
@@ -51,7 +107,7 @@ export class Store {
   /** Make sure the root is a mounted BTRFS filesystem with the store's directories. Returns true if it mounted the loop image. */
   async mountAndLayout(): Promise<boolean> {
     const { root, loopFile, loopSizeMB } = this.cfg;
-    await mkdir(root, { recursive: true });
+    await mkdir(root, { recursive: true, mode: ROOT_DIR_MODE });
     let mounted = false;
     if (!(await btrfs.isBtrfs(root))) {
       if ((await readdir(root)).length) {
@@ -72,14 +128,15 @@ export class Store {
       this.paths.locks,
       this.paths.blobs,
     ]) {
-      await mkdir(d, { recursive: true });
+      await mkdir(d, { recursive: true, mode: d === this.paths.containers ? CONTAINER_DIR_MODE : PRIVATE_DIR_MODE });
     }
+    await this.secure(); // the mount's own root, and a store an older dockerlite made
     await ensureReserve(this.paths.reserve);
     return mounted;
   }
 
   async writeMarker(): Promise<void> {
-    await writeFile(this.paths.marker, JSON.stringify({ store: 'dockerlite', version: 1, created: new Date().toISOString() }) + '\n');
+    await writeFile(this.paths.marker, JSON.stringify({ store: 'dockerlite', version: 1, created: new Date().toISOString() }) + '\n', { mode: 0o600 });
   }
 
   /** Is the root a mount of our own loop image? */

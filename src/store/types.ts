@@ -102,6 +102,8 @@ export interface HostConfig {
   ReadonlyRootfs?: boolean;
   CapAdd?: string[];
   CapDrop?: string[];
+  /** --security-opt, as given: seccomp=unconfined, apparmor=unconfined, no-new-privileges. */
+  SecurityOpt?: string[];
   Memory?: number;
   /** Memory plus swap, bytes; -1 for unlimited swap. */
   MemorySwap?: number;

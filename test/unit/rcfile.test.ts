@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgument } from '../../src/errors.js';
-import { renderConfig, envPassthrough, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../../src/runtime/rcfile.js';
+import { renderConfig, envPassthrough, seccompProfile, SECCOMP_PROFILE, DEFAULT_CAPS, DEFAULT_DEVICES, type LxcSpec } from '../../src/runtime/rcfile.js';
+import { parseSecurityOpt, securityOf } from '../../src/engine/container/spec/security.js';
 
 const base: LxcSpec = {
   rootfs: '/s/containers/x/rootfs',
@@ -99,4 +100,49 @@ test('a veth on the bridge, with address, gateway and MAC; or another namespace 
 test('bind mounts render as fstab lines', () => {
   const t = renderConfig({ ...base, mounts: [{ source: '/s/containers/x/hosts', target: 'etc/hosts', fstype: 'none', options: ['bind', 'create=file'] }] });
   assert.ok(lines(t, 'lxc.mount.entry').includes('/s/containers/x/hosts etc/hosts none bind,create=file 0 0'));
+});
+
+test("the seccomp profile refuses namespaces and mounts unless CAP_SYS_ADMIN is held, as Docker's", () => {
+  const rules = (caps: string[]) => seccompProfile(caps).split('\n');
+  const def = rules(DEFAULT_CAPS);
+  assert.deepEqual(def.slice(0, 4), ['2', 'denylist', 'reject_force_umount', '[all]']);
+  for (const l of ['setns errno 1', 'mount errno 1', 'umount2 errno 1', 'bpf errno 1', 'perf_event_open errno 1', 'clone3 errno 38', 'keyctl errno 1'])
+    assert.ok(def.includes(l), l);
+  assert.ok(def.includes('unshare errno 1 [0,0x10000000,SCMP_CMP_MASKED_EQ,0x10000000]'), 'unshare(CLONE_NEWUSER)');
+  assert.ok(def.includes('clone errno 1 [0,0x40000000,SCMP_CMP_MASKED_EQ,0x40000000]'), 'clone(CLONE_NEWNET)');
+  // The seven namespace flags of Docker's clone mask, each on a line of its own (one line's conditions are ANDed).
+  const mask = def
+    .filter((l) => l.startsWith('clone '))
+    .map((l) => Number(/\[0,(0x[0-9a-f]+),/.exec(l)![1]))
+    .reduce((a, b) => a | b, 0);
+  assert.equal(mask, 0x7e020000);
+  assert.ok(!def.some((l) => l.startsWith('ptrace')), 'ptrace is allowed, as Docker on kernels from 4.8');
+
+  const admin = rules([...DEFAULT_CAPS, 'sys_admin']);
+  for (const l of ['setns errno 1', 'mount errno 1', 'bpf errno 1', 'clone3 errno 38']) assert.ok(!admin.includes(l), l);
+  assert.ok(!admin.some((l) => l.startsWith('unshare') || l.startsWith('clone')));
+  assert.ok(admin.includes('kexec_load errno 1') && admin.includes('init_module errno 1'), 'other groups stay refused');
+  assert.ok(!rules([...DEFAULT_CAPS, 'sys_module']).includes('init_module errno 1'));
+  assert.equal(SECCOMP_PROFILE, seccompProfile(DEFAULT_CAPS));
+});
+
+test('--security-opt settings reach the config', () => {
+  const t = renderConfig({ ...base, apparmor: true, apparmorUnconfined: true, noNewPrivs: true, seccompProfile: undefined });
+  assert.deepEqual(lines(t, 'lxc.apparmor.profile'), ['unconfined']);
+  assert.deepEqual(lines(t, 'lxc.no_new_privs'), ['1']);
+  assert.deepEqual(lines(t, 'lxc.seccomp.profile'), []);
+  const d = renderConfig({ ...base, apparmor: true });
+  assert.deepEqual(lines(d, 'lxc.apparmor.profile'), ['generated']);
+  assert.deepEqual(lines(d, 'lxc.no_new_privs'), []);
+});
+
+test('--security-opt takes what dockerlite can honour and refuses the rest', () => {
+  assert.equal(parseSecurityOpt('seccomp=unconfined'), 'seccomp=unconfined');
+  assert.equal(parseSecurityOpt('seccomp:unconfined'), 'seccomp=unconfined');
+  assert.equal(parseSecurityOpt('no-new-privileges'), 'no-new-privileges');
+  assert.deepEqual(securityOf(['seccomp=unconfined', 'no-new-privileges:true']), { seccomp: false, apparmor: true, noNewPrivileges: true });
+  assert.deepEqual(securityOf(['apparmor=unconfined', 'no-new-privileges=false']), { seccomp: true, apparmor: false, noNewPrivileges: false });
+  assert.deepEqual(securityOf(undefined), { seccomp: true, apparmor: true, noNewPrivileges: false });
+  for (const bad of ['foo', 'seccomp=/p.json', 'apparmor=docker-default', 'label=disable', 'no-new-privileges=maybe', ''])
+    assert.throws(() => parseSecurityOpt(bad), InvalidArgument, bad);
 });

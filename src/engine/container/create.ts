@@ -8,6 +8,7 @@ import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord, HostConfig, NetworkingConfig, RunConfig } from '../../store/types.js';
 import { writeJson } from '../../store/json.js';
+import { CONTAINER_DIR_MODE } from '../../store/store.js';
 import { randomId, shortId } from '../../store/ids.js';
 import { scratchName } from '../../store/scratch.js';
 import { freshState, listContainers } from '../../store/containers.js';
@@ -106,7 +107,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const scratch = join(store.paths.containers, scratchName());
   try {
     if ((await holdLayers(store, lease, [rec.layer])).length) throw new NotFound(`image ${o.image} was removed while the container was being created`);
-    await mkdir(scratch);
+    await mkdir(scratch, { mode: CONTAINER_DIR_MODE });
     await btrfs.snapshot(o.layer ? layerPath(store, o.layer) : imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
     await writeJson(join(scratch, 'state.json'), freshState());
     await store.lock('names', async () => {

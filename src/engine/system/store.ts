@@ -38,6 +38,7 @@ async function makeEmptyImage(store: Store) {
  */
 export async function init(cfg: Config, log: (line: string) => void = () => {}): Promise<Store> {
   const store = storeOf(cfg);
+  store.checkAccess();
   await store.lockSetup(async () => {
     if (store.ready) return;
     const mounted = await store.mountAndLayout();
@@ -59,7 +60,9 @@ export async function init(cfg: Config, log: (line: string) => void = () => {}):
 /** Open the store, initialising it first if it is not ready (log tells what init did). */
 export async function openStore(cfg: Config, log: (line: string) => void = () => {}): Promise<Store> {
   const store = storeOf(cfg);
+  store.checkAccess();
   if (!store.ready) return init(cfg, log);
+  await store.secure();
   // Finish what a crashed dockerlite left half done, and record the exits
   // that killed monitors could not (cheap: directory listings and state files).
   await sweep(store);

@@ -1,6 +1,6 @@
 // A container's HostConfig turned into LXC settings at each start: mounts,
 // the managed /etc files, --read-only, capabilities, --privileged, cgroup
-// limits, and a console pty for -t.
+// limits, --security-opt, and a console pty for -t.
 import { existsSync } from 'node:fs';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
@@ -9,6 +9,7 @@ import { containerMounts } from './mounts.js';
 import { volumePath } from '../../volume/volumes.js';
 import { effectiveCaps } from './caps.js';
 import { cgroupSettings } from './limits.js';
+import { securityOf } from './security.js';
 
 /** v1 hosts without swap accounting have no memory.memsw.* files; LXC would fail to write them. */
 function hasMemsw(): boolean {
@@ -23,4 +24,7 @@ export async function applyHostConfig(store: Store, c: ContainerRecord, spec: Lx
   spec.caps = effectiveCaps(hc.CapAdd, hc.CapDrop);
   spec.cgroup = [...(spec.cgroup ?? []), ...cgroupSettings(hc, spec.cgroupVersion, { memsw: hasMemsw() })];
   spec.tty = !!c.config.Tty;
+  const sec = securityOf(hc.SecurityOpt);
+  spec.apparmorUnconfined = !sec.apparmor;
+  spec.noNewPrivs = sec.noNewPrivileges;
 }

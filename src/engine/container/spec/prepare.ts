@@ -1,10 +1,12 @@
 // Everything between a container record and an LXC config: resolve the
 // user, make the working directory, check the command exists, render.
-import { mkdir, stat, writeFile, chown } from 'node:fs/promises';
+import { mkdir, stat, chown } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../../../store/json.js';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
-import { renderConfig, envPassthrough, DEFAULT_CAPS, DEFAULT_DEVICES, SECCOMP_PROFILE, type LxcSpec } from '../../../runtime/rcfile.js';
+import { renderConfig, envPassthrough, DEFAULT_CAPS, DEFAULT_DEVICES, seccompProfile, type LxcSpec } from '../../../runtime/rcfile.js';
 import { cgroupVersion, hasAppArmor, hasSeccomp } from '../../../runtime/host.js';
 import { resolveInRoot } from '../../../oci/securejoin.js';
 import { resolveUser } from './user.js';
@@ -13,6 +15,7 @@ import { CommandNotRunnable } from '../../../errors.js';
 import { join } from 'node:path';
 import * as hooks from '../hooks.js';
 import { applyHostConfig } from './hostconfig.js';
+import { securityOf } from './security.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
@@ -36,10 +39,16 @@ export async function checkCommand(rootfs: string, cmd: string, path: string, cw
   throw new CommandNotRunnable(cmd.includes('/') ? `exec: "${cmd}": no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`, 127);
 }
 
-export async function seccompProfilePath(store: Store): Promise<string | undefined> {
+/**
+ * The seccomp profile for a container holding caps, as a file in the store
+ * named by its content: a store made by an older dockerlite gets the current
+ * profile, and containers with different capabilities get different ones.
+ */
+export async function seccompProfilePath(store: Store, caps: readonly string[]): Promise<string | undefined> {
   if (!hasSeccomp()) return undefined;
-  const p = join(store.paths.root, 'seccomp.profile');
-  if (!existsSync(p)) await writeFile(p, SECCOMP_PROFILE);
+  const text = seccompProfile(caps);
+  const p = join(store.paths.root, `seccomp-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.profile`);
+  if (!existsSync(p)) await writeFileAtomic(p, text);
   return p;
 }
 
@@ -54,6 +63,7 @@ export interface Prepared {
 /** Build the LxcSpec for running argv in container c, and write lxc.conf. */
 export async function prepare(store: Store, c: ContainerRecord, argv: string[] = [c.path, ...c.args], extra: Partial<LxcSpec> = {}): Promise<Prepared> {
   const rootfs = store.paths.rootfs(c.id);
+  await store.secureContainer(c.id);
   const user = await resolveUser(rootfs, c.config.User || undefined);
   const cwd = c.config.WorkingDir || '/';
   // Docker creates a missing working directory, owned by the user.
@@ -77,14 +87,15 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     devices: DEFAULT_DEVICES,
     cgroupVersion: cgroupVersion(),
     apparmor: hasAppArmor(),
-    seccompProfile: await seccompProfilePath(store),
     ...extra,
   };
   await applyHostConfig(store, c, spec);
+  // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
+  if (securityOf(c.hostConfig.SecurityOpt).seccomp && !spec.privileged) spec.seccompProfile = await seccompProfilePath(store, spec.caps);
   await hooks.beforeStart(store, c, spec);
   const configFile = store.paths.lxcConf(c.id);
   try {
-    await writeFile(configFile, renderConfig(spec));
+    await writeFileAtomic(configFile, renderConfig(spec)); // private: it holds the environment
   } catch (e) {
     await hooks.afterStop(store, c); // beforeStart succeeded: undo it
     throw e;
