@@ -33,6 +33,17 @@ test('the memory limit kills a hog: exit 137 and OOMKilled', { skip }, async () 
   await env.ok(['run', '--name', 'calm', '-m', '64m', 'busybox', 'true']);
   assert.equal(await env.ok(['inspect', '-f', '{{.State.OOMKilled}}', 'calm']), 'false');
   await env.ok(['rm', 'calm']);
+  // Only a child is killed and the main process goes on: Docker still reports OOMKilled.
+  const child = await env.dl(
+    ['run', '--name', 'parent', '-m', '16m', 'busybox', 'sh', '-c', 'sh -c "x=0123456789abcdef; while true; do x=\\$x\\$x; done"; echo survived; sleep 0.5'],
+    {
+      timeoutMs: 60_000,
+    },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /survived/);
+  assert.equal(await env.ok(['inspect', '-f', '{{.State.OOMKilled}}', 'parent']), 'true');
+  await env.ok(['rm', 'parent']);
 });
 
 test('the pids limit stops a fork bomb', { skip }, async () => {

@@ -401,7 +401,10 @@ async function runOnce(rec: ContainerRecord, argv: string[], passEnv: Record<str
           .map((l) => l.replace(/^.*? - /, ''))
           .join('; ')
       : undefined;
-  const oomKilled = memLimited && status === 137 && (oom > 0 || oomKillLogged(id));
+  // As Docker: any OOM kill in the container counts, a child's too (the main process may live on).
+  // The kernel log is only consulted for a SIGKILLed end, when sampling may have missed it.
+  const oom2 = memLimited ? Math.max(oom, oomKillCount(id)) : 0;
+  const oomKilled = memLimited && (oom2 > 0 || (status === 137 && oomKillLogged(id)));
   if (startError) status = 128;
   return { status, startError, oomKilled };
 }
