@@ -155,6 +155,15 @@ function openLog(): number {
   return fd;
 }
 
+// As Docker's json-file driver: the file exists from the start, output or not.
+if (limits) {
+  try {
+    logFd = openLog();
+  } catch {
+    // a full store: it is opened at the first line that can be written
+  }
+}
+
 /** log.jsonl.(n-2) -> .(n-1), ..., log.jsonl -> .1, and a new log.jsonl; with one file, start it over. */
 function rotate(fd: number, maxFiles: number): number {
   if (maxFiles <= 1) {
