@@ -13,7 +13,6 @@ import { namesRegistry } from '../distribution/ensure.js';
 import { pullImage } from '../distribution/pull.js';
 import { silent } from '../progress.js';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.js';
@@ -22,7 +21,7 @@ import { CommandNotRunnable, DockerliteError, InvalidArgument, NotFound, Unavail
 import { randomId, sha256, shortId } from '../../store/ids.js';
 import { scratchName } from '../../store/scratch.js';
 import * as btrfs from '../../snapshots/btrfs.js';
-import { getImage, saveImage, tagImage, canonicalConfig, topLayer, type ImageView } from '../image/images.js';
+import { getImage, saveTagged, canonicalConfig, topLayer, type ImageView } from '../image/images.js';
 import { EMPTY_LAYER, holdLayers, layerPath, scratchLayer, sealLayer } from '../content/layers.js';
 import { Lease } from '../content/leases.js';
 import { hostPlatform } from '../image/importer.js';
@@ -714,23 +713,14 @@ class Builder {
     }
     const layers = sr.state.layers;
     const id = imageIdFor(config, layers);
-    let image: ImageRecord;
-    if (existsSync(this.store.paths.image(id))) image = await getImage(this.store, id);
-    else
-      image = await saveImage(this.store, {
-        id,
-        created: config.created ?? new Date().toISOString(),
-        config,
-        layers,
-        ...(sr.baseImage ? { parent: sr.baseImage } : {}),
-      });
+    // Saved and tagged in one step: a prune running meanwhile never sees it dangling.
+    const { image, refs: named } = await saveTagged(
+      this.store,
+      { id, created: config.created ?? new Date().toISOString(), config, layers, ...(sr.baseImage ? { parent: sr.baseImage } : {}) },
+      tags,
+    );
     this.log(`Successfully built ${shortId(id)}`);
-    const named: string[] = [];
-    for (const t of tags) {
-      const ref = await tagImage(this.store, id, t);
-      named.push(ref);
-      this.log(`Successfully tagged ${familiar(parseReference(ref))}`);
-    }
+    for (const ref of named) this.log(`Successfully tagged ${familiar(parseReference(ref))}`);
     return { image, tags: named, warnings };
   }
 }

@@ -1,6 +1,7 @@
 // Images: a config (OCI image config) plus a list of layers, in
 // images/<id>.json; names and tags in refs.json. The rootfs of an image is
 // the subvolume of its top layer.
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import type { Store } from '../../store/store.js';
 import type { ImageConfig, ImageRecord } from '../../store/types.js';
@@ -91,6 +92,32 @@ export async function saveImage(store: Store, fields: Omit<ImageRecord, 'id'> & 
   const rec: ImageRecord = { ...fields, id };
   await writeJson(store.paths.image(id), rec);
   return rec;
+}
+
+/**
+ * Record an image (or take the one with that id) and point refs at it in one
+ * step under the refs lock. A prune decides what is dangling under the same
+ * lock, so it never sees a fresh build between its record and its tags.
+ */
+export async function saveTagged(
+  store: Store,
+  fields: Omit<ImageRecord, 'id'> & { id: string },
+  refs: string[],
+): Promise<{ image: ImageRecord; refs: string[] }> {
+  const keys = refs.map((ref) => {
+    const r = parseReference(ref);
+    if (r.digest) throw new Conflict(`cannot tag with a digest reference: ${ref}`);
+    return formatReference(r);
+  });
+  return store.lock('refs', async () => {
+    const image = existsSync(store.paths.image(fields.id)) ? await readImage(store, fields.id) : await saveImage(store, fields);
+    if (keys.length) {
+      const all = await readRefs(store);
+      for (const k of keys) all[k] = image.id;
+      await writeJson(store.paths.refs, all);
+    }
+    return { image, refs: keys };
+  });
 }
 
 /** Point name[:tag] at an image id. Returns the normalised reference. */

@@ -19,17 +19,18 @@ export async function pruneImages(store: Store, o: { all: boolean }): Promise<Pr
   const res: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
   const inUse = new Set((await listContainers(store)).map((c) => c.image));
   // Deleting an image can leave its parent dangling: go round until nothing changes.
+  // Each round decides and deletes under the refs lock, as builds save and tag under it.
   for (let round = 0; round < 100; round++) {
-    const images = await listImages(store);
-    const parents = new Set(images.map((i) => i.parent).filter(Boolean));
-    const doomed = images.filter((i) => {
-      if (i.layers.length === 0 || inUse.has(i.id)) return false;
-      if (o.all) return true;
-      return !i.names.some((n) => !n.includes('@')) && !parents.has(i.id);
-    });
-    if (!doomed.length) break;
-    const ids = new Set(doomed.map((i) => i.id));
-    await store.lock('refs', async () => {
+    const more = await store.lock('refs', async () => {
+      const images = await listImages(store);
+      const parents = new Set(images.map((i) => i.parent).filter(Boolean));
+      const doomed = images.filter((i) => {
+        if (i.layers.length === 0 || inUse.has(i.id)) return false;
+        if (o.all) return true;
+        return !i.names.some((n) => !n.includes('@')) && !parents.has(i.id);
+      });
+      if (!doomed.length) return false;
+      const ids = new Set(doomed.map((i) => i.id));
       const refs = await readRefs(store);
       for (const [k, v] of Object.entries(refs)) {
         if (!ids.has(v)) continue;
@@ -37,12 +38,14 @@ export async function pruneImages(store: Store, o: { all: boolean }): Promise<Pr
         res.untagged.push(familiar(parseReference(k)));
       }
       await writeJson(store.paths.refs, refs);
+      for (const i of doomed) {
+        res.untagged.push(...(i.repoDigests ?? []).map((d) => familiar(parseReference(d))));
+        await unlink(store.paths.image(i.id)).catch(() => {});
+        res.deleted.push(i.id);
+      }
+      return true;
     });
-    for (const i of doomed) {
-      res.untagged.push(...(i.repoDigests ?? []).map((d) => familiar(parseReference(d))));
-      await unlink(store.paths.image(i.id)).catch(() => {});
-      res.deleted.push(i.id);
-    }
+    if (!more) break;
   }
   res.reclaimed = (await collectGarbage(store)).bytes;
   return res;
