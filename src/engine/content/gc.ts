@@ -12,7 +12,8 @@ import { leased } from './leases.js';
 import { layerRecord } from '../../store/schema.js';
 
 export async function blobsInUse(store: Store): Promise<Set<string>> {
-  const used = new Set<string>();
+  // Leases first, as in layersInUse: a holder records its blobs elsewhere before it releases its lease.
+  const used = new Set<string>((await leased(store)).blobs);
   const manifests: string[] = [];
   for (const img of await listImages(store)) {
     used.add(`sha256:${img.id}`);
@@ -35,7 +36,6 @@ export async function blobsInUse(store: Store): Promise<Set<string>> {
     const rec = await readLayerOr(store, key).catch(() => null);
     if (rec?.blob) used.add(rec.blob.digest);
   }
-  for (const d of (await leased(store)).blobs) used.add(d);
   return used;
 }
 

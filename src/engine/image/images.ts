@@ -143,11 +143,16 @@ export async function untag(store: Store, refKey: string): Promise<void> {
 
 /** Every layer an image, container, lease or build cache entry still needs. */
 export async function layersInUse(store: Store): Promise<Set<string>> {
-  const used = await cachedLayers(store);
+  // Leases first: a holder hands its layers on to an image, a container or a
+  // cache entry before it releases its lease, so reading the leases before the
+  // rest sees every layer in one or the other. Read the other way round, a
+  // build that saved its image just after the images were listed, and released
+  // its lease just before the leases were read, would lose its layers.
+  const used = new Set((await leased(store)).layers);
   used.add(EMPTY_LAYER);
+  for (const k of await cachedLayers(store)) used.add(k);
   for (const img of await listImages(store)) for (const l of img.layers) used.add(l);
   for (const c of await listContainers(store)) used.add(c.layer);
-  for (const k of (await leased(store)).layers) used.add(k);
   return used;
 }
 
