@@ -45,6 +45,7 @@ export async function sweep(store: Store): Promise<void> {
   await removeAbandonedScratch(p.tmp);
   await removeStaleEarlyLogs(p.tmp);
   await removeAbandonedScratch(join(p.tmp, 'build'));
+  await removeAbandonedScratch(p.networks); // a network create killed before its rename
   const dirs = [p.root, p.layers, p.images, join(p.root, 'buildcache'), join(p.root, 'leases'), p.volumes, p.networks];
   for (const n of await list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n));
   for (const n of await list(p.containers)) if (!n.startsWith('.')) dirs.push(p.container(n));
