@@ -14,6 +14,8 @@ const suites = [
   { name: 'unit', concurrency: 2, options: ['--experimental-test-coverage'] },
   { name: 'integration', concurrency: 2 },
   { name: 'e2e', concurrency: 1 },
+  // Real Engine API clients (docker CLI, Compose, docker-py, dockerode, testcontainers) against `dockerlite serve`.
+  { name: 'api', concurrency: 1 },
   { name: 'hardening', concurrency: 1 },
 ].filter((s) => !wanted.length || wanted.includes(s.name));
 
