@@ -16,7 +16,7 @@ fi
 RUNTIME=(lxc btrfs-progs busybox-static iptables iproute2 attr util-linux procps debootstrap
   xz-utils zstd bzip2 ca-certificates)
 # The real programs the end-to-end tests and benchmarks talk to.
-PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3)
+PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3 dnsmasq-base)
 
 missing=()
 for p in "${RUNTIME[@]}" "${PEERS[@]}"; do

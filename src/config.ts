@@ -18,11 +18,20 @@ export interface Config {
   pool: string;
   /** Trace every external command to stderr. */
   debug: boolean;
+  /** Where the embedded resolver forwards names it does not know (IP[:PORT], comma-separated; 'none'); unset: the host's resolv.conf. */
+  dnsUpstream?: string;
 }
 
 /** The settings a config file or the environment may give. */
 type Key =
-  'DOCKERLITE_ROOT' | 'DOCKERLITE_LOOPFILE' | 'DOCKERLITE_LOOPSIZE' | 'DOCKERLITE_BRIDGE' | 'DOCKERLITE_SUBNET' | 'DOCKERLITE_POOL' | 'DOCKERLITE_DEBUG';
+  | 'DOCKERLITE_ROOT'
+  | 'DOCKERLITE_LOOPFILE'
+  | 'DOCKERLITE_LOOPSIZE'
+  | 'DOCKERLITE_BRIDGE'
+  | 'DOCKERLITE_SUBNET'
+  | 'DOCKERLITE_POOL'
+  | 'DOCKERLITE_DEBUG'
+  | 'DOCKERLITE_DNS_UPSTREAM';
 
 /** Parse shell-style KEY=VALUE lines; quotes are stripped, comments ignored. */
 export function parseConfFile(text: string): Partial<Record<string, string>> {
@@ -67,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subnet: get('DOCKERLITE_SUBNET') || '10.1.1.0/24',
     pool: get('DOCKERLITE_POOL') || '10.2.0.0/16',
     debug: !!debug && debug !== '0' && debug !== 'false',
+    dnsUpstream: get('DOCKERLITE_DNS_UPSTREAM') || undefined,
   };
   if (env === process.env) cached = cfg;
   return cfg;

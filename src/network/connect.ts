@@ -14,6 +14,7 @@ import { allocations, claim, holder, release } from './ipam.js';
 import { getNetwork, listNetworks } from './networks.js';
 import { emptyEndpoint, readNet, updateNet } from './endpoints.js';
 import { refreshPeers } from './resolution.js';
+import { ensureResolver, nudgeResolver } from './dns.js';
 import { unpublish } from './publish.js';
 import { modeOf, networkDir, vethName, type Endpoint, type NetworkRecord } from './model.js';
 
@@ -91,7 +92,10 @@ export async function connect(store: Store, netQuery: string, ctrQuery: string, 
       added = ep;
     });
   });
-  if (running && added) await refreshPeers(store, c, true);
+  if (running && added) {
+    await refreshPeers(store, c, true);
+    if (added.Gateway) await ensureResolver(store, [added.Gateway]);
+  }
 }
 
 export async function disconnect(store: Store, netQuery: string, ctrQuery: string): Promise<void> {
@@ -125,7 +129,10 @@ export async function disconnect(store: Store, netQuery: string, ctrQuery: strin
     if (running && primary && next?.Ifname && next.Gateway) await ip.setDefaultRouteInside(containerInitPid(c), next.Gateway, next.Ifname);
   });
   if (net && removed?.ep.IPAddress) await release(store, net, c.id, removed.ep.IPAddress);
-  if (running && removed) await refreshPeers(store, c, true, [removed.name]);
+  if (running && removed) {
+    await refreshPeers(store, c, true, [removed.name]);
+    await nudgeResolver(store);
+  }
 }
 
 export interface AddressRow {

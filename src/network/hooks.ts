@@ -20,8 +20,9 @@ import { claim, release } from './ipam.js';
 import { getNetwork, listNetworks } from './networks.js';
 import { initialNet, netName, readNet, updateNet } from './endpoints.js';
 import { refreshPeers, writeOwnFiles } from './resolution.js';
+import { ensureResolver, nudgeResolver, stopResolver } from './dns.js';
 import { publish, requested, unpublish, wantsPorts } from './publish.js';
-import { containerNetFile, modeOf, vethName, type ContainerNet, type NetworkRecord } from './model.js';
+import { DEFAULT_NETWORK, containerNetFile, modeOf, vethName, type ContainerNet, type NetworkRecord } from './model.js';
 import { portKey, splitKey } from './ports.js';
 import { existsSync } from 'node:fs';
 import { mountPointFor } from '../store/mountpoints.js';
@@ -172,7 +173,12 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
     ipv4: `${ep.IPAddress}/${ep.IPPrefixLen} ${formatIp(broadcast(parseSubnet(recs.get(name)!.Subnet)))}`,
     gateway: i === 0 ? ep.Gateway : undefined,
   }));
-  mounts(await writeOwnFiles(store, c, net));
+  // The embedded resolver, for names on user networks; without it, /etc/hosts still has them.
+  const gateways = Object.entries(net.Networks)
+    .filter(([name, ep]) => name !== DEFAULT_NETWORK && ep.Gateway)
+    .map(([, ep]) => ep.Gateway);
+  const resolver = gateways.length && (await ensureResolver(store, gateways)) ? gateways[0] : undefined;
+  mounts(await writeOwnFiles(store, c, net, undefined, resolver));
   const primary = Object.values(net.Networks)[0];
   if (primary && wantsPorts(c)) {
     await publish(store, c, primary.IPAddress, async (ports, publisher) => {
@@ -185,7 +191,10 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
 }
 
 export async function afterStart(store: Store, c: ContainerRecord): Promise<void> {
-  if (modeOf(c).kind === 'bridge') await refreshPeers(store, c, true);
+  if (modeOf(c).kind !== 'bridge') return;
+  await refreshPeers(store, c, true);
+  // Now recorded as running, it holds the resolver's listener on its networks by itself.
+  await nudgeResolver(store);
 }
 
 /** Undo what a run put on the host. Safe to call more than once, and after a hard kill. */
@@ -202,6 +211,7 @@ async function withdraw(store: Store, c: ContainerRecord): Promise<void> {
     });
   }
   await refreshPeers(store, c, false);
+  await nudgeResolver(store);
 }
 
 /** Never fails the caller: the container's exit status matters more; what is left is retried at the next start or rm. */
@@ -230,6 +240,7 @@ export async function beforeDeinit(store: Store): Promise<void> {
   for (const c of await listContainers(store)) {
     for (const ep of Object.values(readNet(store, c).Networks)) if (ep.Veth && ip.linkExists(ep.Veth)) await ip.deleteLink(ep.Veth);
   }
+  await stopResolver(store);
   for (const net of await listNetworks(store)) await takeDown(store, net);
   await firewall.teardown(store);
 }

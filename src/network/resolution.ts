@@ -2,8 +2,8 @@
 // user-defined network every running container's hosts file lists the
 // running containers of its networks (name, --network-alias, short id), and
 // it is rewritten whenever one of them starts, stops, connects or
-// disconnects. There is no resolver process to keep alive: dockerlite has no
-// daemon, and a file needs none.
+// disconnects. Names also resolve through DNS (dns.ts), as Docker's embedded
+// server answers them; the hosts file stays as the fallback.
 import { readFileSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Store } from '../store/store.js';
@@ -95,6 +95,8 @@ export async function writeOwnFiles(
   c: ContainerRecord,
   net: ContainerNet,
   sharedWith?: ContainerRecord,
+  /** The embedded resolver's address on the container's first user network, when it runs. */
+  resolver?: string,
 ): Promise<{ hosts: string; resolv: string }> {
   if (sharedWith && existsSync(hostsFile(store, sharedWith.id)) && existsSync(resolvFile(store, sharedWith.id))) {
     return { hosts: hostsFile(store, sharedWith.id), resolv: resolvFile(store, sharedWith.id) };
@@ -121,7 +123,10 @@ export async function writeOwnFiles(
       const all = (await members(store, c, true)).map((m) => (m.c.id === c.id ? { c, net } : m));
       await writeIfChanged(hostsFile(store, c.id), hostsText({ c, net }, all));
     });
-    resolv = renderResolv({ host: hostResolv, dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions });
+    // As Docker's 127.0.0.11: the resolver answers names and forwards the rest (to --dns servers if given).
+    resolv = resolver
+      ? renderResolv({ host: hostResolv, dns: [resolver], search: hc.DnsSearch, options: [...(hc.DnsOptions ?? []), 'ndots:0'] })
+      : renderResolv({ host: hostResolv, dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions });
   } else {
     hosts = hostsText({ c, net }, [{ c, net }]);
     resolv = renderResolv({ host: hostResolv, dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions });

@@ -85,6 +85,8 @@ export class TestEnv {
       DOCKERLITE_BRIDGE: this.bridge,
       DOCKERLITE_SUBNET: this.subnet,
       DOCKERLITE_CONF: '/dev/null',
+      // The embedded resolver must never forward a test's lookups off the host; a test that needs forwarding sets its own.
+      DOCKERLITE_DNS_UPSTREAM: 'none',
       ...extra,
     };
   }

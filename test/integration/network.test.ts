@@ -179,7 +179,9 @@ test('--ip, --mac-address, --dns, --add-host, --dns-search', { skip }, async () 
   ]);
   assert.match(out, new RegExp(`inet ${want.replace(/\./g, '\\.')}/24`));
   assert.match(out, /^02:42:c0:ff:ee:01$/m);
-  assert.match(out, /^search corp\.test\nnameserver 127\.0\.0\.1$/m);
+  // As Docker on a user network (which writes 127.0.0.11 there): the embedded resolver is the nameserver, and --dns is where it forwards.
+  const gwIp = sub.replace(/0\/24$/, '1').replace(/\./g, '\\.');
+  assert.match(out, new RegExp(`^search corp\\.test\\nnameserver ${gwIp}\\noptions ndots:0$`, 'm'));
   assert.match(out, /^10\.9\.8\.7\tdb$/m);
   assert.match(out, new RegExp(`^${sub.replace(/0\/24$/, '1').replace(/\./g, '\\.')}\\tgw$`, 'm'), 'host-gateway is the network gateway');
   const outside = await env.dl(['run', '--rm', '--network', 'fixed', '--ip', '10.0.0.5', 'busybox', 'true']);
