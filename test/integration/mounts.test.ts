@@ -50,7 +50,7 @@ test('a volume is seeded from the image on first use, owners and modes kept, and
   assert.equal(await ok('-v', 'sv2:/data', 'seedimg', 'sh', '-c', 'ls /data; stat -c "%n %a %u %g" /data'), 'x\n/data 711 7 8');
   // -v name:/etc shows the image's /etc (and the files dockerlite manages)
   const etc = (await ok('-v', 'etcv:/etc', 'busybox', 'ls', '/etc')).split('\n');
-  for (const f of ['passwd', 'group', 'hostname', 'hosts', 'resolv.conf']) assert.ok(etc.includes(f), `${f} in ${etc}`);
+  for (const f of ['passwd', 'group', 'hostname', 'hosts', 'resolv.conf']) assert.ok(etc.includes(f), `${f} in ${etc.join(' ')}`);
   // nocopy, both spellings: "/data 755 0 0" with nothing in it
   assert.equal(await ok('-v', 'nc1:/data:nocopy', 'seedimg', 'sh', '-c', 'ls /data; stat -c "%n %a %u %g" /data'), '/data 755 0 0');
   assert.equal(await ok('--mount', 'type=volume,dst=/data,volume-nocopy', 'seedimg', 'sh', '-c', 'ls /data; stat -c "%n %a %u %g" /data'), '/data 755 0 0');
