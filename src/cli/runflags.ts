@@ -6,7 +6,8 @@ import type { CreateOptions } from '../engine/container/create.js';
 import { parseEnvFile } from '../engine/container/spec/command.js';
 import { InvalidArgument } from '../errors.js';
 import type { HostConfig } from '../store/types.js';
-import { checkBindSource, parseMountSpec, parseTmpfs } from '../engine/container/spec/mounts.js';
+import { parseMountFlag, parseMountSpec, parseTmpfs } from '../engine/container/spec/mounts.js';
+import { isAbsolute, resolve } from 'node:path';
 import { checkVolumeName } from '../engine/volume/volumes.js';
 import { normalizeCap } from '../engine/container/spec/caps.js';
 import { parseLimits, parseRestart } from '../engine/container/spec/limits.js';
@@ -34,6 +35,13 @@ export const CREATE_FLAGS = {
     help: 'Bind mount /host:/ctr[:ro], named volume name:/ctr[:ro], or anonymous volume /ctr',
     arg: 'list',
   },
+  mount: {
+    type: 'string',
+    multiple: true,
+    help: 'Attach a filesystem mount: type=bind|volume|tmpfs,source=...,target=...[,readonly][,volume-opt=k=v][,tmpfs-size=N]',
+    arg: 'mount',
+  },
+  'volumes-from': { type: 'string', multiple: true, help: 'Mount volumes from the specified container(s), container[:ro|:rw]', arg: 'list' },
   tmpfs: { type: 'string', multiple: true, help: 'Mount a tmpfs directory, /ctr[:options]', arg: 'list' },
   'read-only': { type: 'boolean', help: "Mount the container's root filesystem as read only" },
   restart: { type: 'string', help: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped (default "no")', arg: 'policy' },
@@ -108,12 +116,21 @@ function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
   const hc: HostConfig = { AutoRemove: !!f.rm };
   if (f.volume?.length) {
     hc.Binds = f.volume.map((v) => {
+      // A relative host path (./dir) is taken from here, as the docker CLI does.
+      const colon = v.indexOf(':');
+      if (v.startsWith('.') && colon !== -1) v = resolve(v.slice(0, colon)) + v.slice(colon);
       const m = parseMountSpec(v);
-      checkBindSource(m);
       if (m.type === 'volume' && m.source) checkVolumeName(m.source);
       return v;
     });
   }
+  if (f.mount?.length)
+    hc.Mounts = f.mount.map((spec) => {
+      const m = parseMountFlag(spec);
+      if (m.Type === 'bind' && m.Source && !isAbsolute(m.Source)) m.Source = resolve(m.Source);
+      return m;
+    });
+  if (f['volumes-from']?.length) hc.VolumesFrom = f['volumes-from'];
   if (f.tmpfs?.length) hc.Tmpfs = Object.fromEntries(f.tmpfs.map(parseTmpfs));
   if (f['read-only']) hc.ReadonlyRootfs = true;
   if (f.restart !== undefined) {

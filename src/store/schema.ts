@@ -124,6 +124,21 @@ export const containerRecord: Schema<ContainerRecord> = obj({
   config: runConfig,
   hostConfig,
   networkingConfig: opt(obj({ EndpointsConfig: orNone(record(obj({ Aliases: orNone(strs) }))) })),
+  mounts: opt(
+    arr(
+      obj({
+        Type: oneOf('bind', 'volume', 'tmpfs'),
+        Name: opt(str),
+        Source: str,
+        Destination: str,
+        Mode: str,
+        RW: bool,
+        Propagation: str,
+        noCopy: opt(bool),
+        tmpfsOptions: opt(strs),
+      }),
+    ),
+  ),
 }) as Schema<ContainerRecord>;
 
 /** containers/<id>/state.json */

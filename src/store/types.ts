@@ -118,7 +118,40 @@ export interface HostConfig {
   PublishAllPorts?: boolean;
   /** --log-driver and --log-opt (engine/container/logconfig.ts). */
   LogConfig?: { Type: string; Config: Record<string, string> };
+  /** --mount, in the Engine API's shape. */
+  Mounts?: MountConfig[];
+  /** --volumes-from: container[:ro|:rw]. */
+  VolumesFrom?: string[];
   [extra: string]: unknown;
+}
+
+/** One --mount (the Engine API's HostConfig.Mounts entry). */
+export interface MountConfig {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  BindOptions?: { Propagation?: string };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+/** One mount of a container as resolved at create, in Docker's inspect shape (its Mounts entries). */
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  /** The volume's name (volume only). */
+  Name?: string;
+  /** Host path (bind); the volume's directory (volume); empty (tmpfs). */
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** Not in Docker's document: a volume not to seed from the image (nocopy). */
+  noCopy?: boolean;
+  /** Not in Docker's document: tmpfs mount options (size=, mode=). */
+  tmpfsOptions?: string[];
 }
 
 /** One network attachment as requested at create (Docker's EndpointSettings subset). */
@@ -151,6 +184,8 @@ export interface ContainerRecord {
   hostConfig: HostConfig;
   /** Networks to attach at create (--network, --ip, --network-alias, --mac-address). */
   networkingConfig?: NetworkingConfig;
+  /** Every -v, --mount, --volumes-from and image VOLUME, resolved at create (absent in older records: see mountsOf). */
+  mounts?: MountPoint[];
 }
 
 /** containers/<id>/state.json — changes as the container runs. */

@@ -142,10 +142,11 @@ test('the cache: a rebuild reuses every step; a changed file re-runs from its CO
   // A build arg a RUN sees is part of its key; an unused --build-arg is a warning.
   const argDir = context({ Dockerfile: 'FROM busybox\nARG V=1\nRUN echo $V > /v\n' });
   assert.equal((await build(argDir)).status, 0);
+  // The ARG step is cached by its text, as in Docker's classic builder (dockerd 20.10: 2 hits, then 1).
   const same = await build(argDir, '--build-arg', 'V=1');
-  assert.equal(cacheHits(same.stdout), 1);
+  assert.equal(cacheHits(same.stdout), 2);
   const other = await build(argDir, '--build-arg', 'V=2', '-t', 'argimg', '--build-arg', 'UNUSED=x');
-  assert.equal(cacheHits(other.stdout), 0);
+  assert.equal(cacheHits(other.stdout), 1);
   assert.match(other.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed/);
   assert.equal(await env.ok(['run', '--rm', 'argimg', 'cat', '/v']), '2');
 });

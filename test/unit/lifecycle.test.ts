@@ -96,10 +96,11 @@ test('capabilities follow Docker: add, drop, ALL', () => {
 });
 
 test('-v and --tmpfs specs', () => {
-  assert.deepEqual(parseMountSpec('/srv:/data:ro'), { type: 'bind', source: '/srv', target: '/data', readonly: true });
-  assert.deepEqual(parseMountSpec('vol:/data'), { type: 'volume', source: 'vol', target: '/data', readonly: false });
-  assert.deepEqual(parseMountSpec('/scratch'), { type: 'volume', source: '', target: '/scratch', readonly: false });
-  assert.deepEqual(parseMountSpec('/scratch:ro'), { type: 'volume', source: '', target: '/scratch', readonly: true });
+  assert.deepEqual(parseMountSpec('/srv:/data:ro'), { type: 'bind', source: '/srv', target: '/data', readonly: true, mode: 'ro', noCopy: false });
+  assert.deepEqual(parseMountSpec('vol:/data'), { type: 'volume', source: 'vol', target: '/data', readonly: false, mode: '', noCopy: false });
+  assert.deepEqual(parseMountSpec('/scratch'), { type: 'volume', source: '', target: '/scratch', readonly: false, mode: '', noCopy: false });
+  assert.deepEqual(parseMountSpec('/scratch:ro'), { type: 'volume', source: '', target: '/scratch', readonly: true, mode: 'ro', noCopy: false });
+  assert.deepEqual(parseMountSpec('v:/d:nocopy,rw'), { type: 'volume', source: 'v', target: '/d', readonly: false, mode: 'nocopy,rw', noCopy: true });
   assert.throws(() => parseMountSpec('/a:relative'), InvalidArgument);
   assert.throws(() => parseMountSpec('/a:/b:xx'), InvalidArgument);
   assert.throws(() => parseMountSpec('/a:/'), InvalidArgument);

@@ -1,3 +1,4 @@
+import { parseAddHost } from '../../network/etcfiles.js';
 import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
@@ -22,6 +23,12 @@ export default defineCommand({
     quiet: { type: 'boolean', short: 'q', help: 'Print only the image id' },
     iidfile: { type: 'string', help: 'Write the image id to this file', arg: 'file' },
     network: { type: 'string', help: 'Network mode for RUN (default: what run gets)' },
+    'add-host': { type: 'string', multiple: true, help: 'Add a custom host-to-IP mapping (host:ip) for RUN', arg: 'list' },
+    pull: { type: 'boolean', help: 'Always attempt to pull a newer version of base images that name a registry' },
+    platform: { type: 'string', help: "Set platform (only this host's is built)", arg: 'string' },
+    rm: { type: 'boolean', help: 'Remove intermediate containers after a successful build (always done)' },
+    'force-rm': { type: 'boolean', help: 'Always remove intermediate containers (always done)' },
+    'cache-from': { type: 'string', multiple: true, help: 'Accepted for scripts; the local build cache is what is used', arg: 'strings' },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('build', positionals, 1, 1, 'a context directory, or - for a tar or Dockerfile on stdin');
@@ -50,6 +57,9 @@ export default defineCommand({
         noCache: !!flags['no-cache'],
         labels: labels(flags.label),
         network: flags.network,
+        extraHosts: (flags['add-host'] ?? []).map((h) => parseAddHost(h).join(':')),
+        pull: !!flags.pull,
+        platform: flags.platform,
         log: (t) => (quiet ? undefined : ctx.out(t)),
         output: (b) => {
           if (!quiet) return void process.stdout.write(b);

@@ -8,10 +8,17 @@ export default defineCommand({
   flags: {
     message: { type: 'string', short: 'm', help: 'Commit message' },
     author: { type: 'string', short: 'a', help: 'Author (e.g. "Jane Doe <jane@example.com>")' },
+    change: {
+      type: 'string',
+      short: 'c',
+      multiple: true,
+      help: 'Apply Dockerfile instruction to the created image (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR)',
+      arg: 'list',
+    },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('commit', positionals, 1, 2, 'a container and an optional name');
-    const img = await commit(await ctx.store(), positionals[0], { ref: positionals[1], message: flags.message, author: flags.author });
+    const img = await commit(await ctx.store(), positionals[0], { ref: positionals[1], message: flags.message, author: flags.author, change: flags.change });
     ctx.out(`sha256:${img.id}\n`);
   },
 });

@@ -1,5 +1,7 @@
 // How containers and images look to users and to the API: Docker's ps
 // status text, ps --format json rows, and inspect documents.
+import { inspectMounts } from '../../engine/container/spec/mounts.js';
+import { volumePath } from '../../engine/volume/volumes.js';
 import type { ContainerState } from '../../store/types.js';
 import type { ContainerView } from '../../store/containers.js';
 import type { ImageView } from '../../engine/image/images.js';
@@ -76,6 +78,7 @@ export function inspectContainer(store: Store, c: ContainerView): Record<string,
     HostConfig: c.hostConfig,
     NetworkSettings: networkSettings(store, c),
     GraphDriver: { Name: 'btrfs', Data: { Rootfs: store.paths.rootfs(c.id), BaseLayer: c.layer } },
+    Mounts: inspectMounts(c, (n) => volumePath(store, n)),
     Config: c.config,
   };
 }

@@ -13,7 +13,8 @@ import { namesRegistry } from '../distribution/ensure.js';
 import { pullImage } from '../distribution/pull.js';
 import { silent } from '../progress.js';
 import { join } from 'node:path';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { resolveInRoot } from '../../oci/securejoin.js';
 import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
@@ -34,9 +35,9 @@ import { buildOrder, findStage, splitStages, type Dependency, type Stage } from 
 import { LexError, expandHeredoc, processWord, type Lookup } from './lexer.js';
 import { DockerfileError, Interrupted, StepFailed } from './errors.js';
 import * as cache from './cache.js';
-import { checkSignal, commandArgv, envLookup, exposedPorts, healthcheck, setEnv, workdir } from './config.js';
+import { checkSignal, commandArgv, envLookup, exposedPorts, healthcheck, setEnv, withDefaultPath, workdir } from './config.js';
 import { digestSources, isUrl, makeTmpDir, selectSources, type BuildContext, type SourceEntry, type SourceItem } from './context.js';
-import { copyInto, destination, resolveChown, type CopySource } from './copy.js';
+import { copyInto, destination, makeDirs, resolveChown, type CopySource } from './copy.js';
 import { runStep, sweepBuildContainers } from './runstep.js';
 
 export interface BuildOptions {
@@ -53,6 +54,12 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** --network: the network mode RUN containers get (default: whatever `run` gets). */
   network?: string;
+  /** --add-host: host:ip lines RUN containers get in /etc/hosts. */
+  extraHosts?: string[];
+  /** --pull: pull base images that name a registry even when present. */
+  pull?: boolean;
+  /** --platform: must be this host's (a FROM --platform wins for its stage). */
+  platform?: string;
   /** Progress lines (Step N/M, Using cache, ...). */
   log: (text: string) => void;
   /** RUN output, as it comes. */
@@ -102,7 +109,8 @@ const PROXY_ARGS = new Set([
  * build does, when its reference names a registry (dockerlite never contacts
  * Docker Hub unless asked): otherwise it is NotFound.
  */
-export async function ensureBaseImage(store: Store, ref: string): Promise<ImageView> {
+export async function ensureBaseImage(store: Store, ref: string, o: { pull?: boolean } = {}): Promise<ImageView> {
+  if (o.pull && namesRegistry(ref)) await pullImage(store, ref, { progress: silent });
   try {
     return await getImage(store, ref);
   } catch (e) {
@@ -135,6 +143,8 @@ interface StageRun {
   args: Map<string, string | undefined>;
   /** CMD was set in this stage (ENTRYPOINT then keeps it). */
   cmdSet: boolean;
+  /** The base image's own config, before the default PATH: the result while no step has changed it. */
+  baseConfig?: ImageConfig;
 }
 
 type Source = { stage: Stage } | { image: string };
@@ -247,10 +257,12 @@ class Builder {
       target = t;
     }
     const order = buildOrder(this.df.file, target, (s) => this.dependencies(s));
-    this.total = order.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    // ARGs before the first FROM are steps too, as Docker numbers them.
+    this.total = globalArgs.length + order.reduce((n, s) => n + 1 + s.instructions.length, 0);
 
     await sweepBuildContainers(this.store);
     try {
+      for (const a of globalArgs) this.header(a);
       for (const s of order) await this.buildStage(s);
       return await this.finish(this.done.get(target)!, tags);
     } finally {
@@ -308,8 +320,8 @@ class Builder {
       args: new Map(),
       cmdSet: false,
     });
-    if (s.from.platform) {
-      const p = this.expand(s.from.platform, this.lookupGlobal, s.from.line, 'global');
+    if (s.from.platform || this.o.platform) {
+      const p = s.from.platform ? this.expand(s.from.platform, this.lookupGlobal, s.from.line, 'global') : this.o.platform!;
       const host = `${hostPlatform().os}/${hostPlatform().architecture}`;
       if (p !== host && !p.startsWith(`${host}/`)) this.fail(s.from.line, `FROM --platform=${p}: dockerlite builds for this host only (${host})`);
     }
@@ -320,10 +332,13 @@ class Builder {
     } else if (src.image.toLowerCase() === 'scratch') {
       const created = new Date(0).toISOString();
       sr = fresh({ key: 'scratch', layers: [], config: { ...hostPlatform(), created, config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } });
+      sr.baseConfig = sr.state.config;
+      sr.state.config = withDefaultPath(sr.state.config);
     } else {
-      const img = await this.at(s.from, () => ensureBaseImage(this.store, src.image));
+      const img = await this.at(s.from, () => ensureBaseImage(this.store, src.image, { pull: this.o.pull }));
       await this.at(s.from, () => this.holdImage(img, `the base image ${src.image}`));
-      sr = fresh({ key: `image:${img.id}`, layers: [...img.layers], config: img.config }, img.id);
+      sr = fresh({ key: `image:${img.id}`, layers: [...img.layers], config: withDefaultPath(img.config) }, img.id);
+      sr.baseConfig = img.config;
       this.log(` ---> ${shortId(img.id)}`);
     }
     // ONBUILD triggers of the base run first, and are not passed on.
@@ -377,8 +392,8 @@ class Builder {
           if (this.buildArgs.has(a.name)) this.consumed.add(a.name);
           sr.args.set(a.name, this.argValue(a, look, i.line));
         }
-        this.log(` ---> ${shortId(imageIdFor(sr.state.config, sr.state.layers))}`);
-        return;
+        // A step of its own, cached by its text as Docker's classic builder does (the values reach RUN's key).
+        return this.meta(sr, i, ['ARG', i.text], () => {});
       case 'ENV': {
         const pairs = i.pairs.map(([k, v]) => [lenient(k), lenient(v)] as [string, string]);
         for (const [k] of pairs) if (!k) this.fail(i.line, 'ENV names can not be blank');
@@ -390,7 +405,8 @@ class Builder {
       }
       case 'WORKDIR': {
         const dir = workdir(sr.state.config.config?.WorkingDir, strict(i.value));
-        return this.meta(sr, i, ['WORKDIR', dir], (c) => void (c.WorkingDir = dir));
+        if (await this.hasDir(sr, dir)) return this.meta(sr, i, ['WORKDIR', dir], (c) => void (c.WorkingDir = dir));
+        return this.makeWorkdir(sr, i, dir);
       }
       case 'USER': {
         const user = strict(i.value);
@@ -484,9 +500,16 @@ class Builder {
    * Record a step that made a layer: the cache entry first (so it holds the
    * layer from the moment it exists), then the subvolume sealed into place.
    */
-  private async commitLayer(sr: StageRun, i: Instruction, key: string, subvol: string, announce = true): Promise<void> {
+  private async commitLayer(
+    sr: StageRun,
+    i: Instruction,
+    key: string,
+    subvol: string,
+    announce = true,
+    change?: (c: RunConfig, cfg: ImageConfig) => void,
+  ): Promise<void> {
     const layer = randomId();
-    const config = this.nextConfig(sr, i, false);
+    const config = this.nextConfig(sr, i, false, change);
     const top = topLayer({ layers: sr.state.layers } as ImageRecord);
     const entry: cache.CacheEntry = { key, parent: sr.state.key, created: config.created!, step: i.text, layer, layers: [...sr.state.layers, layer], config };
     await this.lease.hold({ layers: [layer] });
@@ -499,6 +522,28 @@ class Builder {
     }
     sr.state = { key, layers: entry.layers, config };
     if (announce) this.log(` ---> ${shortId(this.stateId(sr.state))}`);
+  }
+
+  /** Whether the current layer has dir (a directory, symlinks followed inside it). */
+  private async hasDir(sr: StageRun, dir: string): Promise<boolean> {
+    const top = topLayer({ layers: sr.state.layers } as ImageRecord);
+    if (top === EMPTY_LAYER) return dir === '/';
+    const st = await stat(await resolveInRoot(layerPath(this.store, top), dir)).catch(() => undefined);
+    return !!st?.isDirectory();
+  }
+
+  /** WORKDIR of a directory the image lacks: made at once, root's and 0755, in a layer of its own (as Docker does). */
+  private async makeWorkdir(sr: StageRun, i: Instruction, dir: string): Promise<void> {
+    const key = cache.stepKey(sr.state.key, ['WORKDIR', dir, 'mkdir']);
+    if (await this.hit(sr, key)) return;
+    const scratch = await scratchLayer(this.store, topLayer({ layers: sr.state.layers } as ImageRecord));
+    try {
+      await makeDirs(scratch, dir, { uid: 0, gid: 0 });
+      await this.commitLayer(sr, i, key, scratch, true, (c) => void (c.WorkingDir = dir));
+    } catch (e) {
+      await btrfs.remove(scratch).catch(() => {});
+      throw e;
+    }
   }
 
   private async containerImage(sr: StageRun): Promise<string> {
@@ -544,7 +589,10 @@ class Builder {
           workdir: run.WorkingDir ?? '',
           argv: script !== undefined ? [] : argv,
           script,
-          hostConfig: this.o.network ? { NetworkMode: this.o.network } : {},
+          hostConfig: {
+            ...(this.o.network ? { NetworkMode: this.o.network } : {}),
+            ...(this.o.extraHosts?.length ? { ExtraHosts: this.o.extraHosts } : {}),
+          },
           output: this.output,
           started: (c) => {
             containerId = c.id;
@@ -648,13 +696,14 @@ class Builder {
     }
     if (!from && items.length) parts.push(['context', await digestSources(items, ignore, walked)]);
     else if (items.length) parts.push(['paths', items.map((x) => x.rel)]);
-    const key = cache.stepKey(sr.state.key, [i.kind, parts, dest, chown ?? null, chmod ?? null, run.WorkingDir ?? null]);
+    // 'owners' marks entries made since COPY --from keeps the source's uid and gid.
+    const key = cache.stepKey(sr.state.key, [i.kind, parts, dest, chown ?? null, chmod ?? null, run.WorkingDir ?? null, ...(from ? ['owners'] : [])]);
     if (await this.hit(sr, key)) return;
     for (const s of sources) if (s.kind === 'item') s.entries = walked.get(s.item);
     const scratch = await scratchLayer(this.store, topLayer({ layers: sr.state.layers } as ImageRecord));
     try {
       const owner = await resolveChown(scratch, chown);
-      await copyInto(sources, { rootfs: scratch, dest, owner, mode: chmod, extract: add });
+      await copyInto(sources, { rootfs: scratch, dest, owner, mode: chmod, extract: add, keepOwner: !!from && chown === undefined });
       await this.commitLayer(sr, i, key, scratch);
     } catch (e) {
       await btrfs.remove(scratch).catch(() => {});
@@ -706,7 +755,8 @@ class Builder {
       warnings.push(w);
       this.log(w);
     }
-    let config = sr.state.config;
+    // Nothing after FROM changed it: the result is the base image as it is (without the default PATH).
+    let config = sr.baseConfig && sr.state.key.startsWith('image:') ? sr.baseConfig : sr.state.config;
     if (this.o.labels && Object.keys(this.o.labels).length) {
       config = structuredClone(config);
       config.config = { ...(config.config ?? {}), Labels: { ...(config.config?.Labels ?? {}), ...this.o.labels } };

@@ -2,7 +2,8 @@
 // builder does it. Pure functions of already-expanded values, unit-tested.
 import { posix } from 'node:path';
 import { constants } from 'node:os';
-import type { RunConfig } from '../../store/types.js';
+import type { ImageConfig, RunConfig } from '../../store/types.js';
+import { DEFAULT_PATH } from '../container/spec/command.js';
 import type { Command, HealthOptions } from './parser.js';
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -91,4 +92,12 @@ export function healthcheck(cmd: Command | null, o: HealthOptions): NonNullable<
   if (startInterval !== undefined) (hc as Record<string, unknown>).StartInterval = startInterval;
   if (o.retries !== undefined) hc.Retries = Number(o.retries);
   return hc;
+}
+
+/** Docker's builders give a stage a PATH at FROM when its base image has none. */
+export function withDefaultPath(cfg: ImageConfig): ImageConfig {
+  if (envLookup(cfg.config?.Env, 'PATH') !== undefined) return cfg;
+  const out = structuredClone(cfg);
+  out.config = { ...(out.config ?? {}), Env: [...(out.config?.Env ?? []), `PATH=${DEFAULT_PATH}`] };
+  return out;
 }

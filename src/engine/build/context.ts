@@ -108,7 +108,12 @@ export async function openContext(store: Store, o: OpenOptions): Promise<BuildCo
       const name = o.file ?? 'Dockerfile';
       const path = await resolveInRoot(dir, name);
       const text = await readDockerfile(path, name);
-      return { dir, ignore: await loadIgnore(dir, path), dockerfile: { name, text }, close };
+      // dockerd's rule for a tar context: the client filtered it already, so
+      // .dockerignore only takes itself and the Dockerfile out, when it names them.
+      const ignore = await loadIgnore(dir);
+      for (const f of ['.dockerignore', posix.normalize(name).replace(/^\/+/, '')])
+        if (ignore.excludes(f)) await rm(await resolveInRoot(dir, f, false), { force: true });
+      return { dir, ignore: new IgnoreMatcher([]), dockerfile: { name, text }, close };
     } catch (e) {
       await close();
       throw e;

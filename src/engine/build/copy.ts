@@ -42,6 +42,8 @@ export interface CopyOptions {
   mode?: number;
   /** ADD: extract local archives. */
   extract?: boolean;
+  /** COPY --from without --chown: what is copied keeps its uid and gid, as in Docker (new parent directories are still the owner's). */
+  keepOwner?: boolean;
 }
 
 /** Docker's --chown: user[:group], names looked up in the destination's /etc/passwd and /etc/group. */
@@ -67,7 +69,7 @@ async function lstatOrNull(p: string): Promise<Stats | null> {
 }
 
 /** mkdir -p inside the rootfs; new directories get 0755 and the owner. Returns the host path. */
-async function mkdirAll(rootfs: string, path: string, owner: Owner): Promise<string> {
+export async function makeDirs(rootfs: string, path: string, owner: Owner): Promise<string> {
   let host = rootfs;
   let cur = '/';
   for (const part of path.split('/').filter(Boolean)) {
@@ -94,7 +96,7 @@ export async function copyInto(sources: CopySource[], o: CopyOptions): Promise<v
   for (const s of sources) {
     if (s.kind === 'data') {
       const target = intoDir ? posix.join(o.dest.path, s.name) : o.dest.path;
-      await mkdirAll(rootfs, posix.dirname(target), o.owner);
+      await makeDirs(rootfs, posix.dirname(target), o.owner);
       const host = await placeFor(rootfs, target);
       if (s.path) await copyFile(s.path, host);
       else await writeFile(host, s.data ?? Buffer.alloc(0), { flag: 'wx' });
@@ -106,18 +108,18 @@ export async function copyInto(sources: CopySource[], o: CopyOptions): Promise<v
     const item = s.item;
     const st = item.st;
     if (st.isDirectory()) {
-      await mkdirAll(rootfs, o.dest.path, o.owner);
+      await makeDirs(rootfs, o.dest.path, o.owner);
       const entries = s.entries ?? (await walkSource(item, s.ignore));
       for (const e of entries) await copyEntry(posix.join(o.dest.path, e.rel), e.abs, e.st);
       continue;
     }
     if (o.extract && st.isFile() && (await isArchive(item.abs))) {
-      const dir = await mkdirAll(rootfs, o.dest.path, o.owner);
+      const dir = await makeDirs(rootfs, o.dest.path, o.owner);
       await applyLayer(await decompress(createReadStream(item.abs) as AsyncIterable<Buffer>), dir);
       continue;
     }
     const target = intoDir ? posix.join(o.dest.path, basename(item.rel === '.' ? item.abs : item.rel)) : o.dest.path;
-    await mkdirAll(rootfs, posix.dirname(target), o.owner);
+    await makeDirs(rootfs, posix.dirname(target), o.owner);
     await copyEntry(target, item.abs, st);
   }
   for (const [p, t] of dirTimes.reverse()) await utimes(p, t, t).catch(() => {});
@@ -125,13 +127,14 @@ export async function copyInto(sources: CopySource[], o: CopyOptions): Promise<v
   /** Copy one file, link or directory (not its contents) to an in-image path. */
   async function copyEntry(target: string, src: string, st: Stats): Promise<void> {
     const mode = o.mode ?? st.mode & 0o7777;
+    const owner = o.keepOwner ? { uid: st.uid, gid: st.gid } : o.owner;
     if (st.isDirectory()) {
       const host = await resolveInRoot(rootfs, target);
       const cur = await lstatOrNull(host);
       if (cur?.isDirectory()) return; // an existing directory keeps its owner and mode
       if (cur) await unlink(host);
       await mkdir(host);
-      await chown(host, o.owner.uid, o.owner.gid);
+      await chown(host, owner.uid, owner.gid);
       await chmod(host, mode);
       dirTimes.push([host, st.mtime]);
       return;
@@ -139,7 +142,7 @@ export async function copyInto(sources: CopySource[], o: CopyOptions): Promise<v
     const host = await placeFor(rootfs, target);
     if (st.isSymbolicLink()) {
       await symlink(await readlink(src), host);
-      await lchown(host, o.owner.uid, o.owner.gid);
+      await lchown(host, owner.uid, owner.gid);
       await lutimes(host, st.mtime, st.mtime);
       return;
     }
@@ -158,7 +161,7 @@ export async function copyInto(sources: CopySource[], o: CopyOptions): Promise<v
       const kind = st.isFIFO() ? 'p' : st.isBlockDevice() ? 'b' : 'c';
       await mknod(host, kind, mode, Math.floor(st.rdev / 256) & 0xfff, (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00));
     } else return; // sockets cannot be copied
-    await chown(host, o.owner.uid, o.owner.gid);
+    await chown(host, owner.uid, owner.gid);
     await chmod(host, mode); // after chown, which clears setuid bits
     await utimes(host, st.mtime, st.mtime);
   }

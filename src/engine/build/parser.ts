@@ -466,6 +466,7 @@ function parseInstruction(ctx: Ctx, content: string, line: number, endLine: numb
         if (v === undefined) continue;
         if (k === 'retries' ? !/^\d+$/.test(v) : !GO_DURATION.test(v))
           ctx.fail(line, `HEALTHCHECK: invalid --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}=${v}`);
+        if (k === 'retries' && Number(v) < 1) ctx.fail(line, `--retries must be at least 1 (not ${v})`); // Docker's message
       }
       const hm = /^(\S+)\s*([\s\S]*)$/.exec(rest)!;
       const sub = hm[1].toUpperCase();

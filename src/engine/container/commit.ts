@@ -1,6 +1,7 @@
 // commit: a read-only snapshot of the container's rootfs becomes the top
 // layer of a new image. O(1): no file is read or copied. The layer's digest
 // is computed later, when the image is first pushed or saved.
+import { applyChanges } from '../build/changes.js';
 import type { Store } from '../../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
 import { getContainer, isRunning } from '../../store/containers.js';
@@ -14,8 +15,10 @@ export interface CommitOptions {
   ref?: string;
   message?: string;
   author?: string;
-  /** Replace parts of the run config (from -c/--change). */
+  /** Replace parts of the run config. */
   changes?: Partial<RunConfig>;
+  /** -c/--change: Dockerfile instructions applied to the config (applyChanges). */
+  change?: string[];
 }
 
 // The new image's layers are leased until it is saved: an rm, rmi or prune
@@ -43,12 +46,13 @@ async function commitLeased(store: Store, query: string, o: CommitOptions, lease
     Labels: c.config.Labels,
     ...(o.changes ?? {}),
   };
+  const runConfig = applyChanges(run, o.change);
   const config: ImageConfig = {
     architecture: base?.config.architecture ?? 'amd64',
     os: base?.config.os ?? 'linux',
     created,
     ...(o.author ? { author: o.author } : {}),
-    config: run,
+    config: runConfig,
     rootfs: { type: 'layers', diff_ids: [...(base?.config.rootfs.diff_ids ?? [])] },
     history: [
       ...(base?.config.history ?? []),

@@ -78,7 +78,7 @@ async function copyEntry(src: string, dst: string, warn: (m: string) => void): P
 }
 
 /** Copy the tree at src (in a snapshot, never followed) to dst on the host. */
-async function copyTree(src: string, dst: string, warn: (m: string) => void): Promise<void> {
+export async function copyTree(src: string, dst: string, warn: (m: string) => void): Promise<void> {
   await copyEntry(src, dst, warn);
   if (!(await lstat(src)).isDirectory()) return;
   const walk = async (rel: string): Promise<void> => {

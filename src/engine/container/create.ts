@@ -18,7 +18,7 @@ import { getImage, imageRootfs, topLayer } from '../image/images.js';
 import { holdLayers, layerPath } from '../content/layers.js';
 import { Lease } from '../content/leases.js';
 import { checkName, randomName } from './names.js';
-import { resolveVolumes } from '../volume/volumes.js';
+import { resolveMounts, seedVolumes } from '../volume/volumes.js';
 import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec/command.js';
 
 export interface CreateOptions {
@@ -83,7 +83,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
   };
   const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
-  hostConfig.Binds = await resolveVolumes(store, hostConfig.Binds, imgCfg.Volumes);
+  const mounts = await resolveMounts(store, hostConfig, imgCfg.Volumes);
   const lc = hostConfig.LogConfig as Partial<LogConfig> | undefined;
   hostConfig.LogConfig = parseLogConfig(lc?.Type || undefined, lc?.Config ?? {});
   const rec: ContainerRecord = {
@@ -98,6 +98,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     config,
     hostConfig,
     ...(o.networkingConfig ? { networkingConfig: o.networkingConfig } : {}),
+    ...(mounts.length ? { mounts } : {}),
   };
   await hooks.beforeCreate(store, rec);
 
@@ -109,6 +110,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     if ((await holdLayers(store, lease, [rec.layer])).length) throw new NotFound(`image ${o.image} was removed while the container was being created`);
     await mkdir(scratch, { mode: CONTAINER_DIR_MODE });
     await btrfs.snapshot(o.layer ? layerPath(store, o.layer) : imageRootfs(store, img), join(scratch, 'rootfs'), { readonly: false });
+    await seedVolumes(store, join(scratch, 'rootfs'), mounts);
     await writeJson(join(scratch, 'state.json'), freshState());
     await store.lock('names', async () => {
       const taken = new Set((await listContainers(store)).map((c) => c.name));

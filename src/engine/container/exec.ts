@@ -13,6 +13,8 @@ import { getContainer, isRunning } from '../../store/containers.js';
 import { resolveUser } from './spec/user.js';
 import { envValue, mergeEnv, DEFAULT_PATH } from './spec/command.js';
 import { checkCommand } from './spec/prepare.js';
+import { commandMounts } from './spec/mounts.js';
+import { volumeLookup } from '../volume/volumes.js';
 
 export interface ExecOptions {
   argv: string[];
@@ -39,9 +41,8 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
   if (o.tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
   const cwd = o.workdir ?? (c.config.WorkingDir || '/');
-  // Report a missing command as run does (127/126). Mounts are not visible from the host, so only without them.
-  if (!c.hostConfig.Binds?.length && !Object.keys(c.hostConfig.Tmpfs ?? {}).length)
-    await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
+  // Report a missing command as run does (127/126), looking through the container's mounts too.
+  await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd, await commandMounts(c, (n) => volumeLookup(store, n)));
   let argv = o.argv;
   if (cwd !== '/') {
     if (!existsSync(await resolveInRoot(rootfs, '/bin/sh'))) throw new InvalidArgument(`exec -w ${cwd} needs /bin/sh in the container, and it has none`);

@@ -1,5 +1,6 @@
 // Removing a container, and finishing a removal or creation a crashed process
 // left half done (a running record whose monitor died: recover.ts).
+import { mountsOf } from './spec/mounts.js';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeContainerCgroups } from '../../runtime/cgroups.js';
@@ -39,7 +40,7 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
   await store.lock(`container-${c.id}`, () => rename(store.paths.container(c.id), doomed));
   await removeContainerCgroups(c.id);
   await destroyContainerDir(store, doomed, c.id);
-  if (opts.volumes) await removeAnonymousVolumes(store, c.hostConfig.Binds);
+  if (opts.volumes) await removeAnonymousVolumes(store, mountsOf(c));
   await gcLayers(store, () => layersInUse(store));
   return c;
 }

@@ -2,6 +2,7 @@
 // user can run something at once with no registry. Its layer is generated
 // as a tar with fixed times, so the same busybox binary gives the same image
 // id on every host.
+import { DEFAULT_PATH } from '../container/spec/command.js';
 import { readFile, stat } from 'node:fs/promises';
 import type { Store } from '../../store/store.js';
 import type { ImageRecord } from '../../store/types.js';
@@ -84,7 +85,7 @@ export async function makeBusyboxImage(store: Store): Promise<ImageRecord> {
   return importTarball(store, writeTar(entries), {
     ref: 'busybox:latest',
     created,
-    config: { Cmd: ['sh'] },
+    config: { Env: [`PATH=${DEFAULT_PATH}`], Cmd: ['sh'] }, // Docker Hub's busybox has this PATH
     comment: `busybox from the host's ${BUSYBOX}`,
     createdBy: 'dockerlite init',
   });

@@ -1,16 +1,19 @@
 // Named volumes: each is a BTRFS subvolume, volumes/<name>, with its record
 // beside it in volumes/<name>.json. A volume is in use while any container
 // (running or not) names it in a -v; `volume rm` refuses then, as Docker.
-import { readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import type { HostConfig, MountPoint } from '../../store/types.js';
+import { resolveInRoot } from '../../oci/securejoin.js';
+import { copyTree } from '../container/copy.js';
 import type { Store } from '../../store/store.js';
 import { Conflict, CorruptState, InvalidArgument, NotFound } from '../../errors.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
 import { randomId } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
-import { listContainers } from '../../store/containers.js';
-import { formatMountSpec, parseMountSpec } from '../container/spec/mounts.js';
+import { getContainer, listContainers } from '../../store/containers.js';
+import { checkMountConfig, makeBindSource, mountsOf, parseMountSpec, tmpfsMountOptions } from '../container/spec/mounts.js';
 import { bool, obj, oneOf, opt, orDefault, record, str } from '../../util/schema.js';
 
 export interface VolumeRecord {
@@ -54,9 +57,11 @@ async function readVolume(store: Store, name: string): Promise<VolumeRecord | un
 export async function createVolume(
   store: Store,
   name: string | undefined,
-  o: { labels?: Record<string, string>; anonymous?: boolean } = {},
+  o: { labels?: Record<string, string>; anonymous?: boolean; driver?: string; options?: Record<string, string> } = {},
 ): Promise<VolumeRecord> {
   const n = checkVolumeName(name ?? randomId());
+  if (o.driver !== undefined && o.driver !== 'local') throw new NotFound(`volume driver ${o.driver} not found: only the local driver exists here`);
+  checkLocalOptions(o.options ?? {});
   return store.lock('volumes', async () => {
     const existing = await readVolume(store, n);
     if (existing) return existing;
@@ -70,12 +75,26 @@ export async function createVolume(
       CreatedAt: new Date().toISOString(),
       Labels: o.labels ?? {},
       Scope: 'local',
-      Options: {},
+      Options: o.options ?? {},
       ...(o.anonymous ? { Anonymous: true } : {}),
     };
     await writeJson(meta(store, n), rec);
     return rec;
   });
+}
+
+/** The local driver's options, with dockerd's rules and messages: type, device and o mount a filesystem (mount -t type -o o device). */
+export function checkLocalOptions(options: Record<string, string>): void {
+  for (const k of Object.keys(options)) if (!['type', 'device', 'o'].includes(k)) throw new InvalidArgument(`invalid option: ${JSON.stringify(k)}`);
+  const needs: Record<string, string> = { device: 'type', type: 'device', o: 'device' };
+  for (const [k, req] of Object.entries(needs))
+    if (k in options && !(req in options)) throw new InvalidArgument(`missing required option: ${JSON.stringify(req)}`);
+}
+
+/** Where a volume lives and its driver options, for mounting it. */
+export async function volumeLookup(store: Store, name: string): Promise<{ path: string; options: Record<string, string> }> {
+  const v = await getVolume(store, name);
+  return { path: volumePath(store, name), options: v.Options };
 }
 
 export async function listVolumes(store: Store): Promise<VolumeRecord[]> {
@@ -103,10 +122,7 @@ export async function getVolume(store: Store, name: string): Promise<VolumeRecor
 export async function volumeUsers(store: Store): Promise<Map<string, string[]>> {
   const users = new Map<string, string[]>();
   for (const c of await listContainers(store)) {
-    for (const b of c.hostConfig.Binds ?? []) {
-      const m = parseMountSpec(b);
-      if (m.type === 'volume') users.set(m.source, [...(users.get(m.source) ?? []), c.name]);
-    }
+    for (const m of mountsOf(c)) if (m.Type === 'volume' && m.Name) users.set(m.Name, [...new Set([...(users.get(m.Name) ?? []), c.name])]);
   }
   return users;
 }
@@ -138,31 +154,123 @@ export async function pruneVolumes(store: Store, o: { all?: boolean } = {}): Pro
 }
 
 /**
- * At create: make the named volumes a container's -v lists, and name its
- * anonymous ones (-v /path, and the image's VOLUMEs not otherwise mounted).
- * Returns the Binds to record, each as name:/path or /host:/path.
+ * At create: resolve every mount a container asks for into its record's
+ * list, as dockerd does: --volumes-from first, the image's VOLUMEs, then -v
+ * and --mount (which override the others at the same path, and may not
+ * collide with each other). Makes the named volumes it needs and names the
+ * anonymous ones.
  */
-export async function resolveVolumes(store: Store, binds: string[] = [], imageVolumes: Record<string, object> = {}): Promise<string[]> {
-  const specs = binds.map(parseMountSpec);
-  for (const v of Object.keys(imageVolumes)) {
-    const target = parseMountSpec(v).target;
-    if (!specs.some((s) => s.target === target)) specs.push({ type: 'volume', source: '', target, readonly: false });
+export async function resolveMounts(
+  store: Store,
+  hc: Pick<HostConfig, 'Binds' | 'Mounts' | 'VolumesFrom'>,
+  imageVolumes: Record<string, object> = {},
+): Promise<MountPoint[]> {
+  const byTarget = new Map<string, MountPoint>();
+  for (const spec of hc.VolumesFrom ?? []) {
+    const [ref, mode = '', ...more] = spec.split(':');
+    if (more.length || !['', 'ro', 'rw'].includes(mode)) throw new InvalidArgument(`invalid mode: ${spec.slice(ref.length + 1)}`);
+    const from = await getContainer(store, ref);
+    for (const m of mountsOf(from)) {
+      if (m.Type === 'tmpfs') continue; // a tmpfs is the other container's own
+      byTarget.set(m.Destination, { ...m, Mode: '', RW: mode ? mode === 'rw' && m.RW : m.RW });
+    }
   }
-  const out: string[] = [];
-  for (const s of specs) {
-    if (s.type === 'volume') s.source = (await createVolume(store, s.source || undefined, { anonymous: !s.source })).Name;
-    out.push(formatMountSpec(s));
+  for (const v of Object.keys(imageVolumes)) {
+    const target = posix.normalize(v);
+    if (!byTarget.has(target))
+      byTarget.set(target, { Type: 'volume', Name: '', Source: '', Destination: target, Driver: 'local', Mode: '', RW: true, Propagation: '' });
+  }
+  const explicit = new Set<string>();
+  const toCreate = new Map<MountPoint, { labels?: Record<string, string>; options?: Record<string, string> }>();
+  const add = (m: MountPoint) => {
+    if (explicit.has(m.Destination)) throw new InvalidArgument(`Duplicate mount point: ${m.Destination}`);
+    explicit.add(m.Destination);
+    byTarget.set(m.Destination, m);
+  };
+  for (const b of hc.Binds ?? []) {
+    const m = parseMountSpec(b);
+    if (m.type === 'bind') await makeBindSource(m);
+    if (m.type === 'bind')
+      add({ Type: 'bind', Source: m.source, Destination: m.target, Mode: m.mode, RW: !m.readonly, Propagation: m.propagation ?? 'rprivate' });
+    else
+      add({
+        Type: 'volume',
+        Name: m.source,
+        Source: '',
+        Destination: m.target,
+        Driver: 'local',
+        Mode: m.mode,
+        RW: !m.readonly,
+        Propagation: '',
+        ...(m.noCopy ? { noCopy: true } : {}),
+      });
+  }
+  for (const mc of hc.Mounts ?? []) {
+    checkMountConfig(mc);
+    const target = posix.normalize(mc.Target);
+    if (mc.Type === 'bind')
+      add({ Type: 'bind', Source: mc.Source!, Destination: target, Mode: '', RW: !mc.ReadOnly, Propagation: mc.BindOptions?.Propagation || 'rprivate' });
+    else if (mc.Type === 'tmpfs')
+      add({ Type: 'tmpfs', Source: '', Destination: target, Mode: '', RW: !mc.ReadOnly, Propagation: '', tmpfsOptions: tmpfsMountOptions(mc.TmpfsOptions) });
+    else {
+      if (mc.Source) checkVolumeName(mc.Source);
+      const vo = mc.VolumeOptions;
+      if (mc.Source && vo?.DriverConfig?.Options) checkLocalOptions(vo.DriverConfig.Options);
+      const m: MountPoint = {
+        Type: 'volume',
+        Name: mc.Source ?? '',
+        Source: '',
+        Destination: target,
+        Driver: 'local',
+        Mode: 'z',
+        RW: !mc.ReadOnly,
+        Propagation: '',
+        ...(vo?.NoCopy ? { noCopy: true } : {}),
+      };
+      add(m);
+      // Labels and driver options apply when --mount creates the volume.
+      toCreate.set(m, { labels: vo?.Labels, options: vo?.DriverConfig?.Options });
+    }
+  }
+  const out: MountPoint[] = [];
+  for (const m of byTarget.values()) {
+    if (m.Type === 'volume') {
+      const v = await createVolume(store, m.Name || undefined, { anonymous: !m.Name, ...toCreate.get(m) });
+      out.push({ ...m, Name: v.Name, Source: v.Mountpoint });
+    } else out.push(m);
   }
   return out;
 }
 
+/**
+ * Seed empty volumes from the image, as Docker does on first use: what the
+ * image holds at the mount path (owners, modes and times kept), and the
+ * directory's own owner and mode. A volume with content, or mounted nocopy,
+ * is left alone; so are volumes the local driver mounts from elsewhere.
+ */
+export async function seedVolumes(store: Store, rootfs: string, mounts: MountPoint[], warn: (m: string) => void = () => {}): Promise<void> {
+  for (const m of mounts) {
+    if (m.Type !== 'volume' || m.noCopy || !m.Name) continue;
+    const v = await getVolume(store, m.Name);
+    if (v.Options.type || v.Options.device) continue;
+    const dir = volumePath(store, m.Name);
+    const src = await resolveInRoot(rootfs, m.Destination).catch(() => undefined);
+    if (!src) continue;
+    const st = await lstat(src).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    await store.lock(`volume-${m.Name}`, async () => {
+      if ((await readdir(dir)).length) return;
+      await copyTree(src, dir, warn);
+    });
+  }
+}
+
 /** The anonymous volumes of a removed container (rm -v, --rm), unless another container uses them too. */
-export async function removeAnonymousVolumes(store: Store, binds: string[] = []): Promise<void> {
+export async function removeAnonymousVolumes(store: Store, mounts: MountPoint[]): Promise<void> {
   const users = await volumeUsers(store);
-  for (const b of binds) {
-    const m = parseMountSpec(b);
-    if (m.type !== 'volume' || users.get(m.source)?.length) continue;
-    const v = await readVolume(store, m.source);
-    if (v?.Anonymous) await removeVolume(store, m.source).catch(() => {});
+  for (const m of mounts) {
+    if (m.Type !== 'volume' || !m.Name || users.get(m.Name)?.length) continue;
+    const v = await readVolume(store, m.Name);
+    if (v?.Anonymous) await removeVolume(store, m.Name).catch(() => {});
   }
 }

@@ -6,7 +6,7 @@ import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
 import type { LxcSpec } from '../../../runtime/rcfile.js';
 import { containerMounts } from './mounts.js';
-import { volumePath } from '../../volume/volumes.js';
+import { volumeLookup } from '../../volume/volumes.js';
 import { effectiveCaps } from './caps.js';
 import { cgroupSettings } from './limits.js';
 import { securityOf } from './security.js';
@@ -18,7 +18,7 @@ function hasMemsw(): boolean {
 
 export async function applyHostConfig(store: Store, c: ContainerRecord, spec: LxcSpec): Promise<void> {
   const hc = c.hostConfig;
-  spec.mounts = [...(spec.mounts ?? []), ...(await containerMounts(store, c, (n) => volumePath(store, n)))];
+  spec.mounts = [...(spec.mounts ?? []), ...(await containerMounts(store, c, (n) => volumeLookup(store, n)))];
   spec.readonlyRootfs = !!hc.ReadonlyRootfs;
   spec.privileged = !!hc.Privileged;
   spec.caps = effectiveCaps(hc.CapAdd, hc.CapDrop);

@@ -16,9 +16,17 @@ import { join } from 'node:path';
 import * as hooks from '../hooks.js';
 import { applyHostConfig } from './hostconfig.js';
 import { securityOf } from './security.js';
+import { commandMounts, orderMounts, resolveThroughMounts } from './mounts.js';
+import { volumeLookup } from '../../volume/volumes.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
-export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
+export async function checkCommand(
+  rootfs: string,
+  cmd: string,
+  path: string,
+  cwd: string,
+  mounts: Array<{ target: string; source?: string }> = [],
+): Promise<void> {
   const candidates = cmd.includes('/')
     ? [cmd.startsWith('/') ? cmd : join(cwd, cmd)]
     : path
@@ -28,7 +36,10 @@ export async function checkCommand(rootfs: string, cmd: string, path: string, cw
   let sawNonExec = false;
   for (const c of candidates) {
     try {
-      const st = await stat(await resolveInRoot(rootfs, c));
+      // The command may live on a mount (-v ./dir:/h, --entrypoint on a bound file): look there first.
+      const host = await resolveThroughMounts(rootfs, mounts, c);
+      if (host === undefined) return; // under a tmpfs: what it holds cannot be seen from here
+      const st = await stat(host);
       if (st.isFile() && st.mode & 0o111) return;
       sawNonExec = true;
     } catch {
@@ -75,7 +86,8 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
   const env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`]);
   if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
   if (c.config.Tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
-  await checkCommand(rootfs, argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd);
+  const mounts = await commandMounts(c, (n) => volumeLookup(store, n));
+  await checkCommand(rootfs, argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd, mounts);
   const spec: LxcSpec = {
     rootfs,
     hostname: c.config.Hostname || c.id.slice(0, 12),
@@ -93,6 +105,7 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
   // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
   if (securityOf(c.hostConfig.SecurityOpt).seccomp && !spec.privileged) spec.seccompProfile = await seccompProfilePath(store, spec.caps);
   await hooks.beforeStart(store, c, spec);
+  spec.mounts = orderMounts(spec.mounts ?? []);
   const configFile = store.paths.lxcConf(c.id);
   try {
     await writeFileAtomic(configFile, renderConfig(spec)); // private: it holds the environment
