@@ -24,17 +24,45 @@ export function ago(iso: string, now = Date.now()): string {
   return `${humanDuration(now - t)} ago`;
 }
 
-/** Decimal units with 3 significant digits, as docker images shows ("4.26MB"). */
-export function humanSize(bytes: number | undefined): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return 'N/A';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+/** Go's fmt "%.<prec>g": shortest of fixed and exponent form, trailing zeros dropped ("1e+03"). */
+export function goG(v: number, prec: number): string {
+  const s = v.toPrecision(prec);
+  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
+  const trim = (x: string) => (x.includes('.') ? x.replace(/\.?0+$/, '') : x);
+  if (!m) return trim(s);
+  return `${trim(m[1])}e${m[2]}${m[3].padStart(2, '0')}`;
+}
+
+function unitSize(bytes: number, base: number, units: string[], prec: number): string {
   let v = bytes;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
+  while (v >= base && i < units.length - 1) {
+    v /= base;
     i++;
   }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
+  return `${goG(v, prec)}${units[i]}`;
+}
+
+/** Decimal units, as go-units' HumanSizeWithPrecision: 3 significant digits for docker images' SIZE ("4.26MB"), 4 for HumanSize. */
+export function humanSize(bytes: number | undefined, precision = 3): string {
+  if (bytes === undefined || !Number.isFinite(bytes)) return 'N/A';
+  return unitSize(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'], precision);
+}
+
+/** Binary units, as go-units' BytesSize ("12.34MiB"): docker stats' memory. */
+export function bytesSize(bytes: number): string {
+  return unitSize(bytes, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'], 4);
+}
+
+/** The daemon's Command of a container list entry: path, then args, each arg with a space in single quotes. */
+export function dockerCommand(path: string, args: string[]): string {
+  return args.length ? `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}` : path;
+}
+
+/** The CLI's Ellipsis: at most n characters, the last one … when cut. */
+export function ellipsis(s: string, n: number): string {
+  const chars = [...s];
+  return chars.length <= n ? s : chars.slice(0, n - 1).join('') + '…';
 }
 
 /** Join argv for display, quoting words that need it. */

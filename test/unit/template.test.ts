@@ -27,7 +27,19 @@ const ps = (f: string) => formatList(f, rows);
 const web = {
   Name: '/web',
   Created: '2026-12-01T22:59:30.611588184Z',
-  State: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+  State: {
+    Status: 'created',
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: '0001-01-01T00:00:00Z',
+    FinishedAt: '0001-01-01T00:00:00Z',
+  },
   Config: { Cmd: ['sleep', '1000'], Entrypoint: null, Labels: { a: 'b', 'com.x': 'y' } },
   HostConfig: { Dns: [], LogConfig: { Type: 'json-file', Config: {} }, Memory: 0, NanoCpus: 0, PortBindings: {} },
   NetworkSettings: { Ports: {} },
@@ -47,16 +59,23 @@ test('ps templates print as the docker CLI does', () => {
   assert.equal(ps('{{- .Names -}} x'), 'c2x\nwebx\n');
   assert.equal(ps('{{println .Names}}'), 'c2\n\nweb\n\n');
   assert.equal(ps('{{print 1 2 "a" "b" 3}}'), '1 2ab3\n1 2ab3\n');
-  assert.equal(ps('table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.Names}}'), [
-    'CONTAINER ID   IMAGE     COMMAND                  NAMES',
-    `4706c06801e0   busybox   "sh -c 'echo hello w…"   c2`,
-    '546cfee81315   busybox   "sleep 1000"             web',
-    '',
-  ].join('\n'));
+  assert.equal(
+    ps('table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.Names}}'),
+    [
+      'CONTAINER ID   IMAGE     COMMAND                  NAMES',
+      `4706c06801e0   busybox   "sh -c 'echo hello w…"   c2`,
+      '546cfee81315   busybox   "sleep 1000"             web',
+      '',
+    ].join('\n'),
+  );
 });
 
-test('ps template errors have docker\'s messages', () => {
-  const err = (f: string, msg: string) => assert.throws(() => ps(f), (e: TemplateError) => e instanceof TemplateError && e.message === msg && e.exitCode === 1);
+test("ps template errors have docker's messages", () => {
+  const err = (f: string, msg: string) =>
+    assert.throws(
+      () => ps(f),
+      (e: TemplateError) => e instanceof TemplateError && e.message === msg && e.exitCode === 1,
+    );
   err('{{.ID', 'failed to parse template: template: :1: unclosed action');
   err('{{.Foo}}', 'failed to execute template: template: :1:2: executing "" at <.Foo>: can\'t evaluate field Foo in type *formatter.ContainerContext');
   err('{{nil}}', 'failed to execute template: template: :1:2: executing "" at <nil>: nil is not a command');
@@ -66,7 +85,9 @@ test('ps template errors have docker\'s messages', () => {
 
 test('inspect templates print as the docker CLI does', () => {
   assert.equal(
-    insp('{{.Config.Entrypoint}} {{.Config.Labels}} {{.State}} {{.HostConfig.Dns}} {{.Config.Cmd}} {{.HostConfig.LogConfig}} {{.NetworkSettings.Ports}} {{.HostConfig.Memory}}'),
+    insp(
+      '{{.Config.Entrypoint}} {{.Config.Labels}} {{.State}} {{.HostConfig.Dns}} {{.Config.Cmd}} {{.HostConfig.LogConfig}} {{.NetworkSettings.Ports}} {{.HostConfig.Memory}}',
+    ),
     '<no value> map[a:b com.x:y] map[Dead:false Error: ExitCode:0 FinishedAt:0001-01-01T00:00:00Z OOMKilled:false Paused:false Pid:0 Restarting:false Running:false StartedAt:0001-01-01T00:00:00Z Status:created] [] [sleep 1000] map[Config:map[] Type:json-file] map[] 0\n',
   );
   assert.equal(
@@ -83,19 +104,29 @@ test('inspect templates print as the docker CLI does', () => {
     insp('{{json .State}}'),
     '{"Status":"created","Running":false,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":0,"ExitCode":0,"Error":"","StartedAt":"0001-01-01T00:00:00Z","FinishedAt":"0001-01-01T00:00:00Z"}\n',
   );
-  assert.equal(insp('{{range .Config.Cmd}}[{{.}}]{{end}} {{with .Config.Labels}}{{.a}}{{end}} {{if .Config.Entrypoint}}E{{else}}noE{{end}}'), '[sleep][1000] b noE\n');
+  assert.equal(
+    insp('{{range .Config.Cmd}}[{{.}}]{{end}} {{with .Config.Labels}}{{.a}}{{end}} {{if .Config.Entrypoint}}E{{else}}noE{{end}}'),
+    '[sleep][1000] b noE\n',
+  );
   assert.equal(insp('{{printf "%q %x %5.2f %t %v %%" "a\\"b" 255 3.14159 true .Config.Cmd}}'), '"a\\"b" ff  3.14 true [sleep 1000] %\n');
   assert.equal(insp('{{printf "%d %s"}} {{printf "%s" 1 2}}'), '%!d(MISSING) %!s(MISSING) %!s(int=1)%!(EXTRA int=2)\n');
   assert.equal(formatInspect('{{.Name}}', [web, { ...web, Name: '/c2' }]), '/web\n/c2\n');
 });
 
-test('inspect template errors: docker\'s messages, 64 for a parse error and 1 for a failed run', () => {
+test("inspect template errors: docker's messages, 64 for a parse error and 1 for a failed run", () => {
   const err = (f: string, msg: string, code: number) =>
-    assert.throws(() => insp(f), (e: TemplateError) => e instanceof TemplateError && e.message === msg && e.exitCode === code);
+    assert.throws(
+      () => insp(f),
+      (e: TemplateError) => e instanceof TemplateError && e.message === msg && e.exitCode === code,
+    );
   err('{{.Foo}}', 'template parsing error: template: :1:2: executing "" at <.Foo>: map has no entry for key "Foo"', 1);
   err('{{.Config.Foo}}', 'template parsing error: template: :1:9: executing "" at <.Config.Foo>: map has no entry for key "Foo"', 1);
   err('{{.ID', 'template parsing error: template: :1: unclosed action', 64);
-  err('{{lower .State.Pid}}', 'template parsing error: template: :1:14: executing "" at <.State.Pid>: wrong type for value; expected string; got json.Number', 1);
+  err(
+    '{{lower .State.Pid}}',
+    'template parsing error: template: :1:14: executing "" at <.State.Pid>: wrong type for value; expected string; got json.Number',
+    1,
+  );
   err('{{.State.Pid.X}}', 'template parsing error: template: :1:8: executing "" at <.State.Pid.X>: can\'t evaluate field X in type interface {}', 1);
   err('{{$x := 1}}{{$x}}{{$y}}', 'template parsing error: template: :1: undefined variable "$y"', 64);
   err('{{foo .Name}}', 'template parsing error: template: :1: function "foo" not defined', 64);

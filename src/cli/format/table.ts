@@ -91,9 +91,9 @@ export function formatInspect(format: string, docs: unknown[]): string {
     .join('');
 }
 
-/** A template over one document with missing keys printed as <no value> (history, search). */
+/** A list row's template without a table (history, search): \\t and \\n are escapes, a missing key prints <no value>. */
 export function renderTemplate(template: string, data: unknown): string {
-  return parse(template, 'template parsing error: ').execute(data);
+  return parse(template.replace(/\\t/g, '\t').replace(/\\n/g, '\n'), 'failed to parse template: ').execute(data);
 }
 
 export interface ListFormat {

@@ -59,11 +59,14 @@ function unquote(src: string, pos: number, s: string): string {
     const e = s[++i];
     const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'" };
     if (e in simple) out += simple[e];
-    else if (e === 'x') (out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16))), (i += 2);
-    else if (e === 'u') (out += String.fromCodePoint(parseInt(s.slice(i + 1, i + 5), 16))), (i += 4);
-    else if (e === 'U') (out += String.fromCodePoint(parseInt(s.slice(i + 1, i + 9), 16))), (i += 8);
-    else if (/[0-7]/.test(e)) (out += String.fromCharCode(parseInt(s.slice(i, i + 3), 8))), (i += 2);
-    else throw parseErr(src, pos, `invalid syntax`);
+    else if (e === 'x' || e === 'u' || e === 'U') {
+      const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      out += String.fromCodePoint(parseInt(s.slice(i + 1, i + 1 + n), 16));
+      i += n;
+    } else if (/[0-7]/.test(e)) {
+      out += String.fromCharCode(parseInt(s.slice(i, i + 3), 8));
+      i += 2;
+    } else throw parseErr(src, pos, `invalid syntax`);
   }
   return out;
 }
@@ -125,7 +128,8 @@ function lexAction(src: string, start: number, end: number): Tok[] {
       m.lastIndex = i;
       const r = m.exec(src)!;
       const raw = r[0];
-      if (!raw || raw === '-' || raw === '+' || /[A-Za-z_]/.test(src[i + raw.length] ?? '')) throw parseErr(src, pos, `bad number syntax: "${src.slice(i, Math.max(i + 1, i + raw.length + 1))}"`);
+      if (!raw || raw === '-' || raw === '+' || /[A-Za-z_]/.test(src[i + raw.length] ?? ''))
+        throw parseErr(src, pos, `bad number syntax: "${src.slice(i, Math.max(i + 1, i + raw.length + 1))}"`);
       const clean = raw.replace(/_/g, '');
       const neg = clean.startsWith('-');
       const body = clean.replace(/^[-+]/, '');
@@ -184,7 +188,27 @@ type Node =
   | { k: 'break' | 'continue'; pos: number }
   | { k: 'template'; pos: number; name: string; pipe: Pipe | null };
 
-const BUILTINS = new Set(['and', 'or', 'not', 'len', 'index', 'slice', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'html', 'js', 'urlquery', 'call']);
+const BUILTINS = new Set([
+  'and',
+  'or',
+  'not',
+  'len',
+  'index',
+  'slice',
+  'print',
+  'printf',
+  'println',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'html',
+  'js',
+  'urlquery',
+  'call',
+]);
 
 class Parser {
   private items: ({ k: 'text'; s: string } | { k: 'act'; pos: number; toks: Tok[] })[] = [];
@@ -323,7 +347,12 @@ class Parser {
           const name = rest.find((t) => t.t !== 'space');
           if (name?.t !== 'string') throw parseErr(this.src, it.pos, 'unexpected template clause');
           const afterName = rest.slice(rest.indexOf(name) + 1).filter((t) => t.t !== 'space');
-          out.push({ k: 'template', pos: name.pos, name: name.v, pipe: afterName.length ? this.pipeline(rest.slice(rest.indexOf(name) + 1), it.pos, false) : null });
+          out.push({
+            k: 'template',
+            pos: name.pos,
+            name: name.v,
+            pipe: afterName.length ? this.pipeline(rest.slice(rest.indexOf(name) + 1), it.pos, false) : null,
+          });
           continue;
         }
       }
@@ -347,7 +376,7 @@ class Parser {
       const rest = stop.rest.filter((t) => t.t !== 'space');
       if (rest.length && rest[0].t === 'ident' && (rest[0].v === 'if' || rest[0].v === 'with') && word !== 'range') {
         // {{else if ...}} is an if inside the else branch, sharing the {{end}}.
-        const inner = rest[0].v as 'if' | 'with';
+        const inner = rest[0].v;
         this.inBlock--;
         elseList = [this.control(inner, stop.pos, stop.rest.slice(stop.rest.indexOf(rest[0]) + 1))];
         return { k: word, pos, pipe, list, else: elseList };
@@ -499,7 +528,7 @@ class Parser {
       const pos = t[i].pos;
       while (t[i]?.t === 'field') names.push((t[i++] as { v: string }).v);
       if (arg.k === 'dot') return [{ k: 'field', pos, recv: null, names, text: names.map((n) => '.' + n).join('') }, i];
-      arg = { ...arg, pos: arg.k === 'var' ? arg.pos : pos, names, text: arg.text + names.map((n) => '.' + n).join('') } as Arg;
+      arg = { ...arg, pos: arg.k === 'var' ? arg.pos : pos, names, text: arg.text + names.map((n) => '.' + n).join('') };
     }
     return [arg, i];
   }
@@ -562,7 +591,7 @@ export function sprintf(format: string, args: unknown[]): string {
       out += '%';
       continue;
     }
-    let width = w === '*' ? Number(args[n++]) : w ? Number(w) : undefined;
+    const width = w === '*' ? Number(args[n++]) : w ? Number(w) : undefined;
     const prec = p === '*' ? Number(args[n++]) : p !== undefined ? Number(p || 0) : undefined;
     if (n >= args.length) {
       out += `%!${verb}(MISSING)`;
@@ -626,14 +655,14 @@ export function sprintf(format: string, args: unknown[]): string {
       else if (flags.includes('0') && num && 'dfFxXobeg'.includes(verb)) s = (s.startsWith('-') ? '-' : '') + '0'.repeat(pad) + s.replace(/^-/, '');
       else s = ' '.repeat(pad) + s;
     }
-    width = undefined;
     out += s;
   }
   out += format.slice(last);
-  if (n < args.length) out += `%!(EXTRA ${args
-    .slice(n)
-    .map((a) => `${goTypeName(a)}=${goString(a)}`)
-    .join(', ')})`;
+  if (n < args.length)
+    out += `%!(EXTRA ${args
+      .slice(n)
+      .map((a) => `${goTypeName(a)}=${goString(a)}`)
+      .join(', ')})`;
   return out;
 }
 
@@ -800,7 +829,11 @@ function builtin(name: string, args: unknown[]): unknown {
     case 'html':
       return sprint(args).replace(/[&<>"'\0]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;', '\0': '\uFFFD' })[c]!);
     case 'js':
-      return sprint(args).replace(/[\\'"<>&=\n\r\t]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '"': '\\"', '<': '\\u003C', '>': '\\u003E', '&': '\\u0026', '=': '\\u003D', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+      return sprint(args).replace(
+        /[\\'"<>&=\n\r\t]/g,
+        (c) =>
+          ({ '\\': '\\\\', "'": "\\'", '"': '\\"', '<': '\\u003C', '>': '\\u003E', '&': '\\u0026', '=': '\\u003D', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!,
+      );
     case 'urlquery':
       return encodeURIComponent(sprint(args)).replace(/%20/g, '+');
     case 'call': {
@@ -821,8 +854,10 @@ export interface ExecOptions {
   funcs?: Funcs;
 }
 
-const BREAK = Symbol('break');
-const CONTINUE = Symbol('continue');
+/** {{break}} and {{continue}} unwind to their range as these. */
+class Jump extends Error {}
+const BREAK = new Jump('break');
+const CONTINUE = new Jump('continue');
 
 class Exec {
   out = '';
@@ -904,7 +939,10 @@ class Exec {
     for (const [k, x] of items) {
       this.vars.length = mark;
       if (decl.length === 1) this.setVar(decl[0], x, n.pipe.assign);
-      if (decl.length === 2) this.setVar(decl[0], k, n.pipe.assign), this.setVar(decl[1], x, n.pipe.assign);
+      if (decl.length === 2) {
+        this.setVar(decl[0], k, n.pipe.assign);
+        this.setVar(decl[1], x, n.pipe.assign);
+      }
       try {
         this.run(n.list, x);
       } catch (e) {
@@ -952,7 +990,7 @@ class Exec {
       const args = () => [...rest.map((a) => this.arg(a, dot)), ...piped];
       try {
         if (head.name === 'and' || head.name === 'or') {
-          const all = [...rest, ...piped.map((v) => ({ k: 'lit', pos: c.pos, v, text: '' }) as Arg)];
+          const all: Arg[] = [...rest, ...piped.map((v): Arg => ({ k: 'lit', pos: c.pos, v, text: '' }))];
           if (!all.length) throw new ExecFail(`wrong number of args for ${head.name}: want at least 1 got 0`);
           let v: unknown;
           for (const a of all) {
@@ -977,7 +1015,12 @@ class Exec {
           });
         return f(...values);
       } catch (e) {
-        if (e instanceof ExecFail) throw this.fail(c.pos, c.text, e.message.startsWith('error calling') || e.message.startsWith('wrong') ? e.message : `error calling ${head.name}: ${e.message}`);
+        if (e instanceof ExecFail)
+          throw this.fail(
+            c.pos,
+            c.text,
+            e.message.startsWith('error calling') || e.message.startsWith('wrong') ? e.message : `error calling ${head.name}: ${e.message}`,
+          );
         throw e;
       }
     }
@@ -1022,7 +1065,8 @@ class Exec {
       if (this.missingKey === 'error' && v === undefined) throw this.fail(a.pos, a.text, `nil data; no entry for key "${name}"`);
       return undefined;
     }
-    if (typeof v !== 'object' || Array.isArray(v)) throw this.fail(a.pos, a.text, `can't evaluate field ${name} in type ${typeof v === 'number' ? 'interface {}' : goTypeName(v)}`);
+    if (typeof v !== 'object' || Array.isArray(v))
+      throw this.fail(a.pos, a.text, `can't evaluate field ${name} in type ${typeof v === 'number' ? 'interface {}' : goTypeName(v)}`);
     const o = v as Record<string | symbol, unknown>;
     const has = Object.prototype.hasOwnProperty.call(o, name);
     const x = has ? o[name] : undefined;
