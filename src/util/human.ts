@@ -69,3 +69,13 @@ export function ellipsis(s: string, n: number): string {
 export function shellJoin(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
+
+const hrBase = process.hrtime.bigint();
+const msBase = BigInt(Date.now()) * 1_000_000n;
+
+/** Now as RFC 3339 with nanoseconds, as Docker records times ("2026-12-01T22:59:30.611588184Z"). */
+export function nowRfc3339Nano(): string {
+  const ns = msBase + (process.hrtime.bigint() - hrBase);
+  const whole = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+}

@@ -136,19 +136,14 @@ export function formatList(format: string | undefined, rows: unknown[], opts: Li
   return tabwrite(head + '\n' + body);
 }
 
-/** The header: the template run over the column titles with docker's header functions; what fails is cut short, as docker ignores the error. */
+/** The header: the template run over the column titles with docker's header functions; where it fails it stops, as docker ignores the error. */
 function headerRow(t: Template, sample: unknown, titles: Record<string, string>): string {
   const ctx: Record<string, unknown> = {};
-  const fields = sample && typeof sample === 'object' ? Object.keys(sample) : [];
+  const fields = sample && typeof sample === 'object' ? Object.getOwnPropertyNames(sample) : [];
   for (const k of new Set([...Object.keys(titles), ...fields])) {
     const v = sample && typeof sample === 'object' ? (sample as Record<string, unknown>)[k] : undefined;
+    // A method's header is its argument, as the docker CLI prints `table {{.Label "a"}}`.
     ctx[k] = typeof v === 'function' ? (name: unknown) => name : (titles[k] ?? k.toUpperCase());
   }
-  const out = { s: '' };
-  try {
-    out.s = t.execute(ctx, { funcs: HEADER_FUNCS });
-  } catch {
-    // docker prints no header cell for what its header context cannot answer
-  }
-  return out.s;
+  return t.execute(ctx, { funcs: HEADER_FUNCS, partial: true });
 }

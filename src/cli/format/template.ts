@@ -850,6 +850,8 @@ function builtin(name: string, args: unknown[]): unknown {
 export interface ExecOptions {
   /** 'error' as the CLI's inspect fallback (missingkey=error); 'default' prints <no value>. */
   missingKey?: 'error' | 'default';
+  /** On an execution error, return what was written before it (docker's table headers). */
+  partial?: boolean;
   /** Replace functions (docker's header functions for table headers). */
   funcs?: Funcs;
 }
@@ -1105,7 +1107,7 @@ export function parseTemplate(src: string, extraFuncs: Funcs = {}): Template {
       try {
         ex.run(tree, data);
       } catch (e) {
-        if (e === BREAK || e === CONTINUE) return ex.out;
+        if (e === BREAK || e === CONTINUE || (opts.partial && e instanceof TemplateError)) return ex.out;
         throw e;
       }
       return ex.out;
