@@ -170,8 +170,8 @@ test('container inspect has dockerd 20.10 keys, zero values, Mounts and nanoseco
     { Type: 'bind', Source: bind, Destination: '/b', Mode: 'ro', RW: false, Propagation: 'rprivate' },
   ]);
   assert.equal(doc.ExecIDs, null);
-  assert.match(String(doc.Created), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
-  assert.equal((doc.State as unknown as Record<string, unknown>).StartedAt, '0001-01-01T00:00:00Z');
+  assert.match(doc.Created as unknown as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  assert.equal(doc.State.StartedAt, '0001-01-01T00:00:00Z');
   const [sized] = JSON.parse(await env.ok(['inspect', '-s', 'full'])) as Record<string, unknown>[];
   assert.equal(sized.SizeRw, 0);
   assert.ok(Number(sized.SizeRootFs) > 0);
@@ -205,8 +205,8 @@ test('ps, images, network ls and volume ls tables and templates print as docker'
   await env.ok(['create', '--name', 'c2', '-l', 'a=b', 'busybox', 'sh', '-c', 'echo hello world this is long']);
   const ps = await env.ok(['ps', '-a', '--filter', 'name=c2']);
   // docker ps: tabwriter columns (at least 10 wide, 3 spaces), the quoted, cut COMMAND.
-  assert.match(ps.split('\n')[0], /^CONTAINER ID   IMAGE     COMMAND                  CREATED\s+STATUS    PORTS     NAMES$/);
-  assert.match(ps.split('\n')[1], /^[0-9a-f]{12}   busybox   "sh -c 'echo hello w…"   .+ ago\s+Created             c2$/);
+  assert.match(ps.split('\n')[0], /^CONTAINER ID {3}IMAGE {5}COMMAND {18}CREATED\s+STATUS {4}PORTS {5}NAMES$/);
+  assert.match(ps.split('\n')[1], /^[0-9a-f]{12} {3}busybox {3}"sh -c 'echo hello w…" {3}.+ ago\s+Created {13}c2$/);
   assert.equal(await env.ok(['ps', '-a', '--filter', 'name=c2', '--format', '{{.Label "a"}}|{{.Names}}|{{.State}}']), 'b|c2|created');
   assert.equal(await env.ok(['ps', '-a', '--filter', 'name=c2', '--format', 'table {{.Names}}\\t{{.Label "a"}}']), 'NAMES     a\nc2        b');
   const bad = await env.dl(['ps', '-a', '--format', '{{.Foo}}']);
@@ -217,7 +217,7 @@ test('ps, images, network ls and volume ls tables and templates print as docker'
   );
   // images: --format was silently ignored before.
   assert.equal(await env.ok(['images', '--format', '{{.Repository}}:{{.Tag}}', 'busybox']), 'busybox:latest');
-  assert.match((await env.ok(['images', 'busybox'])).split('\n')[0], /^REPOSITORY   TAG       IMAGE ID       CREATED\s+SIZE$/);
+  assert.match((await env.ok(['images', 'busybox'])).split('\n')[0], /^REPOSITORY {3}TAG {7}IMAGE ID {7}CREATED\s+SIZE$/);
   // network ls took only json before.
   assert.match(await env.ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^bridge bridge\nhost host\nnone null$/);
   assert.equal((await env.ok(['network', 'ls'])).split('\n')[0], 'NETWORK ID     NAME      DRIVER    SCOPE');
@@ -227,4 +227,13 @@ test('ps, images, network ls and volume ls tables and templates print as docker'
 test('diff shows a chmod of /etc (a directory holding dockerlite mount points)', { skip }, async () => {
   await env.ok(['run', '--name', 'chm', 'busybox', 'chmod', '700', '/etc']);
   assert.equal(await env.ok(['diff', 'chm']), 'C /etc');
+});
+
+test('info and version take --format, with Docker key names', { skip }, async () => {
+  assert.match(await env.ok(['info', '--format', '{{.Driver}} {{.OSType}} {{json .Plugins.Volume}} {{.Containers}}']), /^btrfs linux \["local"\] \d+$/);
+  assert.match(await env.ok(['system', 'info']), /^ Storage Driver: btrfs$/m);
+  assert.match(await env.ok(['version', '--format', '{{.Server.Version}} {{.Client.ApiVersion}}']), /^\d+\.\d+\.\d+\S* 1\.\d+$/);
+  const bad = await env.dl(['info', '--format', '{{.Nope}}']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /map has no entry for key "Nope"/);
 });
