@@ -70,6 +70,8 @@ export const COMMANDS: Entry[] = [
   { name: 'image prune', load: () => import('./commands/image-prune.js') },
   { name: 'system', load: () => import('./commands/system.js') },
   { name: 'system df', load: () => import('./commands/system-df.js') },
+  { name: 'info', load: () => import('./commands/info.js') },
+  { name: 'system info', load: () => import('./commands/info.js') },
   { name: 'system prune', load: () => import('./commands/system-prune.js') },
 ];
 

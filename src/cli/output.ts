@@ -1,19 +1,15 @@
 // Shared output helpers: Docker-like tables and command columns.
-export { ago, humanDuration, humanSize } from '../util/human.js';
+import { dockerCommand, ellipsis } from '../util/human.js';
+import { tabwrite } from './format/tabwriter.js';
+export { ago, humanDuration, humanSize, bytesSize } from '../util/human.js';
 
-/** Left-aligned columns separated by at least three spaces, as docker prints. */
+/** Columns as the docker CLI's tabwriter prints them: at least 10 wide, 3 spaces of padding. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] + 3)))
-      .join('')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return tabwrite([header, ...rows].map((r) => r.join('\t') + '\n').join(''));
 }
 
-/** The COMMAND column as docker ps shows it: argv joined, cut to 20 characters, then quoted. */
+/** The COMMAND column as docker ps shows it: the daemon's command line, cut to 20 characters, then quoted. */
 export function commandColumn(argv: string[], trunc = true): string {
-  const s = argv.join(' ');
-  return JSON.stringify(trunc && s.length > 20 ? `${s.slice(0, 19)}…` : s);
+  const s = dockerCommand(argv[0] ?? '', argv.slice(1));
+  return JSON.stringify(trunc ? ellipsis(s, 20) : s);
 }

@@ -53,11 +53,12 @@ async function stat(p: string): Promise<BigIntStats | null> {
  * Anything a user could see differ: type, permissions, owner, size, content
  * (mtime) and other metadata such as xattrs (ctime). A new ctime that comes
  * with a new link count only means another name of the file was added or
- * removed; the file itself is unchanged (as overlayfs would see it).
+ * removed; the file itself is unchanged (as overlayfs would see it), unless
+ * the stream also changed its xattrs (xattrChanged): a link must not hide that.
  */
-function same(a: BigIntStats, b: BigIntStats): boolean {
+function same(a: BigIntStats, b: BigIntStats, xattrChanged: boolean): boolean {
   const meta = a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.size === b.size && a.mtimeNs === b.mtimeNs && a.rdev === b.rdev;
-  return meta && (a.ctimeNs === b.ctimeNs || (a.nlink !== b.nlink && !a.isDirectory()));
+  return meta && (a.ctimeNs === b.ctimeNs || (a.nlink !== b.nlink && !a.isDirectory() && !xattrChanged));
 }
 
 async function walk(root: string, rel: string, out: string[]): Promise<void> {
@@ -80,7 +81,13 @@ export async function changesBetween(parentRoot: string, childRoot: string, ops:
   const moves = renames.filter((r) => !orphan.test(r.from));
   const orphanRename = new Map(renames.filter((r) => orphan.test(r.from)).map((r) => [r.from, r]));
   const names = new Set<string>();
+  // Paths whose xattrs the stream sets or removes: metadata that stat cannot show apart from ctime.
+  const xattrs = new Set<string>();
   ops.forEach((op, at) => {
+    if ((op.cmd === Cmd.SET_XATTR || op.cmd === Cmd.REMOVE_XATTR) && op.path) {
+      const own = orphanRename.get(op.path);
+      xattrs.add(own ? forward(own.to, own.at + 1, moves) : forward(op.path, at, moves));
+    }
     if (op.cmd === Cmd.SUBVOL || op.cmd === Cmd.SNAPSHOT || op.cmd === Cmd.END) return;
     for (const p of [op.path, op.to, op.cmd === Cmd.LINK ? op.link : undefined]) {
       if (p === undefined || p === '') continue;
@@ -105,7 +112,7 @@ export async function changesBetween(parentRoot: string, childRoot: string, ops:
         for (const k of kids) result.set(k, 'A');
       }
     } else if (a && !b) result.set(rel, 'D');
-    else if (!same(a!, b!)) result.set(rel, 'C');
+    else if (!same(a!, b!, xattrs.has(rel))) result.set(rel, 'C');
   }
 
   // A deleted directory is reported once, not with each of its children.

@@ -53,7 +53,7 @@ export async function mountPointFor(store: Store, id: string, target: string, ki
  * empty) and the directories that changed only because it added them (ctime).
  * root is the snapshot the changes came from: the live rootfs may be changing.
  */
-export async function hideMountPoints(store: Store, id: string, changes: Change[], root: string): Promise<Change[]> {
+export async function hideMountPoints(store: Store, id: string, changes: Change[], root: string, base?: string): Promise<Change[]> {
   const made = new Set(await readJsonOr(join(store.paths.container(id), 'mountpoints.json'), stringList, []));
   if (!made.size) return changes;
   const empty = async (p: string) => {
@@ -66,8 +66,22 @@ export async function hideMountPoints(store: Store, id: string, changes: Change[
     kept.push(ch);
   }
   // A changed directory whose only changes were our additions: it shows as C with nothing else under it.
+  // Its own metadata (chmod 700 /etc, chown) is a real change: compared with the base, that stays.
   const parents = new Set([...made].map((p) => posix.dirname(p)));
-  return kept.filter((ch) => !(ch.kind === 'C' && parents.has(ch.path) && !kept.some((k) => k !== ch && k.path.startsWith(ch.path + '/'))));
+  const ownChange = async (p: string) => {
+    if (!base) return false;
+    const [a, b] = await Promise.all([
+      lstat(await resolveInRoot(base, p, false)).catch(() => undefined),
+      lstat(await resolveInRoot(root, p, false)).catch(() => undefined),
+    ]);
+    return !a || !b || a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid;
+  };
+  const out: Change[] = [];
+  for (const ch of kept) {
+    const onlyOurs = ch.kind === 'C' && parents.has(ch.path) && !kept.some((k) => k !== ch && k.path.startsWith(ch.path + '/'));
+    if (!onlyOurs || (await ownChange(ch.path))) out.push(ch);
+  }
+  return out;
 }
 
 /**

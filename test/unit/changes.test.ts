@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync, renameSync, chmodSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync, renameSync, chmodSync, unlinkSync, linkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseSendStream, Cmd, type SendOp } from '../../src/snapshots/sendstream.js';
 import { changesBetween } from '../../src/snapshots/changes.js';
@@ -77,4 +78,32 @@ test('changes come from the named paths, judged by both trees', async (t) => {
   ];
   const got = (await changesBetween(parent, child, ops)).map((c) => `${c.kind} ${c.path}`);
   assert.deepEqual(got, ['C /etc/chmod', 'A /etc/new', 'A /moved', 'A /moved/inner', 'D /moveme', 'D /old']);
+});
+
+test('a new link to a file does not hide an xattr change of that file (the stream says so)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const parent = join(dir, 'p');
+  const child = join(dir, 'c');
+  mkdirSync(join(parent, 'etc'), { recursive: true });
+  writeFileSync(join(parent, 'etc/f'), 'f');
+  writeFileSync(join(parent, 'etc/g'), 'g');
+  execFileSync('cp', ['-a', parent, child]); // keeps nanosecond mtimes, so an unchanged file compares equal
+  // Both files get a second name (new ctime, new link count); only f also had its xattrs set.
+  linkSync(join(child, 'etc/f'), join(child, 'etc/f2'));
+  linkSync(join(child, 'etc/g'), join(child, 'etc/g2'));
+  const ops: SendOp[] = [
+    { cmd: Cmd.SNAPSHOT, path: 'c' },
+    { cmd: Cmd.LINK, path: 'etc/f2', link: 'etc/f' },
+    { cmd: Cmd.SET_XATTR, path: 'etc/f' },
+    { cmd: Cmd.UTIMES, path: 'etc/f' },
+    { cmd: Cmd.LINK, path: 'etc/g2', link: 'etc/g' },
+    { cmd: Cmd.UTIMES, path: 'etc/g' },
+    { cmd: Cmd.END },
+  ];
+  const got = (await changesBetween(parent, child, ops)).map((c) => `${c.kind} ${c.path}`);
+  assert.deepEqual(
+    got.filter((g) => g !== 'C /etc'),
+    ['C /etc/f', 'A /etc/f2', 'A /etc/g2'],
+  );
 });

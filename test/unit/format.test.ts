@@ -22,6 +22,8 @@ test('human units follow Docker', () => {
   assert.equal(humanSize(1_980_000), '1.98MB');
   assert.equal(humanSize(999), '999B');
   assert.equal(ago(new Date(Date.now() - 120_000).toISOString()), '2 minutes ago');
-  assert.equal(commandColumn(['sh', '-c', 'echo hello world; sleep 10']), '"sh -c echo hello wo…"');
-  assert.equal(table(['A', 'LONGER'], [['xx', 'y']]), 'A    LONGER\nxx   y\n');
+  // As docker ps (recorded): an argument with a space is single-quoted, then the line is cut to 20.
+  assert.equal(commandColumn(['sh', '-c', 'echo hello world this is long']), `"sh -c 'echo hello w…"`);
+  // Go's tabwriter as the docker CLI sets it up: columns at least 10 wide.
+  assert.equal(table(['A', 'LONGER'], [['xx', 'y']]), 'A         LONGER\nxx        y\n');
 });

@@ -137,7 +137,8 @@ test('--format table adds Docker headers and aligns columns', () => {
   ];
   assert.equal(
     formatList('table {{.ID}}\\t{{.Names}}\\t{{.Status}}', rows),
-    'CONTAINER ID   NAMES   STATUS\nabc            web     Up 3 minutes\ndefghi         db      Exited (1) 2 seconds ago\n',
+    // Go's tabwriter as the docker CLI sets it: a column is at least 10 wide.
+    'CONTAINER ID   NAMES     STATUS\nabc            web       Up 3 minutes\ndefghi         db        Exited (1) 2 seconds ago\n',
   );
   assert.equal(formatList('{{.Names}}:{{.Status}}', rows), 'web:Up 3 minutes\ndb:Exited (1) 2 seconds ago\n');
 });

@@ -3,14 +3,14 @@ import { expectArgs } from '../args.js';
 import { getImage } from '../../engine/image/images.js';
 import { inspectImage } from '../format/views.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
-import { renderTemplate } from '../format/table.js';
+import { formatInspect } from '../format/table.js';
 import { describe, NotFound } from '../../errors.js';
 
 export default defineCommand({
   summary: 'Show low-level information on images, as JSON',
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   flags: {
-    format: { type: 'string', short: 'f', help: 'Format the output with a Go-like template, e.g. {{.Os}}/{{.Architecture}}' },
+    format: { type: 'string', short: 'f', help: 'Format the output using a Go template, e.g. {{.Os}}/{{.Architecture}}' },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('image inspect', positionals, 1, Infinity, 'an image');
@@ -20,14 +20,14 @@ export default defineCommand({
     for (const q of positionals) {
       try {
         const img = await getImage(store, q);
-        docs.push({ ...inspectImage(store, img), Size: await imageSizeCached(store, img) });
+        docs.push(inspectImage(store, img, await imageSizeCached(store, img)));
       } catch (e) {
         if (!(e instanceof NotFound)) throw e;
         ctx.warn(`dockerlite: error: ${describe(new NotFound(`no such image: ${q}`))}\n`);
         missing++;
       }
     }
-    if (flags.format !== undefined) ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
+    if (flags.format !== undefined) ctx.out(formatInspect(flags.format, docs));
     else ctx.out(JSON.stringify(docs, null, 4) + '\n');
     return missing ? 1 : 0;
   },

@@ -2,7 +2,9 @@ import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { listImages } from '../../engine/image/images.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
-import { table, ago, humanSize } from '../output.js';
+import { ago, humanSize } from '../output.js';
+import { formatList, goType } from '../format/table.js';
+import { goTimeString } from '../format/views.js';
 import { shortId } from '../../store/ids.js';
 import { parseReference, familiarRepository, repository } from '../../oci/reference.js';
 import { InvalidArgument } from '../../errors.js';
@@ -27,6 +29,9 @@ function parseFilters(list: string[] = []): { dangling?: boolean; reference: Reg
   return out;
 }
 
+/** docker images' default table. */
+const IMAGES_TABLE = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+
 export default defineCommand({
   summary: 'List images (original: lsi)',
   usage: '[OPTIONS] [REPOSITORY[:TAG]]',
@@ -36,7 +41,7 @@ export default defineCommand({
     digests: { type: 'boolean', help: 'Show digests' },
     filter: { type: 'string', short: 'f', multiple: true, help: 'Filter output: dangling=true|false, reference=PATTERN', arg: 'filter' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
-    format: { type: 'string', help: "'json' prints one JSON object per image" },
+    format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. '{{.Repository}}:{{.Tag}}'" },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('images', positionals, 0, 1);
@@ -66,30 +71,24 @@ export default defineCommand({
     }
     const id = (x: string) => (flags['no-trunc'] ? `sha256:${x}` : shortId(x));
     if (flags.quiet) return ctx.out([...new Set(rows.map((r) => id(r.id)))].map((x) => x + '\n').join(''));
-    if (flags.format === 'json') {
-      return ctx.out(
-        rows
-          .map(
-            (r) =>
-              JSON.stringify({
-                Repository: r.repo,
-                Tag: r.tag,
-                Digest: r.digest,
-                ID: id(r.id),
-                CreatedAt: r.created,
-                CreatedSince: ago(r.created, now),
-                Size: humanSize(r.size),
-              }) + '\n',
-          )
-          .join(''),
-      );
-    }
-    const head = ['REPOSITORY', 'TAG', ...(flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-    ctx.out(
-      table(
-        head,
-        rows.map((r) => [r.repo, r.tag, ...(flags.digests ? [r.digest] : []), id(r.id), ago(r.created, now), humanSize(r.size)]),
-      ),
-    );
+    const docs = rows.map((r) => {
+      const row: Record<string, unknown> = {
+        Containers: 'N/A',
+        CreatedAt: goTimeString(r.created),
+        CreatedSince: ago(r.created, now),
+        Digest: r.digest,
+        ID: id(r.id),
+        Repository: r.repo,
+        SharedSize: 'N/A',
+        Size: humanSize(r.size),
+        Tag: r.tag,
+        UniqueSize: 'N/A',
+        VirtualSize: humanSize(r.size, 4),
+      };
+      Object.defineProperty(row, goType, { value: '*formatter.ImageContext', enumerable: false });
+      return row;
+    });
+    const table = flags.digests ? IMAGES_TABLE.replace('{{.Tag}}', '{{.Tag}}\t{{.Digest}}') : IMAGES_TABLE;
+    ctx.out(formatList(flags.format, docs, { table, headers: { ID: 'IMAGE ID' } }));
   },
 });

@@ -3,7 +3,7 @@ import { expectArgs } from '../args.js';
 import { getContainer } from '../../store/containers.js';
 import { getImage } from '../../engine/image/images.js';
 import { inspectContainer, inspectImage } from '../format/views.js';
-import { renderTemplate } from '../format/table.js';
+import { formatInspect } from '../format/table.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
 import { describe, InvalidArgument, NotFound } from '../../errors.js';
 
@@ -11,7 +11,8 @@ export default defineCommand({
   summary: 'Show low-level information on containers or images, as JSON',
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
   flags: {
-    format: { type: 'string', short: 'f', help: 'Format the output with a Go-like template, e.g. {{.State.Pid}}' },
+    format: { type: 'string', short: 'f', help: 'Format the output using a Go template, e.g. {{.State.Pid}}' },
+    size: { type: 'boolean', short: 's', help: 'Display total file sizes if the type is container' },
     type: { type: 'string', help: "Only look for a 'container' or an 'image'" },
   },
   async run({ flags, positionals }, ctx) {
@@ -25,12 +26,12 @@ export default defineCommand({
       let doc: unknown;
       if (flags.type !== 'image')
         doc = await getContainer(store, q).then(
-          (c) => inspectContainer(store, c),
+          (c) => inspectContainer(store, c, { size: !!flags.size }),
           (e) => (e instanceof NotFound ? undefined : Promise.reject(e)),
         );
       if (doc === undefined && flags.type !== 'container')
         doc = await getImage(store, q).then(
-          async (i) => ({ ...inspectImage(store, i), Size: await imageSizeCached(store, i) }),
+          async (i) => inspectImage(store, i, await imageSizeCached(store, i)),
           (e) => (e instanceof NotFound ? undefined : Promise.reject(e)),
         );
       if (doc === undefined) {
@@ -38,7 +39,7 @@ export default defineCommand({
         missing++;
       } else docs.push(doc);
     }
-    if (flags.format !== undefined) ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
+    if (flags.format !== undefined) ctx.out(formatInspect(flags.format, docs));
     else ctx.out(JSON.stringify(docs, null, 4) + '\n');
     return missing ? 1 : 0;
   },

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { renderTemplate } from '../format/table.js';
+import { formatInspect } from '../format/table.js';
 import { getNetwork } from '../../network/networks.js';
 import { membersOf } from '../../network/connect.js';
 import { inspectNetwork } from '../format/network-views.js';
@@ -9,7 +9,7 @@ import { describe, NotFound } from '../../errors.js';
 export default defineCommand({
   summary: 'Display detailed information on one or more networks, as JSON',
   usage: '[OPTIONS] NETWORK [NETWORK...]',
-  flags: { format: { type: 'string', short: 'f', help: 'Format the output with a Go-like template, e.g. {{.IPAM.Config}}' } },
+  flags: { format: { type: 'string', short: 'f', help: 'Format the output using a Go template, e.g. {{.IPAM.Config}}' } },
   async run({ flags, positionals }, ctx) {
     expectArgs('network inspect', positionals, 1, Infinity, 'a network');
     const store = await ctx.store();
@@ -25,7 +25,7 @@ export default defineCommand({
         missing++;
       }
     }
-    if (flags.format !== undefined) ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
+    if (flags.format !== undefined) ctx.out(formatInspect(flags.format, docs));
     else ctx.out(JSON.stringify(docs, null, 4) + '\n');
     return missing ? 1 : 0;
   },

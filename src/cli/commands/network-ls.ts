@@ -1,6 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { table } from '../output.js';
+import { formatList, goType } from '../format/table.js';
+import { goTimeString } from '../format/views.js';
 import { defaultNetwork, listNetworks } from '../../network/networks.js';
 import { networkRows } from '../format/network-views.js';
 import { InvalidArgument } from '../../errors.js';
@@ -12,7 +13,7 @@ export default defineCommand({
     quiet: { type: 'boolean', short: 'q', help: 'Only display network IDs' },
     'no-trunc': { type: 'boolean', help: 'Do not truncate the output' },
     filter: { type: 'string', short: 'f', multiple: true, help: 'Filter output: name=NAME, driver=DRIVER, id=ID' },
-    format: { type: 'string', help: "'json' prints one JSON object per network" },
+    format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. '{{.Name}}'" },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('network ls', positionals, 0);
@@ -27,13 +28,22 @@ export default defineCommand({
       else throw new InvalidArgument(`invalid filter '${f}' (supported: name=, driver=, id=)`);
     }
     if (flags.quiet) return ctx.out(rows.map((r) => r.ID + '\n').join(''));
-    if (flags.format === 'json') return ctx.out(rows.map((r) => JSON.stringify(r) + '\n').join(''));
-    if (flags.format !== undefined) throw new InvalidArgument("--format supports 'json'");
-    ctx.out(
-      table(
-        ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-        rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope]),
-      ),
-    );
+    const docs = rows.map((r) => {
+      const labels = Object.fromEntries(r.Labels ? r.Labels.split(',').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]) : []);
+      const row: Record<string, unknown> = {
+        CreatedAt: r.CreatedAt ? goTimeString(r.CreatedAt) : '',
+        Driver: r.Driver,
+        ID: r.ID,
+        IPv6: 'false',
+        Internal: r.Internal,
+        Labels: r.Labels,
+        Name: r.Name,
+        Scope: r.Scope,
+      };
+      Object.defineProperty(row, 'Label', { value: (k: unknown) => (labels as Record<string, string>)[String(k)] ?? '', enumerable: false });
+      Object.defineProperty(row, goType, { value: '*formatter.networkContext', enumerable: false });
+      return row;
+    });
+    ctx.out(formatList(flags.format, docs, { table: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', headers: { ID: 'NETWORK ID' } }));
   },
 });

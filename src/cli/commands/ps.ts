@@ -1,13 +1,15 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { isRunning, listContainers } from '../../store/containers.js';
-import { containerRow, statusText } from '../format/views.js';
+import { containerRow } from '../format/views.js';
 import { matches, parseFilters } from '../format/filters.js';
 import { formatList } from '../format/table.js';
-import { table, ago, commandColumn } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
 import { portsColumn } from '../format/network-views.js';
+
+/** docker ps's default table. */
+const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
 export default defineCommand({
   summary: 'List containers (original: lsc = ps -a)',
@@ -17,7 +19,7 @@ export default defineCommand({
     quiet: { type: 'boolean', short: 'q', help: 'Only display container IDs' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
     filter: { type: 'string', short: 'f', multiple: true, help: 'Filter: status=, name=, id=, label=, exited=, ancestor=' },
-    format: { type: 'string', help: "'json', or a Go-like template, e.g. 'table {{.ID}}\\t{{.Names}}\\t{{.Status}}'" },
+    format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. 'table {{.ID}}\\t{{.Names}}'" },
     last: { type: 'string', short: 'n', help: 'Show the n last created containers (all states)', arg: 'int' },
     latest: { type: 'boolean', short: 'l', help: 'Show the latest created container (all states)' },
   },
@@ -34,23 +36,7 @@ export default defineCommand({
     cs = cs.filter((c) => matches(c, filters));
     if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
-    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now, portsColumn(store, c))) + '\n').join(''));
-    if (flags.format !== undefined)
-      return ctx.out(
-        formatList(
-          flags.format,
-          cs.map((c) => ({ ...containerRow(c, now, portsColumn(store, c)), ...(flags['no-trunc'] ? { ID: c.id } : {}) })),
-        ),
-      );
-    const rows = cs.map((c) => [
-      flags['no-trunc'] ? c.id : shortId(c.id),
-      c.imageRef,
-      commandColumn([c.path, ...c.args], !flags['no-trunc']),
-      ago(c.created, now),
-      statusText(c.state, now),
-      portsColumn(store, c),
-      c.name,
-    ]);
-    ctx.out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
+    const rows = cs.map((c) => containerRow(c, { now, ports: portsColumn(store, c), noTrunc: !!flags['no-trunc'] }));
+    ctx.out(formatList(flags.format, rows, { table: PS_TABLE }));
   },
 });

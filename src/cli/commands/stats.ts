@@ -1,34 +1,26 @@
 import { defineCommand } from '../command.js';
 import { listContainers, getContainer, isRunning, type ContainerView } from '../../store/containers.js';
 import { cpuPercent, sample, type Sample } from '../../engine/container/stats.js';
-import { formatList } from '../format/table.js';
-import { humanSize } from '../output.js';
+import { formatList, goType } from '../format/table.js';
+import { humanSize, bytesSize } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { sleep } from '../../sys/proc.js';
 
-/** Docker prints memory in binary units (MiB) and I/O in decimal ones (kB). */
-function binary(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i ? 2 : 0)}${u[i]}`;
-}
-
+/** One docker stats row: memory in binary units (go-units BytesSize, "12.34MiB"), I/O in decimal ones (3 digits, "1.2kB"). */
 function row(c: ContainerView, a: Sample, b: Sample) {
-  return {
-    ID: shortId(c.id),
-    Container: shortId(c.id),
-    Name: c.name,
-    CPUPerc: `${cpuPercent(a, b).toFixed(2)}%`,
-    MemUsage: `${binary(b.mem)} / ${binary(b.limit)}`,
-    MemPerc: `${((b.mem / b.limit) * 100).toFixed(2)}%`,
-    NetIO: `${humanSize(b.rx)} / ${humanSize(b.tx)}`,
+  const r: Record<string, unknown> = {
     BlockIO: `${humanSize(b.read)} / ${humanSize(b.write)}`,
+    CPUPerc: `${cpuPercent(a, b).toFixed(2)}%`,
+    Container: shortId(c.id),
+    ID: shortId(c.id),
+    MemPerc: `${(b.limit ? (b.mem / b.limit) * 100 : 0).toFixed(2)}%`,
+    MemUsage: `${bytesSize(b.mem)} / ${bytesSize(b.limit)}`,
+    Name: c.name,
+    NetIO: `${humanSize(b.rx)} / ${humanSize(b.tx)}`,
     PIDs: String(b.pids),
   };
+  Object.defineProperty(r, goType, { value: '*formatter.statsContext', enumerable: false });
+  return r;
 }
 
 const TABLE = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
@@ -39,7 +31,7 @@ export default defineCommand({
   flags: {
     all: { type: 'boolean', short: 'a', help: 'Show all containers (default shows just running)' },
     'no-stream': { type: 'boolean', help: 'Print one result and exit' },
-    format: { type: 'string', help: "'json', or a Go-like template such as 'table {{.Name}}\\t{{.CPUPerc}}'" },
+    format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. 'table {{.Name}}\\t{{.CPUPerc}}'" },
   },
   async run({ flags, positionals }, ctx) {
     const store = await ctx.store();
@@ -54,7 +46,7 @@ export default defineCommand({
       const cs = await pick();
       const now = new Map(cs.map((c) => [c.id, sample(c)]));
       const rows = cs.map((c) => row(c, prev.get(c.id) ?? now.get(c.id)!, now.get(c.id)!));
-      const text = flags.format === 'json' ? rows.map((r) => JSON.stringify(r) + '\n').join('') : formatList(flags.format ?? TABLE, rows);
+      const text = formatList(flags.format, rows, { table: TABLE, headers: { ID: 'CONTAINER ID' } });
       ctx.out((tty ? '\x1b[2J\x1b[H' : '') + text);
       if (flags['no-stream']) return;
       prev = now;

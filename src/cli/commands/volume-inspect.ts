@@ -1,13 +1,13 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { getVolume } from '../../engine/volume/volumes.js';
-import { renderTemplate } from '../format/table.js';
+import { formatInspect } from '../format/table.js';
 import { describe } from '../../errors.js';
 
 export default defineCommand({
   summary: 'Show volumes as JSON',
   usage: '[OPTIONS] VOLUME [VOLUME...]',
-  flags: { format: { type: 'string', short: 'f', help: 'Format the output with a Go-like template' } },
+  flags: { format: { type: 'string', short: 'f', help: 'Format the output using a Go template' } },
   async run({ flags, positionals }, ctx) {
     expectArgs('volume inspect', positionals, 1, Infinity, 'a volume');
     const store = await ctx.store();
@@ -22,7 +22,7 @@ export default defineCommand({
         missing++;
       }
     }
-    if (flags.format !== undefined) ctx.out(docs.map((d) => renderTemplate(flags.format!, d) + '\n').join(''));
+    if (flags.format !== undefined) ctx.out(formatInspect(flags.format, docs));
     else ctx.out(JSON.stringify(docs, null, 4) + '\n');
     return missing ? 1 : 0;
   },

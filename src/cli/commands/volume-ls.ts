@@ -1,8 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { listVolumes, volumeUsers } from '../../engine/volume/volumes.js';
-import { renderTemplate, formatList } from '../format/table.js';
-import { table } from '../output.js';
+import { formatList, goType } from '../format/table.js';
 import { InvalidArgument } from '../../errors.js';
 
 export default defineCommand({
@@ -11,7 +10,7 @@ export default defineCommand({
   flags: {
     quiet: { type: 'boolean', short: 'q', help: 'Only display volume names' },
     filter: { type: 'string', short: 'f', multiple: true, help: 'Filter: dangling=true|false, name=..., label=KEY[=VALUE]' },
-    format: { type: 'string', help: "'json', or a Go-like template such as '{{.Name}}'" },
+    format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. '{{.Name}}'" },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('volume ls', positionals, 0);
@@ -28,20 +27,25 @@ export default defineCommand({
       } else throw new InvalidArgument(`invalid filter '${f}' (dangling, name, label)`);
     }
     if (flags.quiet) return ctx.out(vs.map((v) => v.Name + '\n').join(''));
-    const rows = vs.map((v) => ({
-      ...v,
-      Labels: Object.entries(v.Labels)
-        .map(([k, x]) => `${k}=${x}`)
-        .join(','),
-    }));
-    if (flags.format === 'json') return ctx.out(rows.map((r) => JSON.stringify(r) + '\n').join(''));
-    if (flags.format !== undefined) return ctx.out(formatList(flags.format, rows));
-    ctx.out(
-      table(
-        ['DRIVER', 'VOLUME NAME'],
-        vs.map((v) => [v.Driver, v.Name]),
-      ),
-    );
-    void renderTemplate;
+    const rows = vs.map((v) => {
+      const row: Record<string, unknown> = {
+        Availability: 'N/A',
+        Driver: v.Driver,
+        Group: 'N/A',
+        Labels: Object.entries(v.Labels)
+          .map(([k, x]) => `${k}=${x}`)
+          .join(','),
+        Links: 'N/A',
+        Mountpoint: v.Mountpoint,
+        Name: v.Name,
+        Scope: v.Scope,
+        Size: 'N/A',
+        Status: 'N/A',
+      };
+      Object.defineProperty(row, 'Label', { value: (k: unknown) => v.Labels[String(k)] ?? '', enumerable: false });
+      Object.defineProperty(row, goType, { value: '*formatter.volumeContext', enumerable: false });
+      return row;
+    });
+    ctx.out(formatList(flags.format, rows, { table: 'table {{.Driver}}\t{{.Name}}', headers: { Name: 'VOLUME NAME' } }));
   },
 });

@@ -1,56 +1,12 @@
-// A small subset of Go templates for --format: {{.Field.Sub}}, {{json .X}},
-// {{upper .X}}, {{lower .X}}, {{join .List ","}}, and \t / \n escapes.
-// Enough for docker-style scripting; anything else is a clear error.
-import { InvalidArgument } from '../../errors.js';
+// --format for the CLI, as the docker CLI does it: one Go template engine
+// (template.ts) for inspect documents and for list rows; `table` templates
+// get a header row and Go's tabwriter columns (tabwriter.ts).
+import { parseTemplate, HEADER_FUNCS, TemplateError, type Template } from './template.js';
+import { tabwrite } from './tabwriter.js';
 
-function lookup(obj: unknown, path: string): unknown {
-  if (path === '.') return obj;
-  let v: unknown = obj;
-  for (const k of path.slice(1).split('.')) {
-    if (v === null || v === undefined || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
-}
+export { TemplateError, goType } from './template.js';
 
-function show(v: unknown): string {
-  if (v === undefined || v === null) return '<no value>';
-  if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-  if (typeof v === 'object')
-    return `map[${Object.entries(v)
-      .map(([k, x]) => `${k}:${show(x)}`)
-      .join(' ')}]`;
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects and arrays were shown above: only primitives reach here
-  return String(v);
-}
-
-function evaluate(expr: string, data: unknown): string {
-  const words = expr.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
-  const arg = (w: string) => (w.startsWith('"') ? JSON.parse(w) : lookup(data, w));
-  const [fn, ...rest] = words;
-  if (fn?.startsWith('.')) return show(lookup(data, fn));
-  switch (fn) {
-    case 'json':
-      return JSON.stringify(arg(rest[0]) ?? null);
-    case 'upper':
-      return show(arg(rest[0])).toUpperCase();
-    case 'lower':
-      return show(arg(rest[0])).toLowerCase();
-    case 'join': {
-      const list = arg(rest[0]);
-      return Array.isArray(list) ? list.map(show).join(String(arg(rest[1]) ?? '')) : show(list);
-    }
-    default:
-      throw new InvalidArgument(`template: unsupported expression '{{${expr}}}' (supported: .Field, json, upper, lower, join)`);
-  }
-}
-
-export function renderTemplate(template: string, data: unknown): string {
-  const t = template.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  return t.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, expr: string) => evaluate(expr, data));
-}
-
-/** Column titles for `table` templates, as Docker prints them. */
+/** Column titles for `table` templates, as Docker prints them (ps's by default). */
 const HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID',
   Image: 'IMAGE',
@@ -67,6 +23,8 @@ const HEADERS: Record<string, string> = {
   Mountpoint: 'MOUNTPOINT',
   Size: 'SIZE',
   Mounts: 'MOUNTS',
+  Networks: 'NETWORKS',
+  LocalVolumes: 'LOCAL VOLUMES',
   Container: 'CONTAINER',
   CPUPerc: 'CPU %',
   MemUsage: 'MEM USAGE / LIMIT',
@@ -76,31 +34,116 @@ const HEADERS: Record<string, string> = {
   PIDs: 'PIDS',
   Repository: 'REPOSITORY',
   Tag: 'TAG',
+  Digest: 'DIGEST',
+  CreatedSince: 'CREATED',
+  Scope: 'SCOPE',
+  IPv6: 'IPV6',
+  Internal: 'INTERNAL',
+  Type: 'TYPE',
+  TotalCount: 'TOTAL',
+  Active: 'ACTIVE',
+  Reclaimable: 'RECLAIMABLE',
+  Group: 'GROUP',
+  Availability: 'AVAILABILITY',
+  Description: 'DESCRIPTION',
+  StarCount: 'STARS',
+  IsOfficial: 'OFFICIAL',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+  Containers: 'CONTAINERS',
+  VirtualSize: 'VIRTUAL SIZE',
 };
 
-function header(template: string): string {
-  return template.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, expr: string) => {
-    const field = /\.([A-Za-z]+)\s*$/.exec(expr)?.[1] ?? expr;
-    return HEADERS[field] ?? field.toUpperCase();
-  });
+function parse(src: string, prefix: string): Template {
+  try {
+    return parseTemplate(src);
+  } catch (e) {
+    if (e instanceof TemplateError) e.message = `${prefix}${e.message}`;
+    throw e;
+  }
 }
 
 /**
- * --format for lists: a template per row, or Docker's `table TEMPLATE`,
- * which adds a header and aligns the tab-separated columns.
+ * inspect -f: each document through the template, one line each. As the
+ * docker CLI's inspect: a missing key is an error, and a template that does
+ * not parse exits 64, one that fails to run 1.
  */
-export function formatList(template: string, rows: unknown[], tableOf?: (header: string[], rows: string[][]) => string): string {
-  const m = /^table\s*(.*)$/s.exec(template);
-  if (!m) return rows.map((r) => renderTemplate(template, r) + '\n').join('');
-  const t = m[1] || '{{.ID}}';
-  const cells = rows.map((r) => renderTemplate(t, r).split('\t'));
-  const head = header(t.replace(/\\t/g, '\t')).split('\t');
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  if (tableOf) return tableOf(head, cells);
-  const line = (c: string[]) =>
-    c
-      .map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i] + 3)))
-      .join('')
-      .trimEnd();
-  return [line(head), ...cells.map(line)].join('\n') + '\n';
+export function formatInspect(format: string, docs: unknown[]): string {
+  let t: Template;
+  try {
+    t = parseTemplate(format);
+  } catch (e) {
+    if (e instanceof TemplateError) {
+      e.message = `template parsing error: ${e.message}`;
+      e.exitCode = 64;
+    }
+    throw e;
+  }
+  return docs
+    .map((d) => {
+      try {
+        return t.execute(d, { missingKey: 'error' }) + '\n';
+      } catch (e) {
+        if (e instanceof TemplateError) e.message = `template parsing error: ${e.message}`;
+        throw e;
+      }
+    })
+    .join('');
+}
+
+/** A list row's template without a table (history, search): \\t and \\n are escapes, a missing key prints <no value>. */
+export function renderTemplate(template: string, data: unknown): string {
+  return parse(template.replace(/\\t/g, '\t').replace(/\\n/g, '\n'), 'failed to parse template: ').execute(data);
+}
+
+export interface ListFormat {
+  /** Docker's default table for this list, e.g. 'table {{.ID}}\t{{.Names}}'. */
+  table?: string;
+  /** Header titles where they differ from the common ones (images' ID is IMAGE ID). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * --format for lists, as the docker CLI's formatter: '' or 'table' is the
+ * default table, 'json' is {{json .}}, 'table TEMPLATE' adds a header and
+ * aligns the tab-separated columns; \t and \n are escapes.
+ */
+export function formatList(format: string | undefined, rows: unknown[], opts: ListFormat = {}): string {
+  let src = format ?? '';
+  let isTable = src === '' || src.startsWith('table');
+  if (src === '') src = opts.table ?? 'table {{.ID}}';
+  if (src === 'json') {
+    src = '{{json .}}';
+    isTable = false;
+  }
+  if (isTable) {
+    src = src.slice('table'.length).trim();
+    if (!src) src = (opts.table ?? 'table {{.ID}}').slice('table'.length).trim();
+  }
+  src = src.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  const t = parse(src, 'failed to parse template: ');
+  let body = '';
+  for (const r of rows) {
+    try {
+      body += t.execute(r) + '\n';
+    } catch (e) {
+      if (e instanceof TemplateError) e.message = `failed to execute template: ${e.message}`;
+      throw e;
+    }
+  }
+  if (!isTable) return body;
+  const head = headerRow(t, rows[0], { ...HEADERS, ...opts.headers });
+  return tabwrite(head + '\n' + body);
+}
+
+/** The header: the template run over the column titles with docker's header functions; where it fails it stops, as docker ignores the error. */
+function headerRow(t: Template, sample: unknown, titles: Record<string, string>): string {
+  const ctx: Record<string, unknown> = {};
+  const fields = sample && typeof sample === 'object' ? Object.getOwnPropertyNames(sample) : [];
+  for (const k of new Set([...Object.keys(titles), ...fields])) {
+    const v = sample && typeof sample === 'object' ? (sample as Record<string, unknown>)[k] : undefined;
+    // A method's header is its argument, as the docker CLI prints `table {{.Label "a"}}`.
+    ctx[k] = typeof v === 'function' ? (name: unknown) => name : (titles[k] ?? k.toUpperCase());
+  }
+  return t.execute(ctx, { funcs: HEADER_FUNCS, partial: true });
 }

@@ -1,106 +1,71 @@
-// How containers and images look to users and to the API: Docker's ps
-// status text, ps --format json rows, and inspect documents.
-import { inspectMounts } from '../../engine/container/spec/mounts.js';
-import { volumePath } from '../../engine/volume/volumes.js';
-import type { ContainerState } from '../../store/types.js';
+// How containers look in lists: docker ps's rows (for tables, templates and
+// --format json). The inspect documents live in the engine
+// (engine/container/inspect.ts, engine/image/inspect.ts) so the Engine API
+// serves the same ones; they are re-exported here for the CLI.
 import type { ContainerView } from '../../store/containers.js';
-import type { ImageView } from '../../engine/image/images.js';
-import type { Store } from '../../store/store.js';
-import { ago, humanDuration, shellJoin } from '../../util/human.js';
+import { ago, dockerCommand, ellipsis } from '../../util/human.js';
 import { shortId } from '../../store/ids.js';
-import { familiar, parseReference } from '../../oci/reference.js';
-import { imageRootfs } from '../../engine/image/images.js';
-import { networkSettings } from './network-views.js';
+import { statusText } from '../../engine/container/inspect.js';
+import { goType } from './template.js';
 
-/** "Up 3 minutes", "Exited (1) 2 seconds ago", "Created" — as docker ps. */
-export function statusText(s: ContainerState, now = Date.now()): string {
-  switch (s.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
-    case 'paused':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
-    case 'restarting':
-      return `Restarting (${s.exitCode}) ${ago(s.finishedAt, now)}`;
-    case 'exited':
-      return `Exited (${s.exitCode}) ${ago(s.finishedAt, now)}`;
-    case 'dead':
-      return 'Dead';
-    case 'removing':
-      return 'Removal In Progress';
-    default:
-      return 'Created';
-  }
+export { statusText, inspectContainer } from '../../engine/container/inspect.js';
+export { inspectImage } from '../../engine/image/inspect.js';
+
+/** Go's time.Time.String() of a whole second, as the CLI prints CreatedAt: "2026-12-01 22:59:31 +0000 UTC". */
+export function goTimeString(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '';
+  return new Date(Math.floor(t / 1000) * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' +0000 UTC');
 }
 
-/** One `ps --format json` object, with Docker's field names. */
-export function containerRow(c: ContainerView, now = Date.now(), ports = ''): Record<string, unknown> {
-  return {
-    ID: shortId(c.id),
+function labelList(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export interface RowOptions {
+  now?: number;
+  ports?: string;
+  /** --no-trunc: full id and command. */
+  noTrunc?: boolean;
+  networks?: string;
+}
+
+/**
+ * One docker ps row: the fields of the CLI's ContainerContext (sorted, as
+ * its {{json .}} prints them) and its Label method. Not enumerable: the
+ * method, so --format json leaves it out.
+ */
+export function containerRow(c: ContainerView, o: RowOptions = {}): Record<string, unknown> {
+  const now = o.now ?? Date.now();
+  const command = dockerCommand(c.path, c.args);
+  const labels = c.config.Labels ?? {};
+  const mounts = (c.hostConfig.Binds ?? []).map((b) => {
+    const src = b.split(':')[0];
+    return src.startsWith('/') ? src : ellipsis(src, 15);
+  });
+  const row: Record<string, unknown> = {
+    Command: JSON.stringify(o.noTrunc ? command : ellipsis(command, 20)),
+    CreatedAt: goTimeString(c.created),
+    ID: o.noTrunc ? c.id : shortId(c.id),
     Image: c.imageRef,
-    Command: `"${shellJoin([c.path, ...c.args])}"`,
-    CreatedAt: c.created,
-    RunningFor: ago(c.created, now),
-    Status: statusText(c.state, now),
-    State: c.state.status,
-    Ports: ports,
+    Labels: labelList(labels),
+    LocalVolumes: String((c.hostConfig.Binds ?? []).filter((b) => !b.startsWith('/')).length),
+    Mounts: mounts.join(','),
     Names: c.name,
-    Labels: Object.entries(c.config.Labels ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
+    Networks: o.networks ?? (c.hostConfig.NetworkMode && c.hostConfig.NetworkMode !== 'default' ? c.hostConfig.NetworkMode : 'bridge'),
+    Ports: o.ports ?? '',
+    RunningFor: ago(c.created, now),
+    State: c.state.status,
+    Status: statusText(c.state, now),
   };
-}
-
-export function inspectContainer(store: Store, c: ContainerView): Record<string, unknown> {
-  const s = c.state;
-  return {
-    Id: c.id,
-    Created: c.created,
-    Path: c.path,
-    Args: c.args,
-    State: {
-      Status: s.status,
-      Running: s.status === 'running' || s.status === 'paused',
-      Paused: s.status === 'paused',
-      Restarting: s.status === 'restarting',
-      OOMKilled: !!s.oomKilled,
-      Dead: s.status === 'dead',
-      Pid: s.status === 'running' || s.status === 'paused' ? s.pid : 0,
-      ExitCode: s.exitCode,
-      Error: s.error ?? '',
-      StartedAt: s.startedAt,
-      FinishedAt: s.finishedAt,
-    },
-    Image: `sha256:${c.image}`,
-    Name: `/${c.name}`,
-    RestartCount: s.restartCount ?? 0,
-    Driver: 'btrfs',
-    Platform: 'linux',
-    HostConfig: c.hostConfig,
-    NetworkSettings: networkSettings(store, c),
-    GraphDriver: { Name: 'btrfs', Data: { Rootfs: store.paths.rootfs(c.id), BaseLayer: c.layer } },
-    Mounts: inspectMounts(c, (n) => volumePath(store, n)),
-    Config: c.config,
-  };
-}
-
-export function inspectImage(store: Store, img: ImageView): Record<string, unknown> {
-  const cfg = img.config;
-  return {
-    Id: `sha256:${img.id}`,
-    RepoTags: img.names.filter((n) => !n.includes('@')).map((n) => familiar(parseReference(n))),
-    RepoDigests: [...new Set([...(img.repoDigests ?? []), ...img.names.filter((n) => n.includes('@'))])].map((n) => familiar(parseReference(n))),
-    Parent: img.parent ? `sha256:${img.parent}` : '',
-    Comment: img.comment ?? cfg.history?.at(-1)?.comment ?? '',
-    Created: img.created,
-    Author: cfg.author ?? '',
-    Config: cfg.config ?? {},
-    Architecture: cfg.architecture,
-    Os: cfg.os,
-    ...(cfg.variant ? { Variant: cfg.variant } : {}),
-    GraphDriver: { Name: 'btrfs', Data: { Rootfs: imageRootfs(store, img), Layers: img.layers } },
-    RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids },
-    Metadata: { LastTagTime: '' },
-  };
+  Object.defineProperty(row, 'Label', { value: (k: unknown) => labels[String(k)] ?? '', enumerable: false });
+  Object.defineProperty(row, goType, { value: '*formatter.ContainerContext', enumerable: false });
+  return row;
 }
 
 export { shortId };

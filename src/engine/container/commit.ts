@@ -9,7 +9,7 @@ import { removeMountPoints } from '../../store/mountpoints.js';
 import { readImage, saveImage, tagImage } from '../image/images.js';
 import { holdLayers, snapshotLayer } from '../content/layers.js';
 import { withLease, type Lease } from '../content/leases.js';
-import { shellJoin } from '../../util/human.js';
+import { shellJoin, nowRfc3339Nano } from '../../util/human.js';
 
 export interface CommitOptions {
   ref?: string;
@@ -35,7 +35,7 @@ async function commitLeased(store: Store, query: string, o: CommitOptions, lease
   // A stopped container's mount points are dockerlite's, not its changes (a running one's are in use).
   if (!isRunning(c.state)) await removeMountPoints(store, c.id);
   const layer = await snapshotLayer(store, store.paths.rootfs(c.id), c.layer, lease);
-  const created = new Date().toISOString();
+  const created = nowRfc3339Nano();
   const run: RunConfig = {
     ...(base?.config.config ?? {}),
     Env: c.config.Env,

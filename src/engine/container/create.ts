@@ -1,6 +1,7 @@
 // Creating a container: a writable snapshot of the image's top layer (or of
 // a build step's layer) and its record, built under a scratch name so a crash
 // never leaves half of one in the listing.
+import { nowRfc3339Nano } from '../../util/human.js';
 import { parseLogConfig, type LogConfig } from './logconfig.js';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,7 +90,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const rec: ContainerRecord = {
     id,
     name: name ?? '',
-    created: new Date().toISOString(),
+    created: nowRfc3339Nano(),
     image: img.id,
     imageRef: o.image,
     layer: o.layer ?? topLayer(img),

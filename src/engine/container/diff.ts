@@ -42,7 +42,7 @@ export async function containerChanges(store: Store, c: ContainerView): Promise<
   const base = layerPath(store, c.layer);
   if (!existsSync(base)) throw new NotFound(`the base layer of container ${c.name} is gone, so there is nothing to diff against`);
   // Both trees are read-only snapshots, out of the container's reach: nothing it does meanwhile shows.
-  return withFrozen(store, store.paths.rootfs(c.id), async (snap) => hideMountPoints(store, c.id, await changesOf(base, snap), snap));
+  return withFrozen(store, store.paths.rootfs(c.id), async (snap) => hideMountPoints(store, c.id, await changesOf(base, snap), snap, base));
 }
 
 /** Bytes of regular-file content a layer adds over its parent; computed once and kept. */

@@ -12,6 +12,7 @@
 // and the next dockerlite to look finds the stale state and recovers.
 //
 // It imports as little as it can: there is one per running container.
+import { nowRfc3339Nano } from '../../util/human.js';
 import {
   closeSync,
   fstatSync,
@@ -380,7 +381,7 @@ async function runOnce(rec: ContainerRecord, argv: string[], passEnv: Record<str
       status: 'running',
       pid: owner.pid,
       pidStart: owner.start,
-      startedAt: new Date().toISOString(),
+      startedAt: nowRfc3339Nano(),
       exitCode: 0,
       error: undefined,
       oomKilled: false,
@@ -442,7 +443,7 @@ async function main(): Promise<number> {
     const rec = readRecord();
     const t0 = Date.now();
     const r = await runOnce(rec, argv, passEnv, first);
-    const finishedAt = new Date().toISOString();
+    const finishedAt = nowRfc3339Nano();
     // The exit and the restart decision are one write: `stop` never sees a gap between them.
     const s = await patchState((st) => {
       const restart = !r.startError && shouldRestart(rec, st, r.status);
