@@ -80,7 +80,8 @@ test('bad limits and mounts get a clear error', { skip }, async () => {
   const mem = await env.dl(['run', '--rm', '-m', 'lots', 'busybox', 'true']);
   assert.equal(mem.status, 125);
   assertCleanError(mem.stderr, /invalid memory size 'lots'/);
-  const src = await env.dl(['run', '--rm', '-v', `${env.dir}/missing:/m`, 'busybox', 'true']);
+  // -v makes a missing bind source, as Docker does; --mount refuses it (test/integration/mounts.test.ts)
+  const src = await env.dl(['run', '--rm', '--mount', `type=bind,src=${env.dir}/missing,dst=/m`, 'busybox', 'true']);
   assert.equal(src.status, 125);
   assertCleanError(src.stderr, /bind source path does not exist/);
   const pol = await env.dl(['run', '--restart', 'sometimes', 'busybox', 'true']);
