@@ -5,6 +5,7 @@ import { lifecycle } from './lifecycle.js';
 import { buildBench } from './build.js';
 import { network } from './network.js';
 import { registry } from './registry.js';
+import { peers } from './peers.js';
 
 const all: Record<string, () => Promise<void>> = {
   foundation: () => foundation(),
@@ -14,6 +15,15 @@ const all: Record<string, () => Promise<void>> = {
   registry: () => registry(),
 };
 
+// --peers: the same operations on docker and podman too (bench/peers.ts);
+// --runs=N and --many=N change its repetitions and the big `ps -a` count.
+const opt = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+if (process.argv.includes('--peers')) {
+  const runs = opt('runs');
+  const many = opt('many');
+  await peers({ n: runs ? Number(runs) : undefined, many: many ? Number(many) : undefined });
+  process.exit(0);
+}
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(all)) {
   const b = all[name];

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { TestEnv, missingPrereq } from '../helpers/env.js';
 import { TestRegistry } from '../helpers/registry.js';
+import { FaultProxy } from '../helpers/faultproxy.js';
 import { readTree, diffTrees } from '../helpers/tree.js';
 import {
   busyboxBase,
@@ -135,6 +136,34 @@ test('an image skopeo pushes is pulled by dockerlite into the rootfs umoci unpac
   assert.equal(r2.status, 0, r2.stderr);
   assert.match(r2.stderr, /Image is up to date/);
   assert.equal(blobGets(), again, 'no blob downloads on the second pull');
+});
+
+test('a second pull of the same image asks for its manifest once and fetches nothing else (counted by a proxy)', { skip }, async () => {
+  const layout = join(work, 'again');
+  const img = await writeImage(layout, {
+    layers: [{ entries: busyboxBase() }, { entries: [file('etc/second', 'two\n')] }],
+    config: { Cmd: ['sh'] },
+  });
+  writeIndex(layout, [{ tag: 'v1', desc: img.manifest }]);
+  skopeoPush(layout, 'v1', `${reg.host}/fixtures/again:v1`);
+  const proxy = await FaultProxy.start(reg.host);
+  try {
+    const ref = `${proxy.host}/fixtures/again:v1`;
+    const first = await env.dl(['pull', ref]);
+    assert.equal(first.status, 0, first.stderr);
+    const blobs = (seen: string[]) => seen.filter((r) => /^GET \/v2\/fixtures\/again\/blobs\//.test(r));
+    assert.equal(blobs(proxy.seen).length, 3, `config and two layers, each once: ${proxy.seen.join(', ')}`);
+
+    const mark = proxy.seen.length;
+    const second = await env.dl(['pull', ref]);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stderr, /Image is up to date/);
+    // Besides the version check (GET /v2/, which Docker's pull sends too): one manifest request, no blob.
+    const asked = proxy.seen.slice(mark).filter((r) => r !== 'GET /v2/');
+    assert.deepEqual(asked, ['GET /v2/fixtures/again/manifests/v1'], proxy.seen.slice(mark).join(', '));
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('an image dockerlite pushes is read by skopeo, unpacked by umoci, and runs after being pulled back', { skip }, async () => {

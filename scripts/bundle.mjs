@@ -1,0 +1,58 @@
+// npm run build, step 2 (after tsc): bundle the CLI into one file,
+// dist/cli.cjs, and a V8 code cache for it, dist/cli.cjs.cache, which
+// bin/dockerlite loads. One file with a code cache starts faster than the
+// ~100 ES modules a `run` would otherwise resolve, read, compile and link one
+// by one. tsc's dist/src/ stays: the tests import it, and the container
+// monitor is started from it.
+//
+// Commands still load lazily: esbuild turns each dynamic import() of a module
+// into a wrapper that only runs it when asked. CommonJS, because Node 20 can
+// compile a script, not an ES module, with a code cache (node:vm). Each
+// module's import.meta.url becomes the URL of its tsc output, so paths
+// computed from it (the monitor script, package.json, bin/) stay right.
+import { build } from 'esbuild';
+import { readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const outfile = `${repo}dist/cli.cjs`;
+const srcDir = `${repo}src/`;
+
+const metaUrl = {
+  name: 'import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      if (text.includes('import.meta.url')) {
+        // src/x/y.ts -> dist/src/x/y.js, relative to dist/.
+        const rel = `./src/${relative(srcDir, args.path)}`.replace(/\.ts$/, '.js');
+        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, require('node:url').pathToFileURL(__filename)).href`);
+      }
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
+await build({
+  entryPoints: [`${srcDir}cli/main.ts`],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [metaUrl],
+});
+
+// The code cache: bin/dockerlite writes it at the exit of a command that
+// compiled the modules behind `run` (their top levels and what --help uses);
+// what is not in it is compiled when first called, as without a cache.
+await rm(`${outfile}.cache`, { force: true });
+const r = spawnSync(process.execPath, [`${repo}bin/dockerlite`, 'run', '--help'], {
+  env: { ...process.env, DOCKERLITE_WRITE_CODE_CACHE: '1', DOCKERLITE_CONF: '/dev/null' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (r.status !== 0) throw new Error(`making the code cache failed (status ${r.status})`);
