@@ -4,7 +4,7 @@ import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
 import { createContainer } from '../../engine/container/create.js';
 import { ensureImage, pullPolicy } from '../../engine/distribution/ensure.js';
 import { progressPrinter } from '../progress.js';
-import { CommandNotRunnable, DockerliteError } from '../../errors.js';
+import { InvalidArgument } from '../../errors.js';
 import { checkCidFile, writeCidFile } from '../runflags.js';
 
 export default defineCommand({
@@ -30,8 +30,8 @@ export default defineCommand({
       writeCidFile(flags.cidfile, c.id);
       ctx.out(`${c.id}\n`);
     } catch (e) {
-      // As Docker: 125 when the container could not be created.
-      if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;
+      // As Docker: a flag or value it refuses is exit 125.
+      if (e instanceof InvalidArgument) e.exitCode = 125;
       throw e;
     }
   },
