@@ -63,12 +63,22 @@ export function parseFlags<D extends FlagDefs>(command: string, argv: string[], 
     head = argv.slice(0, at);
     tail = argv[at] === '--' ? argv.slice(at + 1) : argv.slice(at);
   }
+  // Docker's boolean flags also take a value: --rm=true, --sig-proxy=false.
+  const negated: string[] = [];
+  head = head.flatMap((a) => {
+    const m = /^--([^=]+)=(true|false)$/.exec(a);
+    if (!m || defs[m[1]]?.type !== 'boolean' || defs[m[1]].multiple) return [a];
+    if (m[2] === 'true') return [`--${m[1]}`];
+    negated.push(m[1]);
+    return [];
+  });
   const options: Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }> = {};
   for (const [k, d] of Object.entries(defs)) {
     options[k] = { type: d.type, ...(d.short ? { short: d.short } : {}), ...(d.multiple ? { multiple: true } : {}) };
   }
   try {
     const { values, positionals } = parseArgs({ args: head, options, strict: true, allowPositionals: true });
+    for (const n of negated) (values as Record<string, unknown>)[n] = false;
     return { flags: values as Flags<D>, positionals: [...positionals, ...tail] };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -38,6 +38,8 @@ export interface Command<D extends FlagDefs = FlagDefs> {
   flags: D;
   /** Flags end at the first positional (run, exec: the rest is the container's command). */
   stopAtPositional?: boolean;
+  /** Exit status for a flag the command does not know or cannot parse (Docker: 125 for run and create). */
+  usageExitCode?: number;
   run(args: Parsed<D>, ctx: Context): Promise<number | void>;
 }
 

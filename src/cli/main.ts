@@ -42,7 +42,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(name, cmd.usage, cmd.summary, cmd.flags, aliasesOf(name)));
     return 0;
   }
-  const parsed = parseFlags(name, rest, cmd.flags, { stopAtPositional: cmd.stopAtPositional });
+  let parsed;
+  try {
+    parsed = parseFlags(name, rest, cmd.flags, { stopAtPositional: cmd.stopAtPositional });
+  } catch (e) {
+    if (e instanceof DockerliteError && cmd.usageExitCode) e.exitCode = cmd.usageExitCode;
+    throw e;
+  }
   let store: ReturnType<Context['store']> | undefined;
   const ctx: Context = {
     cfg,

@@ -109,6 +109,10 @@ const hostConfig = obj({
   DnsSearch: orNone(strs),
   DnsOptions: orNone(strs),
   ExtraHosts: orNone(strs),
+  Ulimits: orNone(arr(obj({ Name: str, Soft: int, Hard: int }))),
+  Devices: orNone(arr(obj({ PathOnHost: str, PathInContainer: str, CgroupPermissions: str }))),
+  Sysctls: orNone(record(str)),
+  SecurityOpt: orNone(strs),
 });
 
 /** containers/<id>/config.json */

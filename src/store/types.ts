@@ -122,6 +122,22 @@ export interface HostConfig {
   Mounts?: MountConfig[];
   /** --volumes-from: container[:ro|:rw]. */
   VolumesFrom?: string[];
+  /** --ulimit, as Docker records it. */
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  /** --device host[:container][:perms]. */
+  Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
+  /** --sysctl KEY=VALUE (Docker's namespaced ones only). */
+  Sysctls?: Record<string, string>;
+  /** --pid, --ipc, --uts: '' (private) or host / container:<id> (ipc also private, shareable, none). */
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  CpuShares?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  CpusetCpus?: string;
+  MemoryReservation?: number;
+  OomScoreAdj?: number;
   [extra: string]: unknown;
 }
 

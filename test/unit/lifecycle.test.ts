@@ -39,7 +39,7 @@ test('memory sizes parse as Docker does, and bad ones are refused', () => {
   assert.equal(parseBytes('64MB'), 64 * 1024 ** 2);
   assert.equal(parseBytes('1048576'), 1048576);
   assert.throws(() => parseBytes('lots'), InvalidArgument);
-  assert.throws(() => parseLimits({ memory: '1m' }), /minimum memory limit/);
+  assert.throws(() => parseLimits({ memory: '1m' }), /Minimum memory limit/);
   assert.throws(() => parseLimits({ cpus: '-1' }), InvalidArgument);
   assert.deepEqual(parseLimits({ memory: '64m', cpus: '1.5', pidsLimit: '100' }), { Memory: 64 * 1024 ** 2, NanoCpus: 1.5e9, PidsLimit: 100 });
   assert.deepEqual(parseRestart('on-failure:3'), { Name: 'on-failure', MaximumRetryCount: 3 });

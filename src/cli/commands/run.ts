@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { CREATE_FLAGS, toCreateOptions } from '../runflags.js';
+import { CREATE_FLAGS, toCreateOptions, checkCidFile, writeCidFile } from '../runflags.js';
 import { createContainer } from '../../engine/container/create.js';
 import { getContainer } from '../../store/containers.js';
 import { removeContainer } from '../../engine/container/remove.js';
@@ -18,8 +18,10 @@ export default defineCommand({
     ...CREATE_FLAGS,
     detach: { type: 'boolean', short: 'd', help: 'Run the container in the background and print its ID' },
     'detach-keys': { type: 'string', help: 'Key sequence that detaches from the container (default "ctrl-p,ctrl-q")', arg: 'keys' },
+    'sig-proxy': { type: 'boolean', help: 'Proxy received signals to the process (default true; --sig-proxy=false to turn off)' },
   },
   stopAtPositional: true,
+  usageExitCode: 125,
   async run({ flags, positionals }, ctx) {
     expectArgs('run', positionals, 1, Infinity, 'an image');
     const [image, ...cmd] = positionals;
@@ -29,15 +31,21 @@ export default defineCommand({
     const chosen = randomId();
     const monitor = spawnMonitor(store, chosen);
     try {
-      await ensureImage(store, image, { pull: pullPolicy(flags.pull), progress: progressPrinter(), warn: ctx.warn });
-      id = (await createContainer(store, { ...toCreateOptions(flags, image, cmd), id: chosen })).id;
+      const opts = toCreateOptions(flags, image, cmd);
+      checkCidFile(flags.cidfile);
+      await ensureImage(store, image, { pull: pullPolicy(flags.pull), progress: progressPrinter(flags.quiet), warn: flags.quiet ? () => {} : ctx.warn });
+      id = (await createContainer(store, { ...opts, id: chosen })).id;
+      writeCidFile(flags.cidfile, id);
       const c = await getContainer(store, id);
       if (flags.detach) {
         await startDetached(store, c, undefined, monitor);
         ctx.out(`${id}\n`);
         return 0;
       }
-      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'], monitor }, terminalStreams());
+      // --sig-proxy=false: the user's signals are dockerlite's own, not the container's.
+      const io = terminalStreams();
+      if (flags['sig-proxy'] === false) delete io.onSignal;
+      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'], monitor }, io);
     } catch (e) {
       if (!id) monitor.abort(); // launch() aborts it once the container exists
       if (id && flags.rm) await removeContainer(store, id, { force: true }).catch(() => {});

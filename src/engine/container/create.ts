@@ -21,6 +21,9 @@ import { Lease } from '../content/leases.js';
 import { checkName, randomName } from './names.js';
 import { resolveMounts, seedVolumes } from '../volume/volumes.js';
 import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec/command.js';
+import { checkResources } from './spec/limits.js';
+import { checkNamespaceTargets } from './spec/namespaces.js';
+import { availableParallelism } from 'node:os';
 
 export interface CreateOptions {
   /** The id to use (run chooses it first, to start the monitor meanwhile); random by default. */
@@ -84,6 +87,8 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
   };
   const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
+  checkResources(hostConfig, availableParallelism());
+  await checkNamespaceTargets(store, hostConfig);
   const mounts = await resolveMounts(store, hostConfig, imgCfg.Volumes);
   const lc = hostConfig.LogConfig as Partial<LogConfig> | undefined;
   hostConfig.LogConfig = parseLogConfig(lc?.Type || undefined, lc?.Config ?? {});

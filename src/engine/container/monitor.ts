@@ -446,7 +446,8 @@ async function main(): Promise<number> {
     const finishedAt = nowRfc3339Nano();
     // The exit and the restart decision are one write: `stop` never sees a gap between them.
     const s = await patchState((st) => {
-      const restart = !r.startError && shouldRestart(rec, st, r.status);
+      // The record as it is now: `update --restart` may have changed the policy during the run.
+      const restart = !r.startError && shouldRestart(readRecordOr() ?? rec, st, r.status);
       return {
         ...st,
         status: restart ? 'restarting' : 'exited',

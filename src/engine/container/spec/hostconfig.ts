@@ -1,6 +1,7 @@
 // A container's HostConfig turned into LXC settings at each start: mounts,
 // the managed /etc files, --read-only, capabilities, --privileged, cgroup
-// limits, --security-opt, and a console pty for -t.
+// limits, --security-opt, a console pty for -t, and --ulimit, --device,
+// --sysctl, --pid/--ipc/--uts and --oom-score-adj.
 import { existsSync } from 'node:fs';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
@@ -10,6 +11,10 @@ import { volumeLookup } from '../../volume/volumes.js';
 import { effectiveCaps } from './caps.js';
 import { cgroupSettings } from './limits.js';
 import { securityOf } from './security.js';
+import { prlimitValue } from './ulimits.js';
+import { deviceRule } from './devices.js';
+import { checkSysctlsFit } from './sysctls.js';
+import { sharedNamespaces } from './namespaces.js';
 
 /** v1 hosts without swap accounting have no memory.memsw.* files; LXC would fail to write them. */
 function hasMemsw(): boolean {
@@ -27,4 +32,14 @@ export async function applyHostConfig(store: Store, c: ContainerRecord, spec: Lx
   const sec = securityOf(hc.SecurityOpt);
   spec.apparmorUnconfined = !sec.apparmor;
   spec.noNewPrivs = sec.noNewPrivileges;
+  spec.prlimits = (hc.Ulimits ?? []).map((u) => [u.Name, prlimitValue(u)]);
+  for (const d of hc.Devices ?? []) {
+    spec.devices = [...spec.devices, deviceRule(d)];
+    // The node itself: a bind of the host's, made as a file in the container's /dev.
+    spec.mounts.push({ source: d.PathOnHost, target: d.PathInContainer.slice(1), fstype: 'none', options: ['bind', 'create=file'] });
+  }
+  checkSysctlsFit(hc.Sysctls, { hostNetwork: hc.NetworkMode === 'host', hostIpc: hc.IpcMode === 'host' });
+  spec.sysctls = Object.entries(hc.Sysctls ?? {});
+  spec.shareNamespaces = await sharedNamespaces(store, hc, process.pid);
+  if (hc.OomScoreAdj) spec.oomScoreAdj = hc.OomScoreAdj;
 }

@@ -11,13 +11,14 @@ import { cgroupVersion, hasAppArmor, hasSeccomp } from '../../../runtime/host.js
 import { resolveInRoot } from '../../../oci/securejoin.js';
 import { resolveUser } from './user.js';
 import { envValue, mergeEnv, DEFAULT_PATH } from './command.js';
-import { CommandNotRunnable } from '../../../errors.js';
+import { CommandNotRunnable, Unavailable } from '../../../errors.js';
 import { join } from 'node:path';
 import * as hooks from '../hooks.js';
 import { applyHostConfig } from './hostconfig.js';
 import { securityOf } from './security.js';
 import { commandMounts, orderMounts, resolveThroughMounts } from './mounts.js';
 import { volumeLookup } from '../../volume/volumes.js';
+import { parseSeccompProfile, toLxcSeccomp } from './seccomp.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(
@@ -57,7 +58,11 @@ export async function checkCommand(
  */
 export async function seccompProfilePath(store: Store, caps: readonly string[]): Promise<string | undefined> {
   if (!hasSeccomp()) return undefined;
-  const text = seccompProfile(caps);
+  return profileFile(store, seccompProfile(caps));
+}
+
+/** A profile's text as a file in the store, named by its content. */
+async function profileFile(store: Store, text: string): Promise<string> {
   const p = join(store.paths.root, `seccomp-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.profile`);
   if (!existsSync(p)) await writeFileAtomic(p, text);
   return p;
@@ -103,7 +108,13 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
   };
   await applyHostConfig(store, c, spec);
   // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
-  if (securityOf(c.hostConfig.SecurityOpt).seccomp && !spec.privileged) spec.seccompProfile = await seccompProfilePath(store, spec.caps);
+  const sec = securityOf(c.hostConfig.SecurityOpt);
+  if (sec.seccompProfile && !hasSeccomp()) throw new Unavailable('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');
+  if (sec.seccomp && !spec.privileged) {
+    spec.seccompProfile = sec.seccompProfile
+      ? await profileFile(store, toLxcSeccomp(parseSeccompProfile(sec.seccompProfile), spec.caps))
+      : await seccompProfilePath(store, spec.caps);
+  }
   await hooks.beforeStart(store, c, spec);
   spec.mounts = orderMounts(spec.mounts ?? []);
   const configFile = store.paths.lxcConf(c.id);
