@@ -14,6 +14,7 @@ import { parseLogConfig } from '../engine/container/logconfig.js';
 import { parseSecurityOpt } from '../engine/container/spec/security.js';
 import { parseSignal } from '../engine/container/signal.js';
 import { NETWORK_FLAGS, networkOptions } from './netflags.js';
+import { healthFromFlags } from '../engine/container/health.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string', help: 'Assign a name to the container' },
@@ -55,6 +56,16 @@ export const CREATE_FLAGS = {
   'log-driver': { type: 'string', help: 'Logging driver: json-file (default), local or none', arg: 'string' },
   'log-opt': { type: 'string', multiple: true, help: 'Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)', arg: 'list' },
   pull: { type: 'string', help: 'Pull the image first: always, missing (default for images that name their registry), never' },
+  'health-cmd': { type: 'string', help: 'Command to run to check health', arg: 'string' },
+  'health-interval': { type: 'string', help: 'Time between running the check (ms|s|m|h) (default 30s)', arg: 'duration' },
+  'health-retries': { type: 'string', help: 'Consecutive failures needed to report unhealthy (default 3)', arg: 'int' },
+  'health-start-period': {
+    type: 'string',
+    help: 'Start period for the container to initialize before failures count (ms|s|m|h) (default 0s)',
+    arg: 'duration',
+  },
+  'health-timeout': { type: 'string', help: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)', arg: 'duration' },
+  'no-healthcheck': { type: 'boolean', help: 'Disable any container-specified HEALTHCHECK' },
   ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
 
@@ -95,6 +106,14 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     hostConfig: { ...lifecycleHostConfig(f), ...net.hostConfig },
     networkingConfig: net.networkingConfig,
     exposedPorts: net.exposedPorts,
+    healthcheck: healthFromFlags({
+      cmd: f['health-cmd'],
+      interval: f['health-interval'],
+      timeout: f['health-timeout'],
+      startPeriod: f['health-start-period'],
+      retries: f['health-retries'],
+      none: f['no-healthcheck'],
+    }),
   };
 }
 

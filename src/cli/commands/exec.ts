@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { execInContainer } from '../../engine/container/exec.js';
-import { CommandNotRunnable, DockerliteError } from '../../errors.js';
+import { CommandNotRunnable, Conflict, DockerliteError, NotFound } from '../../errors.js';
 import { terminalStreams } from '../terminal.js';
 
 export default defineCommand({
@@ -27,7 +27,8 @@ export default defineCommand({
         terminalStreams(),
       );
     } catch (e) {
-      if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;
+      // As docker exec: the daemon's refusals (no such container, not running) are 1, our own failures 125.
+      if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable || e instanceof Conflict || e instanceof NotFound)) e.exitCode = 125;
       throw e;
     }
   },

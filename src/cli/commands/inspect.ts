@@ -5,6 +5,7 @@ import { getImage } from '../../engine/image/images.js';
 import { inspectContainer, inspectImage } from '../format/views.js';
 import { renderTemplate } from '../format/table.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
+import { healthOf } from '../../engine/container/health.js';
 import { describe, InvalidArgument, NotFound } from '../../errors.js';
 
 export default defineCommand({
@@ -25,7 +26,7 @@ export default defineCommand({
       let doc: unknown;
       if (flags.type !== 'image')
         doc = await getContainer(store, q).then(
-          (c) => inspectContainer(store, c),
+          async (c) => inspectContainer(store, c, await healthOf(store, c)),
           (e) => (e instanceof NotFound ? undefined : Promise.reject(e)),
         );
       if (doc === undefined && flags.type !== 'container')

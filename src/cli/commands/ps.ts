@@ -8,6 +8,48 @@ import { table, ago, commandColumn } from '../output.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
 import { portsColumn } from '../format/network-views.js';
+import { healthOf } from '../../engine/container/health.js';
+import { containerSize } from '../../engine/system/df.js';
+import { imageSizeCached } from '../../engine/container/diff.js';
+import { getImage } from '../../engine/image/images.js';
+import { readNet } from '../../network/endpoints.js';
+import { parseMountSpec } from '../../engine/container/spec/mounts.js';
+import { humanSize } from '../../util/human.js';
+import type { Store } from '../../store/store.js';
+import type { ContainerView } from '../../store/containers.js';
+import { NotFound } from '../../errors.js';
+
+/** The networks a container is on, by name and id (ps --filter network=). */
+function networksOf(store: Store, c: ContainerView): string[] {
+  const out = Object.keys(c.networkingConfig?.EndpointsConfig ?? {});
+  const mode = c.hostConfig.NetworkMode;
+  if (mode) out.push(mode);
+  for (const [name, ep] of Object.entries(readNet(store, c).Networks)) out.push(name, ep.NetworkID);
+  return out;
+}
+
+/** Volume names and mount destinations (ps --filter volume=). */
+function volumesOf(c: ContainerView): string[] {
+  const out: string[] = [];
+  for (const b of c.hostConfig.Binds ?? []) {
+    try {
+      const m = parseMountSpec(b);
+      out.push(m.target, ...(m.source ? [m.source] : []));
+    } catch {
+      // not ours to judge here
+    }
+  }
+  return out;
+}
+
+/** Docker's SIZE column: "0B (virtual 1.98MB)". */
+async function sizeColumn(store: Store, c: ContainerView): Promise<string> {
+  const rw = await containerSize(store, c).catch(() => 0);
+  const base = await getImage(store, c.image)
+    .then((i) => imageSizeCached(store, i))
+    .catch(() => 0);
+  return `${humanSize(rw)} (virtual ${humanSize(rw + base)})`;
+}
 
 export default defineCommand({
   summary: 'List containers (original: lsc = ps -a)',
@@ -16,7 +58,13 @@ export default defineCommand({
     all: { type: 'boolean', short: 'a', help: 'Show all containers (default shows just running)' },
     quiet: { type: 'boolean', short: 'q', help: 'Only display container IDs' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
-    filter: { type: 'string', short: 'f', multiple: true, help: 'Filter: status=, name=, id=, label=, exited=, ancestor=' },
+    filter: {
+      type: 'string',
+      short: 'f',
+      multiple: true,
+      help: 'Filter: status=, name=, id=, label=, exited=, ancestor=, before=, since=, volume=, network=, health=',
+    },
+    size: { type: 'boolean', short: 's', help: 'Display total file sizes' },
     format: { type: 'string', help: "'json', or a Go-like template, e.g. 'table {{.ID}}\\t{{.Names}}\\t{{.Status}}'" },
     last: { type: 'string', short: 'n', help: 'Show the n last created containers (all states)', arg: 'int' },
     latest: { type: 'boolean', short: 'l', help: 'Show the latest created container (all states)' },
@@ -31,15 +79,29 @@ export default defineCommand({
     let cs = (await listContainers(store)).sort((a, b) => b.created.localeCompare(a.created));
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
-    cs = cs.filter((c) => matches(c, filters));
+    const all = cs;
+    const health = new Map(await Promise.all(cs.map(async (c) => [c.id, await healthOf(store, c)] as const)));
+    const created = (ref: string) => {
+      const r = all.find((c) => c.id === ref || c.name === ref || c.name === ref.replace(/^\//, '')) ?? all.find((c) => c.id.startsWith(ref));
+      if (!r) throw new NotFound(`no such container ${ref}`);
+      return r.created;
+    };
+    for (const k of ['before', 'since']) for (const v of filters.get(k) ?? []) created(v);
+    cs = cs.filter((c) => matches(c, filters, { health: health.get(c.id)?.Status, created, networks: networksOf(store, c), volumes: volumesOf(c) }));
     if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
-    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(containerRow(c, now, portsColumn(store, c))) + '\n').join(''));
+    const sizes = new Map<string, string>();
+    if (flags.size) for (const c of cs) sizes.set(c.id, await sizeColumn(store, c));
+    const row = (c: ContainerView) => ({
+      ...containerRow(c, now, portsColumn(store, c), health.get(c.id)),
+      ...(flags.size ? { Size: sizes.get(c.id) } : {}),
+    });
+    if (flags.format === 'json') return ctx.out(cs.map((c) => JSON.stringify(row(c)) + '\n').join(''));
     if (flags.format !== undefined)
       return ctx.out(
         formatList(
           flags.format,
-          cs.map((c) => ({ ...containerRow(c, now, portsColumn(store, c)), ...(flags['no-trunc'] ? { ID: c.id } : {}) })),
+          cs.map((c) => ({ ...row(c), ...(flags['no-trunc'] ? { ID: c.id } : {}) })),
         ),
       );
     const rows = cs.map((c) => [
@@ -47,10 +109,11 @@ export default defineCommand({
       c.imageRef,
       commandColumn([c.path, ...c.args], !flags['no-trunc']),
       ago(c.created, now),
-      statusText(c.state, now),
+      statusText(c.state, now, health.get(c.id)),
       portsColumn(store, c),
       c.name,
+      ...(flags.size ? [sizes.get(c.id)!] : []),
     ]);
-    ctx.out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
+    ctx.out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(flags.size ? ['SIZE'] : [])], rows));
   },
 });

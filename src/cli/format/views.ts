@@ -9,12 +9,13 @@ import { shortId } from '../../store/ids.js';
 import { familiar, parseReference } from '../../oci/reference.js';
 import { imageRootfs } from '../../engine/image/images.js';
 import { networkSettings } from './network-views.js';
+import { healthSuffix, type HealthState } from '../../engine/container/health.js';
 
 /** "Up 3 minutes", "Exited (1) 2 seconds ago", "Created" — as docker ps. */
-export function statusText(s: ContainerState, now = Date.now()): string {
+export function statusText(s: ContainerState, now = Date.now(), health?: HealthState): string {
   switch (s.status) {
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))}${healthSuffix(health)}`;
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
     case 'restarting':
@@ -31,14 +32,14 @@ export function statusText(s: ContainerState, now = Date.now()): string {
 }
 
 /** One `ps --format json` object, with Docker's field names. */
-export function containerRow(c: ContainerView, now = Date.now(), ports = ''): Record<string, unknown> {
+export function containerRow(c: ContainerView, now = Date.now(), ports = '', health?: HealthState): Record<string, unknown> {
   return {
     ID: shortId(c.id),
     Image: c.imageRef,
     Command: `"${shellJoin([c.path, ...c.args])}"`,
     CreatedAt: c.created,
     RunningFor: ago(c.created, now),
-    Status: statusText(c.state, now),
+    Status: statusText(c.state, now, health),
     State: c.state.status,
     Ports: ports,
     Names: c.name,
@@ -48,7 +49,8 @@ export function containerRow(c: ContainerView, now = Date.now(), ports = ''): Re
   };
 }
 
-export function inspectContainer(store: Store, c: ContainerView): Record<string, unknown> {
+/** health: State.Health (engine/container/health.ts healthOf), present only when the container has a check. */
+export function inspectContainer(store: Store, c: ContainerView, health?: HealthState): Record<string, unknown> {
   const s = c.state;
   return {
     Id: c.id,
@@ -67,6 +69,7 @@ export function inspectContainer(store: Store, c: ContainerView): Record<string,
       Error: s.error ?? '',
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(health ? { Health: health } : {}),
     },
     Image: `sha256:${c.image}`,
     Name: `/${c.name}`,
