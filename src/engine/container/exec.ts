@@ -22,6 +22,8 @@ export interface ExecOptions {
   env?: string[];
   workdir?: string;
   user?: string;
+  /** --privileged: every capability, whatever the container's set. */
+  privileged?: boolean;
 }
 
 /** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
@@ -68,7 +70,7 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   const tty = !!o.tty && !!io.stdin?.isTTY;
   // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on).
   const stdio: StdioOptions = o.detach ? ['ignore', 'ignore', 'ignore'] : [(o.interactive || tty) && io.stdin ? io.stdin : 'ignore', io.stdout, io.stderr];
-  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid, gid, stdio, detached: o.detach });
+  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid, gid, stdio, detached: o.detach, privileged: o.privileged });
   if (o.detach) {
     child.on('error', () => {});
     child.unref();
