@@ -9,12 +9,11 @@ export function shellQuote(word: string): string {
 }
 
 /**
- * script -q -e -f -E never -c 'stty rows R cols C -onlcr; exec ARGV...' /dev/null
+ * script -q -e -f -E never -c 'stty rows R cols C; exec ARGV...' /dev/null
  * The terminal gets its size before the program starts, so LXC copies it
  * into the container's console.
  */
 export function inPty(argv: string[], size?: { rows: number; cols: number }): string[] {
-  // -onlcr: the container's own console already turns \n into \r\n; a second turn would log \r\r\n.
-  const stty = `stty ${size && size.rows > 0 && size.cols > 0 ? `rows ${size.rows | 0} cols ${size.cols | 0} ` : ''}-onlcr 2>/dev/null; `;
+  const stty = size && size.rows > 0 && size.cols > 0 ? `stty rows ${size.rows | 0} cols ${size.cols | 0} 2>/dev/null; ` : '';
   return ['script', '-q', '-e', '-f', '-E', 'never', '-c', `${stty}exec ${argv.map(shellQuote).join(' ')}`, '/dev/null'];
 }

@@ -30,7 +30,6 @@ export default defineCommand({
     expectArgs('exec', positionals, 2, Infinity, 'a container and a command');
     const [query, ...argv] = positionals;
     if (flags.interactive && flags.tty && !flags.detach) notATty();
-    if (flags['detach-keys'] !== undefined) parseDetachKeys(flags['detach-keys']);
     const env: string[] = [];
     for (const file of flags['env-file'] ?? []) {
       let text: string;
@@ -43,6 +42,7 @@ export default defineCommand({
     }
     env.push(...(flags.env ?? []));
     try {
+      if (flags['detach-keys'] !== undefined) parseDetachKeys(flags['detach-keys']);
       return await execInContainer(
         await ctx.store(),
         query,
