@@ -180,3 +180,34 @@ test('cp -a keeps the container owner on the way out; without it the files are t
   assert.match(await env.ok(['exec', 'c1', 'ls', '-ln', '/in']), /1234\s+2345/);
   await env.ok(['rm', '-f', 'c1']);
 });
+
+test('network create --ip-range and --aux-address shape the addresses; --ipv6 is refused with 125', { skip }, async () => {
+  const subnet = env.freeSubnet();
+  const base = subnet.split('/')[0].split('.').slice(0, 3).join('.');
+  await env.ok([
+    'network',
+    'create',
+    '--subnet',
+    subnet,
+    '--ip-range',
+    `${base}.128/25`,
+    '--aux-address',
+    `host1=${base}.128`,
+    '--aux-address',
+    `host2=${base}.129`,
+    'rnet',
+  ]);
+  const ipam = JSON.parse(await env.ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'rnet']));
+  assert.equal(ipam[0].IPRange, `${base}.128/25`);
+  assert.deepEqual(ipam[0].AuxiliaryAddresses, { host1: `${base}.128`, host2: `${base}.129` });
+  await env.ok(['create', '--name', 'r1', '--network', 'rnet', 'busybox', 'sleep', '1000']);
+  await env.ok(['start', 'r1']);
+  const ip = await env.ok(['inspect', '-f', '{{.NetworkSettings.Networks.rnet.IPAddress}}', 'r1']);
+  assert.equal(ip, `${base}.130`, 'the first address of the range that is not reserved');
+  assert.equal((await env.dl(['network', 'create', '--subnet', env.freeSubnet(), '--ip-range', '192.0.2.0/28', 'bad'])).status, 1);
+  const v6 = await env.dl(['network', 'create', '--ipv6', 'v6']);
+  assert.equal(v6.status, 125);
+  assert.match(v6.stderr, /--ipv6 is not supported/);
+  await env.ok(['rm', '-f', 'r1']);
+  await env.ok(['network', 'rm', 'rnet']);
+});
