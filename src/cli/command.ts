@@ -16,6 +16,8 @@ export interface Catalog {
   aliases: Record<string, { to: string; args?: string[] }>;
   find: (name: string) => Entry | undefined;
   aliasesOf: (name: string) => string[];
+  /** Docker's management forms (container ls = ps), whose target exists. */
+  forms?: Record<string, { to: string; args?: string[] }>;
 }
 
 export interface Context {

@@ -58,6 +58,11 @@ export async function commandsDoc(catalog: Catalog = defaultCatalog): Promise<st
   for (const [alias, to] of Object.entries(catalog.aliases).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`| \`${alias}\` | \`dockerlite ${[to.to, ...(to.args ?? [])].join(' ')}\` |`);
   }
+  const forms = Object.entries(catalog.forms ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (forms.length) {
+    lines.push('', '## Management forms', '', "Docker's management forms run the same command.", '', '| form | runs |', '|---|---|');
+    for (const [f, to] of forms) lines.push(`| \`${f}\` | \`dockerlite ${[to.to, ...(to.args ?? [])].join(' ')}\` |`);
+  }
   for (const { name, cmd } of commands) {
     const help = helpText(name, cmd.usage, cmd.summary, cmd.flags, catalog.aliasesOf(name)).trimEnd();
     const f = fence(help);

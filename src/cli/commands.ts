@@ -75,7 +75,66 @@ export const COMMANDS: Entry[] = [
   { name: 'info', load: () => import('./commands/info.js') },
   { name: 'system info', load: () => import('./commands/info.js') },
   { name: 'system prune', load: () => import('./commands/system-prune.js') },
+  { name: 'container', load: () => import('./commands/container.js') },
+  { name: 'container prune', load: () => import('./commands/container-prune.js') },
+  { name: 'image', load: () => import('./commands/image.js') },
+  { name: 'volume', load: () => import('./commands/volume.js') },
 ];
+
+/**
+ * Docker's management forms: `container ls` is `ps`, `image rm` is `rmi`.
+ * A form whose target is not in the table (yet) is not offered.
+ */
+export const FORMS: Record<string, { to: string; args?: string[] }> = {
+  ...Object.fromEntries(
+    [
+      'attach',
+      'commit',
+      'cp',
+      'create',
+      'diff',
+      'exec',
+      'export',
+      'kill',
+      'logs',
+      'pause',
+      'port',
+      'rename',
+      'restart',
+      'rm',
+      'run',
+      'start',
+      'stats',
+      'stop',
+      'top',
+      'unpause',
+      'update',
+      'wait',
+    ].map((v) => [`container ${v}`, { to: v }]),
+  ),
+  'container ls': { to: 'ps' },
+  'container list': { to: 'ps' },
+  'container ps': { to: 'ps' },
+  'container remove': { to: 'rm' },
+  'container inspect': { to: 'inspect', args: ['--type', 'container'] },
+  ...Object.fromEntries(['build', 'history', 'import', 'load', 'pull', 'push', 'save', 'tag'].map((v) => [`image ${v}`, { to: v }])),
+  'image ls': { to: 'images' },
+  'image list': { to: 'images' },
+  'image rm': { to: 'rmi' },
+  'image remove': { to: 'rmi' },
+  'network list': { to: 'network ls' },
+  'network remove': { to: 'network rm' },
+  'volume list': { to: 'volume ls' },
+  'volume remove': { to: 'volume rm' },
+  'system info': { to: 'info' },
+  'system events': { to: 'events' },
+};
+
+/** The form argv names (two words), if its target exists. */
+export function form(a: string | undefined, b: string | undefined): { to: string; args?: string[] } | undefined {
+  const f = FORMS[`${a} ${b}`];
+  return f && find(f.to) ? f : undefined;
+}
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */
 export const ALIASES: Record<string, { to: string; args?: string[] }> = {
@@ -92,12 +151,20 @@ export function find(name: string): Entry | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
 
-/** Every alias of a command, for help. */
+/** Every alias of a command, for help: the original's names and Docker's management forms. */
 export function aliasesOf(name: string): string[] {
-  return Object.entries(ALIASES)
+  return [...Object.entries(ALIASES), ...Object.entries(FORMS)]
     .filter(([, a]) => a.to === name)
     .map(([k, a]) => (a.args ? `${k} (= ${name} ${a.args.join(' ')})` : k));
 }
 
 /** The whole table, as commands that list commands (help) see it through their Context. */
-export const catalog: Catalog = { commands: COMMANDS, aliases: ALIASES, find, aliasesOf };
+export const catalog: Catalog = {
+  commands: COMMANDS,
+  aliases: ALIASES,
+  find,
+  aliasesOf,
+  get forms() {
+    return Object.fromEntries(Object.entries(FORMS).filter(([, f]) => find(f.to)));
+  },
+};

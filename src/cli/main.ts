@@ -1,6 +1,6 @@
 // argv -> command -> exit code. The only place that calls process.exit.
 import { version } from './version.js';
-import { ALIASES, catalog, find, aliasesOf } from './commands.js';
+import { ALIASES, catalog, find, aliasesOf, form } from './commands.js';
 import { parseFlags, wantsHelp, helpText } from './args.js';
 import type { Context } from './command.js';
 import { loadConfig } from '../config.js';
@@ -11,6 +11,8 @@ import { setDebug } from '../sys/exec.js';
 function pick(argv: string[]): { name: string; rest: string[]; invokedAs: string } {
   const two = `${argv[0]} ${argv[1]}`;
   if (argv.length > 1 && find(two)) return { name: two, rest: argv.slice(2), invokedAs: two };
+  const f = argv.length > 1 ? form(argv[0], argv[1]) : undefined;
+  if (f) return { name: f.to, rest: [...(f.args ?? []), ...argv.slice(2)], invokedAs: two };
   const alias = ALIASES[argv[0]];
   if (alias) return { name: alias.to, rest: [...(alias.args ?? []), ...argv.slice(1)], invokedAs: argv[0] };
   return { name: argv[0], rest: argv.slice(1), invokedAs: argv[0] };
@@ -69,6 +71,15 @@ async function main(argv: string[]): Promise<number> {
 function exit(code: number): void {
   // Let stdout drain first: on a pipe, process.exit would cut it short.
   process.stdout.write('', () => process.exit(code));
+}
+
+// A reader that went away (`dockerlite logs -f x | head -1`) ends us quietly,
+// as SIGPIPE ends docker: status 141, no stack trace.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
 }
 
 main(process.argv.slice(2)).then(exit, (err: unknown) => {

@@ -32,6 +32,7 @@ const REFUSED: Record<string, string> = {
   'blkio-weight': 'block I/O limits are not implemented',
   link: 'legacy links are not supported: use a user-defined network, where containers find each other by name',
 };
+import { healthFromFlags } from '../engine/container/health.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string', help: 'Assign a name to the container' },
@@ -98,6 +99,16 @@ export const CREATE_FLAGS = {
   'memory-reservation': { type: 'string', help: 'Memory soft limit', arg: 'bytes' },
   'oom-score-adj': { type: 'string', help: "Tune host's OOM preferences (-1000 to 1000)", arg: 'int' },
   ...Object.fromEntries(Object.keys(REFUSED).map((k) => [k, { type: 'string', multiple: true, help: `Not supported: ${REFUSED[k]}`, arg: 'string' }])),
+  'health-cmd': { type: 'string', help: 'Command to run to check health', arg: 'string' },
+  'health-interval': { type: 'string', help: 'Time between running the check (ms|s|m|h) (default 30s)', arg: 'duration' },
+  'health-retries': { type: 'string', help: 'Consecutive failures needed to report unhealthy (default 3)', arg: 'int' },
+  'health-start-period': {
+    type: 'string',
+    help: 'Start period for the container to initialize before failures count (ms|s|m|h) (default 0s)',
+    arg: 'duration',
+  },
+  'health-timeout': { type: 'string', help: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)', arg: 'duration' },
+  'no-healthcheck': { type: 'boolean', help: 'Disable any container-specified HEALTHCHECK' },
   ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
 
@@ -169,6 +180,14 @@ export function toCreateOptions(f: Flags<typeof CREATE_FLAGS>, image: string, cm
     hostConfig: { ...lifecycleHostConfig(f), ...net.hostConfig },
     networkingConfig: net.networkingConfig,
     exposedPorts: net.exposedPorts,
+    healthcheck: healthFromFlags({
+      cmd: f['health-cmd'],
+      interval: f['health-interval'],
+      timeout: f['health-timeout'],
+      startPeriod: f['health-start-period'],
+      retries: f['health-retries'],
+      none: f['no-healthcheck'],
+    }),
   };
 }
 

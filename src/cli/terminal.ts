@@ -2,6 +2,12 @@
 // size and its changes, and the signals the user sends to dockerlite, which
 // belong to the container (Docker's --sig-proxy).
 import type { AttachStreams } from '../engine/container/attach.js';
+import { InvalidArgument } from '../errors.js';
+
+/** -it with a stdin that is no terminal: Docker's words, exit 1. */
+export function notATty(): void {
+  if (!process.stdin.isTTY) throw Object.assign(new InvalidArgument('the input device is not a TTY'), { exitCode: 1 });
+}
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 

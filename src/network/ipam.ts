@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import { Conflict } from '../errors.js';
 import { scratchName, isAbandoned, SCRATCH_PREFIX } from '../store/scratch.js';
-import { capacity, checkHostAddress, formatIp, hosts, parseIp, parseSubnet } from './cidr.js';
+import { capacity, checkHostAddress, contains, formatIp, hosts, parseIp, parseSubnet } from './cidr.js';
 import { ipsDir, type NetworkRecord } from './model.js';
 
 export interface Allocation {
@@ -98,6 +98,7 @@ export async function claim(store: Store, net: NetworkRecord, cid: string, want?
   const gw = parseIp(net.Gateway);
   if (want) {
     const ip = formatIp(checkHostAddress(subnet, gw, want, 'address'));
+    if (Object.values(net.AuxAddresses ?? {}).includes(ip)) throw new Conflict(`address ${ip} is reserved in network ${net.Name} (--aux-address)`);
     for (let attempt = 0; attempt < 2; attempt++) {
       if (await tryClaim(dir, ip, cid)) return ip;
       const owner = await ownerOf(dir, ip);
@@ -110,11 +111,13 @@ export async function claim(store: Store, net: NetworkRecord, cid: string, want?
     }
     throw new Conflict(`could not claim address ${ip} in network ${net.Name}; try again`);
   }
+  const range = net.IPRange ? parseSubnet(net.IPRange) : undefined;
+  const aux = new Set(Object.values(net.AuxAddresses ?? {}));
   for (let attempt = 0; attempt < 2; attempt++) {
     const taken = new Set((await readdir(dir)).filter((n) => !n.startsWith(SCRATCH_PREFIX)));
     for (const n of hosts(subnet, gw)) {
       const ip = formatIp(n);
-      if (taken.has(ip)) continue;
+      if (taken.has(ip) || aux.has(ip) || (range && !contains(range, n))) continue;
       if (await tryClaim(dir, ip, cid)) return ip;
     }
     // Full: claims of containers that are gone may be holding addresses.

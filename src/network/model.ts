@@ -28,6 +28,10 @@ export interface NetworkRecord {
   Default?: boolean;
   /** False when the bridge device existed before dockerlite used it: then it is never deleted. */
   OwnBridge: boolean;
+  /** --ip-range: automatic addresses come from this part of the subnet only. */
+  IPRange?: string;
+  /** --aux-address NAME=IP: addresses never handed to a container. */
+  AuxAddresses?: Record<string, string>;
 }
 
 /** One attachment of a container to a network. Field names are Docker's EndpointSettings. */
@@ -68,6 +72,8 @@ export const networkRecord = obj({
   Labels: orDefault(record(str), () => ({})),
   Default: opt(bool),
   OwnBridge: bool,
+  IPRange: opt(str),
+  AuxAddresses: opt(record(str)),
 }) as Schema<NetworkRecord>;
 
 /** containers/<id>/network.json */

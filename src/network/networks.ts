@@ -11,7 +11,7 @@ import { resolve } from '../store/resolve.js';
 import { randomId } from '../store/ids.js';
 import { isAbandoned, scratchName, SCRATCH_PREFIX } from '../store/scratch.js';
 import * as ip from '../sys/ip.js';
-import { checkHostAddress, defaultGateway, formatIp, formatSubnet, overlaps, parseIp, parseSubnet, size, type Subnet } from './cidr.js';
+import { checkHostAddress, contains, defaultGateway, formatIp, formatSubnet, isIp, overlaps, parseIp, parseSubnet, size, type Subnet } from './cidr.js';
 import { allocations } from './ipam.js';
 import { checkNoClash, clashingRoutes, ensureUp, takeDown } from './bridge.js';
 import { bridgeNameFor, DEFAULT_NETWORK, networkDir, networkFile, networkRecord, PSEUDO_NETWORKS, type NetworkRecord } from './model.js';
@@ -113,6 +113,10 @@ export interface CreateNetworkOptions {
   labels?: Record<string, string>;
   /** -o com.docker.network.bridge.name=NAME */
   bridgeName?: string;
+  /** --ip-range: a CIDR inside the subnet that automatic addresses come from. */
+  ipRange?: string;
+  /** --aux-address NAME=IP: reserved addresses. */
+  auxAddresses?: Record<string, string>;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -163,6 +167,14 @@ export async function createNetwork(store: Store, o: CreateNetworkOptions): Prom
     const s = parseSubnet(subnet);
     const gw = o.gateway !== undefined ? parseIp(o.gateway) : defaultGateway(s);
     if (o.gateway !== undefined) checkHostAddress(s, -1, o.gateway, 'gateway');
+    // Docker's checks: both need --subnet, and must lie inside it.
+    if ((o.ipRange || o.auxAddresses) && o.subnet === undefined) throw new InvalidArgument('--ip-range and --aux-address need --subnet');
+    const range = o.ipRange !== undefined ? formatSubnet(parseSubnet(o.ipRange)) : undefined;
+    if (range && !(contains(s, parseSubnet(range).base) && parseSubnet(range).prefix >= s.prefix))
+      throw new InvalidArgument(`invalid pool request: ip-range ${range} is not inside the subnet ${subnet}`);
+    for (const [k, v] of Object.entries(o.auxAddresses ?? {})) {
+      if (!isIp(v) || !contains(s, parseIp(v))) throw new InvalidArgument(`invalid aux address ${k}=${v}: it is not in the subnet ${subnet}`);
+    }
     const id = randomId();
     const dev = o.bridgeName ?? bridgeNameFor(id);
     if (ip.linkExists(dev)) throw new Conflict(`an interface named ${dev} already exists; choose another bridge name`);
@@ -178,6 +190,8 @@ export async function createNetwork(store: Store, o: CreateNetworkOptions): Prom
       Internal: !!o.internal,
       Labels: o.labels ?? {},
       OwnBridge: true,
+      ...(range ? { IPRange: range } : {}),
+      ...(o.auxAddresses && Object.keys(o.auxAddresses).length ? { AuxAddresses: o.auxAddresses } : {}),
     };
     await writeNetwork(store, r);
     return r;

@@ -47,6 +47,8 @@ export interface AttachOptions {
   gid: number;
   stdio: StdioOptions;
   detached?: boolean;
+  /** exec --privileged: keep every capability (lxc-attach --elevated-privileges=CAP). */
+  privileged?: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export interface AttachOptions {
  */
 export function attach(o: AttachOptions): ChildProcess {
   const args = ['-P', o.lxcPath, '-n', o.name, '--clear-env', '-q'];
+  if (o.privileged) args.push('--elevated-privileges=CAP');
   for (const e of o.env) args.push('-v', e);
   args.push('-u', String(o.uid), '-g', String(o.gid), '--', ...o.argv);
   return start('lxc-attach', args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });

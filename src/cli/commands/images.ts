@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { listImages } from '../../engine/image/images.js';
+import { getImage, listImages } from '../../engine/image/images.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
 import { ago, humanSize } from '../output.js';
 import { formatList, goType } from '../format/table.js';
@@ -9,12 +9,23 @@ import { shortId } from '../../store/ids.js';
 import { parseReference, familiarRepository, repository } from '../../oci/reference.js';
 import { InvalidArgument } from '../../errors.js';
 
-/** --filter dangling=true|false, reference=GLOB (as docker images). */
-function parseFilters(list: string[] = []): { dangling?: boolean; reference: RegExp[] } {
-  const out: { dangling?: boolean; reference: RegExp[] } = { reference: [] };
+interface ImageFilters {
+  dangling?: boolean;
+  reference: RegExp[];
+  /** before=IMAGE / since=IMAGE: the images named. */
+  before: string[];
+  since: string[];
+  /** label=KEY[=VALUE]: all must match, as Docker. */
+  labels: string[];
+}
+
+/** --filter dangling=true|false, reference=GLOB, before=IMAGE, since=IMAGE, label=KEY[=VALUE] (as docker images). */
+function parseFilters(list: string[] = []): ImageFilters {
+  const out: ImageFilters = { reference: [], before: [], since: [], labels: [] };
   for (const f of list) {
     const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
     if (k === 'dangling' && (v === 'true' || v === 'false')) out.dangling = v === 'true';
+    else if ((k === 'before' || k === 'since' || k === 'label') && v) (k === 'label' ? out.labels : out[k]).push(v);
     else if (k === 'reference' && v)
       out.reference.push(
         new RegExp(
@@ -24,7 +35,8 @@ function parseFilters(list: string[] = []): { dangling?: boolean; reference: Reg
             .replace(/\?/g, '.')}$`,
         ),
       );
-    else throw new InvalidArgument(`invalid filter '${f}': supported are dangling=true|false and reference=PATTERN`);
+    else
+      throw new InvalidArgument(`invalid filter '${f}': supported are dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE and label=KEY[=VALUE]`);
   }
   return out;
 }
@@ -39,7 +51,13 @@ export default defineCommand({
     all: { type: 'boolean', short: 'a', help: 'Show all images (including the empty base image)' },
     quiet: { type: 'boolean', short: 'q', help: 'Only show image IDs' },
     digests: { type: 'boolean', help: 'Show digests' },
-    filter: { type: 'string', short: 'f', multiple: true, help: 'Filter output: dangling=true|false, reference=PATTERN', arg: 'filter' },
+    filter: {
+      type: 'string',
+      short: 'f',
+      multiple: true,
+      help: 'Filter output: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=KEY[=VALUE]',
+      arg: 'filter',
+    },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
     format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. '{{.Repository}}:{{.Tag}}'" },
   },
@@ -49,11 +67,17 @@ export default defineCommand({
     const now = Date.now();
     const want = positionals[0] ? parseReference(positionals[0], { defaultTag: false }) : undefined;
     const filters = parseFilters(flags.filter);
+    const createdOf = async (q: string) => (await getImage(store, q)).created;
+    const before = await Promise.all(filters.before.map(createdOf));
+    const since = await Promise.all(filters.since.map(createdOf));
+    const labelled = (labels: Record<string, string> = {}) =>
+      filters.labels.every((s) => (s.includes('=') ? labels[s.slice(0, s.indexOf('='))] === s.slice(s.indexOf('=') + 1) : s in labels));
     const rows: Array<{ repo: string; tag: string; digest: string; id: string; created: string; size?: number }> = [];
     for (const img of (await listImages(store)).sort((a, b) => b.created.localeCompare(a.created))) {
       if (!flags.all && img.layers.length === 0) continue; // the empty base image
       const tags = img.names.filter((n) => !n.includes('@'));
       if (filters.dangling !== undefined && filters.dangling !== (tags.length === 0)) continue;
+      if (before.some((t) => !(img.created < t)) || since.some((t) => !(img.created > t)) || !labelled(img.config.config?.Labels)) continue;
       const size = flags.quiet ? undefined : await imageSizeCached(store, img);
       const refs = img.names.map((n) => parseReference(n));
       const digests = [...(img.repoDigests ?? []), ...img.names.filter((n) => n.includes('@'))].map((d) => parseReference(d));

@@ -5,6 +5,7 @@ import { getImage } from '../../engine/image/images.js';
 import { inspectContainer, inspectImage } from '../format/views.js';
 import { formatInspect } from '../format/table.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
+import { healthOf } from '../../engine/container/health.js';
 import { describe, InvalidArgument, NotFound } from '../../errors.js';
 
 export default defineCommand({
@@ -26,7 +27,7 @@ export default defineCommand({
       let doc: unknown;
       if (flags.type !== 'image')
         doc = await getContainer(store, q).then(
-          (c) => inspectContainer(store, c, { size: !!flags.size }),
+          async (c) => inspectContainer(store, c, { size: !!flags.size, health: await healthOf(store, c) }),
           (e) => (e instanceof NotFound ? undefined : Promise.reject(e)),
         );
       if (doc === undefined && flags.type !== 'container')

@@ -14,9 +14,25 @@ export default defineCommand({
     internal: { type: 'boolean', help: 'Restrict external access to the network' },
     label: { type: 'string', multiple: true, help: 'Set metadata on a network (KEY=VALUE)' },
     opt: { type: 'string', short: 'o', multiple: true, help: 'Driver options: com.docker.network.bridge.name=NAME' },
+    'ip-range': { type: 'string', help: 'Allocate container IPs from a sub-range of the subnet (CIDR)', arg: 'strings' },
+    'aux-address': {
+      type: 'string',
+      multiple: true,
+      help: 'Auxiliary IPv4 addresses used by the network driver (NAME=IP): never given to containers',
+      arg: 'map',
+    },
+    ipv6: { type: 'boolean', help: 'Enable IPv6 networking (not supported: refused)' },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('network create', positionals, 1, 1, 'a network name');
+    // Refused rather than ignored: a script asking for IPv6 must not get a network without it.
+    if (flags.ipv6) throw Object.assign(new InvalidArgument('--ipv6 is not supported: dockerlite networks are IPv4 only'), { exitCode: 125 });
+    const aux: Record<string, string> = {};
+    for (const a of flags['aux-address'] ?? []) {
+      const eq = a.indexOf('=');
+      if (eq <= 0) throw new InvalidArgument(`invalid --aux-address '${a}': use NAME=IP`);
+      aux[a.slice(0, eq)] = a.slice(eq + 1);
+    }
     let bridgeName: string | undefined;
     for (const [k, v] of Object.entries(labels(flags.opt))) {
       if (k === 'com.docker.network.bridge.name') bridgeName = v;
@@ -30,6 +46,8 @@ export default defineCommand({
       internal: !!flags.internal,
       labels: labels(flags.label),
       bridgeName,
+      ipRange: flags['ip-range'],
+      auxAddresses: aux,
     });
     ctx.out(`${net.Id}\n`);
   },

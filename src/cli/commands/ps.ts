@@ -7,6 +7,48 @@ import { formatList } from '../format/table.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
 import { portsColumn } from '../format/network-views.js';
+import { healthOf } from '../../engine/container/health.js';
+import { containerSize } from '../../engine/system/df.js';
+import { imageSizeCached } from '../../engine/container/diff.js';
+import { getImage } from '../../engine/image/images.js';
+import { readNet } from '../../network/endpoints.js';
+import { parseMountSpec } from '../../engine/container/spec/mounts.js';
+import { humanSize } from '../../util/human.js';
+import type { Store } from '../../store/store.js';
+import type { ContainerView } from '../../store/containers.js';
+import { NotFound } from '../../errors.js';
+
+/** The networks a container is on, by name and id (ps --filter network=). */
+function networksOf(store: Store, c: ContainerView): string[] {
+  const out = Object.keys(c.networkingConfig?.EndpointsConfig ?? {});
+  const mode = c.hostConfig.NetworkMode;
+  if (mode) out.push(mode);
+  for (const [name, ep] of Object.entries(readNet(store, c).Networks)) out.push(name, ep.NetworkID);
+  return out;
+}
+
+/** Volume names and mount destinations (ps --filter volume=). */
+function volumesOf(c: ContainerView): string[] {
+  const out: string[] = [];
+  for (const b of c.hostConfig.Binds ?? []) {
+    try {
+      const m = parseMountSpec(b);
+      out.push(m.target, ...(m.source ? [m.source] : []));
+    } catch {
+      // not ours to judge here
+    }
+  }
+  return out;
+}
+
+/** Docker's SIZE column: "0B (virtual 1.98MB)". */
+async function sizeColumn(store: Store, c: ContainerView): Promise<string> {
+  const rw = await containerSize(store, c).catch(() => 0);
+  const base = await getImage(store, c.image)
+    .then((i) => imageSizeCached(store, i))
+    .catch(() => 0);
+  return `${humanSize(rw)} (virtual ${humanSize(rw + base)})`;
+}
 
 /** docker ps's default table. */
 const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -18,7 +60,13 @@ export default defineCommand({
     all: { type: 'boolean', short: 'a', help: 'Show all containers (default shows just running)' },
     quiet: { type: 'boolean', short: 'q', help: 'Only display container IDs' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
-    filter: { type: 'string', short: 'f', multiple: true, help: 'Filter: status=, name=, id=, label=, exited=, ancestor=' },
+    filter: {
+      type: 'string',
+      short: 'f',
+      multiple: true,
+      help: 'Filter: status=, name=, id=, label=, exited=, ancestor=, before=, since=, volume=, network=, health=',
+    },
+    size: { type: 'boolean', short: 's', help: 'Display total file sizes' },
     format: { type: 'string', help: "Format output using a Go template: 'table', 'table TEMPLATE', 'json' or TEMPLATE, e.g. 'table {{.ID}}\\t{{.Names}}'" },
     last: { type: 'string', short: 'n', help: 'Show the n last created containers (all states)', arg: 'int' },
     latest: { type: 'boolean', short: 'l', help: 'Show the latest created container (all states)' },
@@ -33,10 +81,24 @@ export default defineCommand({
     let cs = (await listContainers(store)).sort((a, b) => b.created.localeCompare(a.created));
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
-    cs = cs.filter((c) => matches(c, filters));
+    const all = cs;
+    const health = new Map(await Promise.all(cs.map(async (c) => [c.id, await healthOf(store, c)] as const)));
+    const created = (ref: string) => {
+      const r = all.find((c) => c.id === ref || c.name === ref || c.name === ref.replace(/^\//, '')) ?? all.find((c) => c.id.startsWith(ref));
+      if (!r) throw new NotFound(`no such container ${ref}`);
+      return r.created;
+    };
+    for (const k of ['before', 'since']) for (const v of filters.get(k) ?? []) created(v);
+    cs = cs.filter((c) => matches(c, filters, { health: health.get(c.id)?.Status, created, networks: networksOf(store, c), volumes: volumesOf(c) }));
     if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
-    const rows = cs.map((c) => containerRow(c, { now, ports: portsColumn(store, c), noTrunc: !!flags['no-trunc'] }));
-    ctx.out(formatList(flags.format, rows, { table: PS_TABLE }));
+    const sizes = new Map<string, string>();
+    if (flags.size) for (const c of cs) sizes.set(c.id, await sizeColumn(store, c));
+    const rows = cs.map((c) => {
+      const row = containerRow(c, { now, ports: portsColumn(store, c), noTrunc: !!flags['no-trunc'], health: health.get(c.id) });
+      if (flags.size) row.Size = sizes.get(c.id);
+      return row;
+    });
+    ctx.out(formatList(flags.format, rows, { table: flags.size ? `${PS_TABLE}\t{{.Size}}` : PS_TABLE }));
   },
 });

@@ -9,7 +9,7 @@ import { randomId } from '../../store/ids.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
 import { ensureImage, pullPolicy } from '../../engine/distribution/ensure.js';
 import { progressPrinter } from '../progress.js';
-import { terminalStreams } from '../terminal.js';
+import { notATty, terminalStreams } from '../terminal.js';
 
 export default defineCommand({
   summary: 'Create a container from an image and run a command in it, attached or with -d in the background (original: runi)',
@@ -25,6 +25,7 @@ export default defineCommand({
   async run({ flags, positionals }, ctx) {
     expectArgs('run', positionals, 1, Infinity, 'an image');
     const [image, ...cmd] = positionals;
+    if (flags.interactive && flags.tty && !flags.detach) notATty();
     const store = await ctx.store();
     let id: string | undefined;
     // The monitor starts now: its node start-up overlaps the pull, create and prepare.

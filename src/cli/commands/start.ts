@@ -2,6 +2,7 @@ import { defineCommand } from '../command.js';
 import { forEachName } from '../each.js';
 import { expectArgs } from '../args.js';
 import { getContainer } from '../../store/containers.js';
+import { notATty } from '../terminal.js';
 import { runAttached, startDetached } from '../../engine/container/run.js';
 import { terminalStreams } from '../terminal.js';
 
@@ -20,6 +21,7 @@ export default defineCommand({
     if (flags.attach || flags.interactive) {
       const [query, ...argv] = positionals;
       const c = await getContainer(store, query);
+      if (flags.interactive && c.config.Tty) notATty();
       return runAttached(
         store,
         c,
@@ -28,7 +30,10 @@ export default defineCommand({
       );
     }
     return forEachName(ctx, positionals, async (q) => {
-      await startDetached(store, await getContainer(store, q));
+      const c = await getContainer(store, q);
+      // Docker: starting a running container is no error; it prints the name all the same.
+      if (c.state.status === 'running') return ctx.out(`${q}\n`);
+      await startDetached(store, c);
       ctx.out(`${q}\n`);
     });
   },

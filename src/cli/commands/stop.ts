@@ -8,15 +8,20 @@ export default defineCommand({
   summary: 'Stop running containers: STOPSIGNAL (or SIGTERM), then SIGKILL after the grace period',
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   flags: {
-    time: { type: 'string', short: 't', help: 'Seconds to wait before killing the container (default 10)', arg: 'int' },
+    timeout: { type: 'string', short: 't', help: 'Seconds to wait before killing the container (default 10)', arg: 'int' },
+    time: { type: 'string', help: 'Deprecated: use --timeout', arg: 'int' },
     signal: { type: 'string', short: 's', help: "Signal to send to the container (default: the image's STOPSIGNAL or SIGTERM)" },
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('stop', positionals, 1, Infinity, 'a container');
-    if (flags.time !== undefined && !/^\d+$/.test(flags.time)) throw new InvalidArgument(`invalid --time '${flags.time}': give whole seconds`);
+    if (flags.time !== undefined && flags.timeout !== undefined) throw new InvalidArgument('conflicting options: --time and --timeout');
+    const time = flags.timeout ?? flags.time;
+    // Docker takes -1 as "wait for ever".
+    if (time !== undefined && !/^-?\d+$/.test(time)) throw new InvalidArgument(`invalid argument "${time}" for "-t, --timeout" flag: give whole seconds`);
+    const timeoutSec = time === undefined ? undefined : Number(time) < 0 ? 1e9 : Number(time);
     const store = await ctx.store();
     return forEachName(ctx, positionals, async (q) => {
-      await stopContainer(store, q, { timeoutSec: flags.time !== undefined ? Number(flags.time) : undefined, signal: flags.signal });
+      await stopContainer(store, q, { timeoutSec, signal: flags.signal });
       ctx.out(`${q}\n`);
     });
   },

@@ -3,7 +3,8 @@
 import { InvalidArgument } from '../../errors.js';
 import type { ContainerView } from '../../store/containers.js';
 
-const KEYS = ['status', 'name', 'id', 'label', 'exited', 'ancestor'] as const;
+const KEYS = ['status', 'name', 'id', 'label', 'exited', 'ancestor', 'before', 'since', 'volume', 'network', 'health'] as const;
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 export type Filters = Map<string, string[]>;
@@ -17,13 +18,37 @@ export function parseFilters(list: string[] = []): Filters {
     if (!(KEYS as readonly string[]).includes(k)) throw new InvalidArgument(`invalid filter '${k}' (supported: ${KEYS.join(', ')})`);
     if (k === 'status' && !STATUSES.includes(v)) throw new InvalidArgument(`invalid filter 'status=${v}' (one of ${STATUSES.join(', ')})`);
     if (k === 'exited' && !/^-?\d+$/.test(v)) throw new InvalidArgument(`invalid filter 'exited=${v}': give an exit code`);
+    // Docker's words (daemon/list.go).
+    if (k === 'health' && !HEALTH.includes(v)) throw new InvalidArgument(`Unrecognised filter value for health: ${v}`);
     out.set(k, [...(out.get(k) ?? []), v]);
   }
   return out;
 }
 
-function one(c: ContainerView, k: string, v: string): boolean {
+/** What some filters need beyond the record, looked up by the caller (ps.ts). */
+export interface Facts {
+  /** Health status, or 'none'. */
+  health?: string;
+  /** Names and ids of the networks it is on. */
+  networks?: string[];
+  /** Volume names and mount destinations. */
+  volumes?: string[];
+  /** before=/since=: the created time of the container each value names. */
+  created?: (ref: string) => string;
+}
+
+function one(c: ContainerView, k: string, v: string, x: Facts): boolean {
   switch (k) {
+    case 'health':
+      return (x.health ?? 'none') === v;
+    case 'network':
+      return !!x.networks?.includes(v);
+    case 'volume':
+      return !!x.volumes?.includes(v);
+    case 'before':
+      return !!x.created && c.created < x.created(v);
+    case 'since':
+      return !!x.created && c.created > x.created(v);
     case 'status':
       return c.state.status === v;
     case 'name':
@@ -49,7 +74,7 @@ function one(c: ContainerView, k: string, v: string): boolean {
   }
 }
 
-export function matches(c: ContainerView, f: Filters): boolean {
-  for (const [k, vs] of f) if (!vs.some((v) => one(c, k, v))) return false;
+export function matches(c: ContainerView, f: Filters, x: Facts = {}): boolean {
+  for (const [k, vs] of f) if (!vs.some((v) => one(c, k, v, x))) return false;
   return true;
 }

@@ -6,6 +6,7 @@ import type { ContainerView } from '../../store/containers.js';
 import { ago, dockerCommand, ellipsis } from '../../util/human.js';
 import { shortId } from '../../store/ids.js';
 import { statusText } from '../../engine/container/inspect.js';
+import type { HealthState } from '../../engine/container/health.js';
 import { goType } from './template.js';
 
 export { statusText, inspectContainer } from '../../engine/container/inspect.js';
@@ -33,6 +34,8 @@ export interface RowOptions {
   /** --no-trunc: full id and command. */
   noTrunc?: boolean;
   networks?: string;
+  /** State.Health, for the STATUS suffix. */
+  health?: HealthState;
 }
 
 /**
@@ -61,7 +64,7 @@ export function containerRow(c: ContainerView, o: RowOptions = {}): Record<strin
     Ports: o.ports ?? '',
     RunningFor: ago(c.created, now),
     State: c.state.status,
-    Status: statusText(c.state, now),
+    Status: statusText(c.state, now, o.health),
   };
   Object.defineProperty(row, 'Label', { value: (k: unknown) => labels[String(k)] ?? '', enumerable: false });
   Object.defineProperty(row, goType, { value: '*formatter.ContainerContext', enumerable: false });

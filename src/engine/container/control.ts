@@ -12,6 +12,7 @@ import { getContainer, isRunning, listContainers, readContainer, readState, sign
 import { parseSignal } from './signal.js';
 import { checkName } from './names.js';
 import { startDetached } from './run.js';
+import { stopProber } from './health.js';
 
 function monitorOf(s: ContainerState) {
   return { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
@@ -24,6 +25,14 @@ function monitorOf(s: ContainerState) {
  */
 export async function stopContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<ContainerView> {
   const c = await getContainer(store, query);
+  try {
+    return await stopRuns(store, c, o);
+  } finally {
+    await stopProber(store, c.id);
+  }
+}
+
+async function stopRuns(store: Store, c: ContainerView, o: { timeoutSec?: number; signal?: string }): Promise<ContainerView> {
   if (!isRunning(c.state) && !isAlive(monitorOf(c.state))) return c; // already stopped: nothing to do, as Docker
   await updateState(store, c.id, (st) => ({ ...st, stopRequested: true }));
   const sig = parseSignal(o.signal ?? c.config.StopSignal ?? 'SIGTERM');

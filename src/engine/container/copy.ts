@@ -38,7 +38,8 @@ export function parseCopyArg(s: string): CopyEnd {
 }
 
 /** One entry out of a snapshot (src) to the host (dst). */
-async function copyEntry(src: string, dst: string, warn: (m: string) => void): Promise<void> {
+/** keepOwner (cp -a): the container's uid/gid; otherwise the files are the caller's, as the docker CLI writes them. */
+async function copyEntry(src: string, dst: string, warn: (m: string) => void, keepOwner: boolean): Promise<void> {
   const st = await lstat(src);
   if (st.isDirectory()) {
     await mkdir(dst).catch((e: NodeJS.ErrnoException) => {
@@ -72,19 +73,19 @@ async function copyEntry(src: string, dst: string, warn: (m: string) => void): P
     warn(`skipping special file ${src}`);
     return;
   }
-  await lchown(dst, st.uid, st.gid).catch(() => {});
+  if (keepOwner) await lchown(dst, st.uid, st.gid).catch(() => {});
   if (!st.isSymbolicLink()) await chmod(dst, st.mode & 0o7777);
   await lutimes(dst, st.atime, st.mtime).catch(() => {});
 }
 
 /** Copy the tree at src (in a snapshot, never followed) to dst on the host. */
-export async function copyTree(src: string, dst: string, warn: (m: string) => void): Promise<void> {
-  await copyEntry(src, dst, warn);
+export async function copyTree(src: string, dst: string, warn: (m: string) => void, keepOwner = true): Promise<void> {
+  await copyEntry(src, dst, warn, keepOwner);
   if (!(await lstat(src)).isDirectory()) return;
   const walk = async (rel: string): Promise<void> => {
     for (const n of (await readdir(join(src, rel))).sort()) {
       const r = rel ? `${rel}/${n}` : n;
-      await copyEntry(join(src, r), join(dst, r), warn);
+      await copyEntry(join(src, r), join(dst, r), warn, keepOwner);
       if ((await lstat(join(src, r))).isDirectory()) await walk(r);
     }
   };
@@ -101,7 +102,12 @@ function onSnapshot<T>(store: Store, id: string, fn: (root: string) => Promise<T
 }
 
 /** Container -> host. With follow (-L), a symlink named as the source is followed (inside the container). */
-export async function copyFromContainer(store: Store, from: CopyEnd, to: string, o: { follow?: boolean; warn?: (m: string) => void } = {}): Promise<void> {
+export async function copyFromContainer(
+  store: Store,
+  from: CopyEnd,
+  to: string,
+  o: { follow?: boolean; warn?: (m: string) => void; archive?: boolean } = {},
+): Promise<void> {
   const c = await getContainer(store, from.container!);
   await onSnapshot(store, c.id, async (rootfs) => {
     const src = await resolveInRoot(rootfs, from.path, !!o.follow);
@@ -113,7 +119,7 @@ export async function copyFromContainer(store: Store, from: CopyEnd, to: string,
     if (d?.isDirectory() && !contentsOnly) base = join(to, basename(posix.normalize(from.path)) || 'rootfs');
     else if (!d && to.endsWith('/') && !st.isDirectory()) throw new InvalidArgument(`destination directory ${to} does not exist`);
     else base = to;
-    await copyTree(src, base, o.warn ?? (() => {}));
+    await copyTree(src, base, o.warn ?? (() => {}), !!o.archive);
   });
 }
 

@@ -24,6 +24,7 @@ import { commandLine, mergeEnv, DEFAULT_PATH, envValue } from './spec/command.js
 import { checkResources } from './spec/limits.js';
 import { checkNamespaceTargets } from './spec/namespaces.js';
 import { availableParallelism } from 'node:os';
+import { checkHealthConfig, mergeHealth } from './health.js';
 
 export interface CreateOptions {
   /** The id to use (run chooses it first, to start the monitor meanwhile); random by default. */
@@ -52,6 +53,8 @@ export interface CreateOptions {
   networkingConfig?: NetworkingConfig;
   /** --expose: ports (80/tcp) added to the image's ExposedPorts. */
   exposedPorts?: string[];
+  /** --health-* / --no-healthcheck; merged over the image's HEALTHCHECK. */
+  healthcheck?: RunConfig['Healthcheck'];
 }
 
 export async function createContainer(store: Store, o: CreateOptions): Promise<ContainerRecord> {
@@ -64,6 +67,8 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const hostname = o.hostname ?? shortId(id);
   let env = mergeEnv(imgCfg.Env, o.env);
   if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
+  checkHealthConfig(o.healthcheck);
+  const healthcheck = mergeHealth(o.healthcheck, imgCfg.Healthcheck);
   const config: RunConfig = {
     Hostname: hostname,
     User: o.user ?? imgCfg.User ?? '',
@@ -85,6 +90,7 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     ...(imgCfg.StopSignal ? { StopSignal: imgCfg.StopSignal } : {}),
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
   };
   const hostConfig: HostConfig = { ...(o.hostConfig ?? {}) };
   checkResources(hostConfig, availableParallelism());

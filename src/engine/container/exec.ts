@@ -4,12 +4,12 @@
 // -d leaves it running on its own.
 import { existsSync } from 'node:fs';
 import type { Store } from '../../store/store.js';
-import { Conflict, InvalidArgument } from '../../errors.js';
+import { CommandNotRunnable, Conflict, InvalidArgument } from '../../errors.js';
 import * as lxc from '../../runtime/lxc.js';
 import { wait, type StdioOptions } from '../../sys/exec.js';
 import type { AttachStreams } from './attach.js';
 import { resolveInRoot } from '../../oci/securejoin.js';
-import { getContainer, isRunning } from '../../store/containers.js';
+import { getContainer, isRunning, type ContainerView } from '../../store/containers.js';
 import { resolveUser } from './spec/user.js';
 import { envValue, mergeEnv, DEFAULT_PATH } from './spec/command.js';
 import { checkCommand } from './spec/prepare.js';
@@ -24,19 +24,28 @@ export interface ExecOptions {
   env?: string[];
   workdir?: string;
   user?: string;
+  /** --privileged: every capability, whatever the container's set. */
+  privileged?: boolean;
 }
 
 /** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
 const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
 
-export async function execInContainer(store: Store, query: string, o: ExecOptions, io: AttachStreams): Promise<number> {
-  const c = await getContainer(store, query);
-  if (!isRunning(c.state) || c.state.status === 'restarting')
-    throw new Conflict(`container ${c.name} is not running; exec needs a running container (start it with 'dockerlite start ${c.name}')`);
-  if (c.state.status === 'paused') throw new Conflict(`container ${c.name} is paused; unpause it first`);
-  if (!o.argv.length) throw new InvalidArgument('exec needs a command to run');
+/** What lxc-attach needs to run argv in c as exec does: the user, the environment, the working directory (probes use it too). */
+export async function execSpec(
+  store: Store,
+  c: ContainerView,
+  o: Pick<ExecOptions, 'argv' | 'env' | 'workdir' | 'user' | 'tty'>,
+): Promise<{ argv: string[]; env: string[]; uid: number; gid: number }> {
   const rootfs = store.paths.rootfs(c.id);
-  const user = await resolveUser(rootfs, o.user ?? (c.config.User || undefined));
+  let user;
+  try {
+    user = await resolveUser(rootfs, o.user ?? (c.config.User || undefined));
+  } catch (e) {
+    // Docker's exec cannot invoke the command at all: 126, with runc's words.
+    if (e instanceof InvalidArgument) throw new CommandNotRunnable(e.message.replace(/ in the container's \/etc\/(passwd|group)$/, ' in $1 file'), 126);
+    throw e;
+  }
   const env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`], o.env);
   if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
   if (o.tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
@@ -48,11 +57,21 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     if (!existsSync(await resolveInRoot(rootfs, '/bin/sh'))) throw new InvalidArgument(`exec -w ${cwd} needs /bin/sh in the container, and it has none`);
     argv = ['/bin/sh', '-c', CD_THEN_EXEC, 'sh', cwd, ...o.argv];
   }
+  return { argv, env, uid: user.uid, gid: user.gid };
+}
+
+export async function execInContainer(store: Store, query: string, o: ExecOptions, io: AttachStreams): Promise<number> {
+  const c = await getContainer(store, query);
+  // Docker's words and exit status 1 (docker exec into a stopped container).
+  if (!isRunning(c.state) || c.state.status === 'restarting') throw new Conflict(`Container ${c.id} is not running`);
+  if (c.state.status === 'paused') throw new Conflict(`Container ${c.name} is paused, unpause the container before exec`);
+  if (!o.argv.length) throw new InvalidArgument('exec needs a command to run');
+  const { argv, env, uid, gid } = await execSpec(store, c, o);
   // With a terminal on our side, lxc-attach gives the command a pty of the container's own.
   const tty = !!o.tty && !!io.stdin?.isTTY;
   // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on).
   const stdio: StdioOptions = o.detach ? ['ignore', 'ignore', 'ignore'] : [(o.interactive || tty) && io.stdin ? io.stdin : 'ignore', io.stdout, io.stderr];
-  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid: user.uid, gid: user.gid, stdio, detached: o.detach });
+  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid, gid, stdio, detached: o.detach, privileged: o.privileged });
   if (o.detach) {
     child.on('error', () => {});
     child.unref();

@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.js';
 import type { ContainerState, HostConfig, RunConfig } from '../../store/types.js';
 import type { ContainerView } from '../../store/containers.js';
 import { hostsFile, resolvFile } from '../../network/model.js';
+import { healthSuffix, type HealthState } from './health.js';
 import { networkSettings } from './network-views.js';
 import { hostnameFile, inspectMounts } from './spec/mounts.js';
 import { volumePath } from '../volume/volumes.js';
@@ -15,10 +16,10 @@ import { getImage } from '../image/images.js';
 import { ago, humanDuration } from '../../util/human.js';
 
 /** "Up 3 minutes", "Exited (1) 2 seconds ago", "Created": docker ps's STATUS. */
-export function statusText(s: ContainerState, now = Date.now()): string {
+export function statusText(s: ContainerState, now = Date.now(), health?: HealthState): string {
   switch (s.status) {
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))}${healthSuffix(health)}`;
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
     case 'restarting':
@@ -150,6 +151,8 @@ function running(s: ContainerState): boolean {
 }
 
 export interface InspectOptions {
+  /** State.Health (health.ts healthOf), present only when the container has a check. */
+  health?: HealthState;
   /** inspect -s: SizeRw (what the container added or changed) and SizeRootFs (that plus its image). */
   size?: boolean;
   /** The exec sessions running in the container (ExecIDs); null when none, as Docker. */
@@ -176,7 +179,7 @@ export async function inspectContainer(store: Store, c: ContainerView, o: Inspec
       Error: s.error ?? '',
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
-      ...((s as { health?: unknown }).health ? { Health: (s as { health?: unknown }).health } : {}),
+      ...(o.health ? { Health: o.health } : {}),
     },
     Image: `sha256:${c.image}`,
     ResolvConfPath: resolvFile(store, c.id),

@@ -41,12 +41,35 @@ export function parseLogConfig(driver: string | undefined, opts: string[] | Reco
       })
     : Object.entries(opts);
   for (const [k, v] of entries) {
-    if (type === 'none' || (k !== 'max-size' && k !== 'max-file')) throw new InvalidArgument(`unknown log opt '${k}' for ${type} log driver`);
+    // labels/env (and their -regex forms): the attributes `logs --details` shows, as Docker's json-file keeps them.
+    if (type === 'none' || !['max-size', 'max-file', 'labels', 'env', 'labels-regex', 'env-regex'].includes(k))
+      throw new InvalidArgument(`unknown log opt '${k}' for ${type} log driver`);
     config[k] = v;
   }
   const lc = { Type: type, Config: config };
   logLimits(lc); // refuse bad values now, not in the monitor
   return lc;
+}
+
+/** The attributes Docker's json-file driver adds to each line (logs --details): the labels and env named by the log opts, "k=v,k=v" sorted. */
+export function logAttributes(lc: LogConfig | undefined, labels: Record<string, string> = {}, env: string[] = []): string {
+  const c = lc?.Config ?? {};
+  const attrs: Record<string, string> = {};
+  const names = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()) : []);
+  const re = (v: string | undefined) => (v ? new RegExp(v) : undefined);
+  const labelRe = re(c['labels-regex']);
+  for (const [k, v] of Object.entries(labels)) if (names(c.labels).includes(k) || labelRe?.test(k)) attrs[k] = v;
+  const envRe = re(c['env-regex']);
+  for (const e of env) {
+    const eq = e.indexOf('=');
+    if (eq === -1) continue;
+    const k = e.slice(0, eq);
+    if (names(c.env).includes(k) || envRe?.test(k)) attrs[k] = e.slice(eq + 1);
+  }
+  return Object.keys(attrs)
+    .sort()
+    .map((k) => `${k}=${attrs[k]}`)
+    .join(',');
 }
 
 /** The limits of a container's log, or undefined when it keeps none. */

@@ -142,7 +142,18 @@ export function inspectNetwork(net: NetworkRecord, members: Array<{ c: Container
     Driver: 'bridge',
     EnableIPv4: true,
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: net.Subnet, Gateway: net.Gateway }] },
+    IPAM: {
+      Driver: 'default',
+      Options: {},
+      Config: [
+        {
+          Subnet: net.Subnet,
+          Gateway: net.Gateway,
+          ...(net.IPRange ? { IPRange: net.IPRange } : {}),
+          ...(net.AuxAddresses ? { AuxiliaryAddresses: net.AuxAddresses } : {}),
+        },
+      ],
+    },
     Internal: net.Internal,
     Attachable: false,
     Ingress: false,

@@ -16,6 +16,7 @@ import * as hooks from './hooks.js';
 import { removeContainer } from './remove.js';
 import { shouldRestart } from './restart.js';
 import { startDetached } from './run.js';
+import { stopProber } from './health.js';
 
 /** SIGKILL every process in the container's cgroup; true once none is left (5 s at most). */
 async function killLeftovers(id: string): Promise<boolean> {
@@ -46,6 +47,7 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
     await writeState(store, rec.id, last);
   });
   if (!last) return;
+  await stopProber(store, rec.id);
   await hooks.afterStop(store, rec).catch(() => {});
   await removeContainerCgroups(rec.id);
   if (rec.hostConfig.AutoRemove) {

@@ -15,6 +15,7 @@ import * as btrfs from '../../snapshots/btrfs.js';
 import { layersInUse } from '../image/images.js';
 import { gcLayers } from '../content/layers.js';
 import { removeAnonymousVolumes } from '../volume/volumes.js';
+import { stopProber } from './health.js';
 
 /** Remove a container (rm); on a full store, with the reserved space (store/reserve.ts). */
 export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
@@ -33,6 +34,7 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
   // Let its monitor finish recording the exit and running afterStop (unless we are that monitor, removing --rm).
   const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
   if (monitor.pid !== process.pid) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
+  await stopProber(store, c.id);
   await hooks.beforeRemove(store, c);
   // Take it out of the listing in one step (under its lock, so no state write
   // races with it), then delete at leisure.

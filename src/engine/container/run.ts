@@ -17,6 +17,7 @@ import { prepare } from './spec/prepare.js';
 import * as hooks from './hooks.js';
 import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { openSession, type AttachStreams, type Session } from './attach.js';
+import { startProber } from './health.js';
 
 const MONITOR = fileURLToPath(new URL('./monitor.js', import.meta.url));
 /** Keep each monitor's heap small and its threads few: there is one per running container. */
@@ -163,6 +164,7 @@ async function started(l: Launched, c: ContainerView): Promise<void> {
 /** Start detached: returns once the container's command runs. */
 export async function startDetached(store: Store, c: ContainerView, argv?: string[], early?: EarlyMonitor): Promise<void> {
   await started(await launch(store, c, { argv, waitAttach: false }, early), c);
+  await startProber(store, c.id, c.config).catch((e: Error) => store.warn(`cannot start the health checks of ${c.name}: ${e.message}`));
 }
 
 /** Pass the signals the user sends to the front end on to the container (not with a tty: there the keys travel as bytes). Returns the undo. */
@@ -219,6 +221,7 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
     session.close();
     throw e;
   }
+  await startProber(store, c.id, c.config).catch((e: Error) => store.warn(`cannot start the health checks of ${c.name}: ${e.message}`));
   return follow(store, c, session, unproxy, io);
 }
 

@@ -5,7 +5,7 @@ import { unlink } from 'node:fs/promises';
 import type { Store } from '../../store/store.js';
 import { writeJson } from '../../store/json.js';
 import { parseReference, familiar } from '../../oci/reference.js';
-import { listImages, readRefs } from './images.js';
+import { listImages, readRefs, type ImageView } from './images.js';
 import { listContainers } from '../../store/containers.js';
 import { collectGarbage } from '../content/gc.js';
 
@@ -15,7 +15,8 @@ export interface PruneResult {
   reclaimed: number;
 }
 
-export async function pruneImages(store: Store, o: { all: boolean }): Promise<PruneResult> {
+/** filter: image prune --filter (until, label): only images it accepts are candidates. */
+export async function pruneImages(store: Store, o: { all: boolean; filter?: (i: ImageView) => boolean }): Promise<PruneResult> {
   const res: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
   const inUse = new Set((await listContainers(store)).map((c) => c.image));
   // Deleting an image can leave its parent dangling: go round until nothing changes.
@@ -25,7 +26,7 @@ export async function pruneImages(store: Store, o: { all: boolean }): Promise<Pr
       const images = await listImages(store);
       const parents = new Set(images.map((i) => i.parent).filter(Boolean));
       const doomed = images.filter((i) => {
-        if (i.layers.length === 0 || inUse.has(i.id)) return false;
+        if (i.layers.length === 0 || inUse.has(i.id) || (o.filter && !o.filter(i))) return false;
         if (o.all) return true;
         return !i.names.some((n) => !n.includes('@')) && !parents.has(i.id);
       });

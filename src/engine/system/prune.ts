@@ -2,15 +2,14 @@
 // unused networks, (with volumes) unused anonymous volumes, dangling images
 // (every unused one with all), then the build cache.
 import type { Store } from '../../store/store.js';
-import { isRunning, listContainers } from '../../store/containers.js';
 import { listNetworks, removeNetwork } from '../../network/networks.js';
 import { membersOf } from '../../network/connect.js';
 import { Conflict } from '../../errors.js';
-import { removeContainer } from '../container/remove.js';
+import { pruneContainers } from '../container/prune.js';
 import { pruneImages } from '../image/prune.js';
 import { pruneBuildCache } from '../build/prune.js';
 import { listVolumes, pruneVolumes, volumePath, volumeUsers } from '../volume/volumes.js';
-import { containerSize, treeSize } from './df.js';
+import { treeSize } from './df.js';
 
 export interface SystemPruneResult {
   containers: string[];
@@ -39,18 +38,7 @@ export async function pruneNetworks(store: Store): Promise<string[]> {
 
 export async function pruneSystem(store: Store, o: { all: boolean; volumes: boolean }): Promise<SystemPruneResult> {
   const r: SystemPruneResult = { containers: [], networks: [], volumes: [], untagged: [], images: [], buildCache: [], reclaimed: 0 };
-  for (const c of await listContainers(store)) {
-    if (isRunning(c.state)) continue;
-    const size = await containerSize(store, c);
-    try {
-      await removeContainer(store, c.id, { force: false });
-    } catch (e) {
-      if (e instanceof Conflict) continue; // started meanwhile
-      throw e;
-    }
-    r.containers.push(c.id);
-    r.reclaimed += size;
-  }
+  ({ containers: r.containers, reclaimed: r.reclaimed } = await pruneContainers(store));
   r.networks = await pruneNetworks(store);
   if (o.volumes) {
     const users = await volumeUsers(store);

@@ -1,0 +1,3 @@
+import { managementCommand } from '../management.js';
+
+export default managementCommand('container', 'Manage containers');

@@ -1,0 +1,3 @@
+import { managementCommand } from '../management.js';
+
+export default managementCommand('image', 'Manage images');
