@@ -1,0 +1,15 @@
+// Build the C helpers in native/ with the system compiler (install.sh installs gcc):
+// each native/NAME.c becomes dist/native/NAME. Part of `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'native');
+mkdirSync(out, { recursive: true });
+for (const f of readdirSync(join(root, 'native')).filter((n) => n.endsWith('.c'))) {
+  const cc = process.env.CC || 'cc';
+  // cc -O2 -Wall -Wextra -Werror -o dist/native/NAME native/NAME.c
+  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-o', join(out, f.slice(0, -2)), join(root, 'native', f)], { stdio: 'inherit' });
+}
