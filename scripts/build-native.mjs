@@ -10,6 +10,8 @@ const out = join(root, 'dist', 'native');
 mkdirSync(out, { recursive: true });
 for (const f of readdirSync(join(root, 'native')).filter((n) => n.endsWith('.c'))) {
   const cc = process.env.CC || 'cc';
-  // cc -O2 -Wall -Wextra -Werror -o dist/native/NAME native/NAME.c
-  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-o', join(out, f.slice(0, -2)), join(root, 'native', f)], { stdio: 'inherit' });
+  // dl-init runs inside containers, whose images may have no libc: static.
+  const extra = f === 'dl-init.c' ? ['-static'] : [];
+  // cc -O2 -Wall -Wextra -Werror [-static] -o dist/native/NAME native/NAME.c
+  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', ...extra, '-o', join(out, f.slice(0, -2)), join(root, 'native', f)], { stdio: 'inherit' });
 }

@@ -9,7 +9,7 @@ import type { HostConfig } from '../store/types.js';
 import { checkBindSource, parseMountSpec, parseTmpfs } from '../engine/container/spec/mounts.js';
 import { checkVolumeName } from '../engine/volume/volumes.js';
 import { normalizeCap } from '../engine/container/spec/caps.js';
-import { parseLimits, parseRestart } from '../engine/container/spec/limits.js';
+import { parseBytes, parseLimits, parseRestart } from '../engine/container/spec/limits.js';
 import { parseLogConfig } from '../engine/container/logconfig.js';
 import { parseSecurityOpt } from '../engine/container/spec/security.js';
 import { parseSignal } from '../engine/container/signal.js';
@@ -54,6 +54,9 @@ export const CREATE_FLAGS = {
   'stop-timeout': { type: 'string', help: 'Seconds to wait for the stop signal before SIGKILL (default 10)', arg: 'int' },
   'log-driver': { type: 'string', help: 'Logging driver: json-file (default), local or none', arg: 'string' },
   'log-opt': { type: 'string', multiple: true, help: 'Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)', arg: 'list' },
+  init: { type: 'boolean', help: 'Run an init inside the container that forwards signals and reaps processes' },
+  'group-add': { type: 'string', multiple: true, help: 'Add additional groups to join (names or numbers)', arg: 'list' },
+  'shm-size': { type: 'string', help: 'Size of /dev/shm (default 64m)', arg: 'bytes' },
   pull: { type: 'string', help: 'Pull the image first: always, missing (default for images that name their registry), never' },
   ...NETWORK_FLAGS,
 } as const satisfies FlagDefs;
@@ -125,6 +128,9 @@ function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
   if (f.privileged) hc.Privileged = true;
   hc.LogConfig = parseLogConfig(f['log-driver'], f['log-opt']);
   if (f['security-opt']?.length) hc.SecurityOpt = f['security-opt'].map(parseSecurityOpt);
+  if (f.init) hc.Init = true;
+  if (f['group-add']?.length) hc.GroupAdd = f['group-add'];
+  if (f['shm-size'] !== undefined) hc.ShmSize = parseBytes(f['shm-size'], 'shm');
   Object.assign(hc, parseLimits({ memory: f.memory, memorySwap: f['memory-swap'], cpus: f.cpus, pidsLimit: f['pids-limit'] }));
   return hc;
 }

@@ -10,6 +10,8 @@ import { children, identify, sleep, type ProcId } from '../sys/proc.js';
 
 /** The compiled native/dl-run.c (npm run build puts it in dist/native). */
 export const DL_RUN = fileURLToPath(new URL('../../native/dl-run', import.meta.url));
+/** The compiled native/dl-init.c (static): the container's first program, which execs its command (or stays as --init). */
+export const DL_INIT = fileURLToPath(new URL('../../native/dl-init', import.meta.url));
 
 export interface ExecuteOptions {
   /** LXC's -P path: dockerlite's own, so names never clash with other LXC users. */

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import * as hooks from '../hooks.js';
 import { applyHostConfig } from './hostconfig.js';
 import { securityOf } from './security.js';
+import { processModel } from './process.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(rootfs: string, cmd: string, path: string, cwd: string): Promise<void> {
@@ -90,6 +91,7 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     ...extra,
   };
   await applyHostConfig(store, c, spec);
+  argv = await processModel(store, c, spec, user, argv);
   // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
   if (securityOf(c.hostConfig.SecurityOpt).seccomp && !spec.privileged) spec.seccompProfile = await seccompProfilePath(store, spec.caps);
   await hooks.beforeStart(store, c, spec);
