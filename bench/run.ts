@@ -5,6 +5,7 @@ import { lifecycle } from './lifecycle.js';
 import { buildBench } from './build.js';
 import { network } from './network.js';
 import { registry } from './registry.js';
+import { memory } from './memory.js';
 
 const all: Record<string, () => Promise<void>> = {
   foundation: () => foundation(),
@@ -12,6 +13,7 @@ const all: Record<string, () => Promise<void>> = {
   build: () => buildBench(),
   network: () => network(),
   registry: () => registry(),
+  memory: () => memory(),
 };
 
 const wanted = process.argv.slice(2);
