@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,9 +91,15 @@ int main(int argc, char **argv) {
   else
     unsetenv("container");
 
-  if (setgroups(n, groups) < 0) fail("setgroups", 125);
-  if (setgid(gid) < 0) fail("setgid", 125);
-  if (setuid(uid) < 0) fail("setuid", 125);
+  /* A terminal (-t) becomes the command's controlling terminal, as runc makes it (job control). */
+  if (isatty(0)) {
+    setsid();
+    ioctl(0, TIOCSCTTY, 0);
+  }
+  /* Without CAP_SETGID (--cap-drop ALL) the groups stay as they are; ids that already match need no call. */
+  if (setgroups(n, groups) < 0 && errno != EPERM) fail("setgroups", 125);
+  if (getgid() != gid && setgid(gid) < 0) fail("setgid", 125);
+  if (getuid() != uid && setuid(uid) < 0) fail("setuid", 125);
 
   if (!init) run(cmd);
 
