@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # What dockerlite itself runs.
-RUNTIME=(lxc btrfs-progs busybox-static iptables iproute2 attr util-linux procps debootstrap
+RUNTIME=(lxc gcc libc6-dev btrfs-progs busybox-static iptables iproute2 attr util-linux procps debootstrap
   xz-utils zstd bzip2 ca-certificates)
 # The real programs the end-to-end tests and benchmarks talk to.
 PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3 dnsmasq-base)

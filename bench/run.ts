@@ -6,6 +6,7 @@ import { buildBench } from './build.js';
 import { network } from './network.js';
 import { registry } from './registry.js';
 import { peers } from './peers.js';
+import { memory } from './memory.js';
 
 const all: Record<string, () => Promise<void>> = {
   foundation: () => foundation(),
@@ -13,6 +14,7 @@ const all: Record<string, () => Promise<void>> = {
   build: () => buildBench(),
   network: () => network(),
   registry: () => registry(),
+  memory: () => memory(),
 };
 
 // --peers: the same operations on docker and podman too (bench/peers.ts);

@@ -10,7 +10,7 @@ import { parseMountFlag, parseMountSpec, parseTmpfs } from '../engine/container/
 import { isAbsolute, resolve } from 'node:path';
 import { checkVolumeName } from '../engine/volume/volumes.js';
 import { normalizeCap } from '../engine/container/spec/caps.js';
-import { parseLimits, parseRestart } from '../engine/container/spec/limits.js';
+import { parseBytes, parseLimits, parseRestart } from '../engine/container/spec/limits.js';
 import { parseLogConfig } from '../engine/container/logconfig.js';
 import { parseSecurityOpt } from '../engine/container/spec/security.js';
 import { parseSignal } from '../engine/container/signal.js';
@@ -80,6 +80,9 @@ export const CREATE_FLAGS = {
   'stop-timeout': { type: 'string', help: 'Seconds to wait for the stop signal before SIGKILL (default 10)', arg: 'int' },
   'log-driver': { type: 'string', help: 'Logging driver: json-file (default), local or none', arg: 'string' },
   'log-opt': { type: 'string', multiple: true, help: 'Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)', arg: 'list' },
+  init: { type: 'boolean', help: 'Run an init inside the container that forwards signals and reaps processes' },
+  'group-add': { type: 'string', multiple: true, help: 'Add additional groups to join (names or numbers)', arg: 'list' },
+  'shm-size': { type: 'string', help: 'Size of /dev/shm (default 64m)', arg: 'bytes' },
   pull: { type: 'string', help: 'Pull the image first: always, missing (default for images that name their registry), never' },
   quiet: { type: 'boolean', short: 'q', help: 'Suppress the pull output' },
   ulimit: { type: 'string', multiple: true, help: 'Ulimit options: NAME=SOFT[:HARD], e.g. nofile=1024:2048', arg: 'ulimit' },
@@ -269,6 +272,9 @@ function lifecycleHostConfig(f: Flags<typeof CREATE_FLAGS>): HostConfig {
   if (f.device?.length) hc.Devices = f.device.map(parseDevice);
   if (f.sysctl?.length) hc.Sysctls = Object.fromEntries(f.sysctl.map(parseSysctl));
   Object.assign(hc, parseNamespaceModes({ pid: f.pid, ipc: f.ipc, uts: f.uts, userns: f.userns, hostname: f.hostname }));
+  if (f.init) hc.Init = true;
+  if (f['group-add']?.length) hc.GroupAdd = f['group-add'];
+  if (f['shm-size'] !== undefined) hc.ShmSize = parseBytes(f['shm-size'], 'shm');
   return hc;
 }
 

@@ -1,7 +1,17 @@
-// The LXC tools: lxc-execute runs a container's command under LXC's own
-// init (which reaps zombies and forwards signals), lxc-attach enters it.
+// The LXC tools: lxc-start -F runs a container's command as its pid 1 (as
+// Docker does), under native/dl-run, which gives it pipes for stdio and
+// exits with its status (lxc-start itself always exits 0); lxc-attach
+// enters a running container.
+import { fileURLToPath } from 'node:url';
 import type { StdioOptions } from '../sys/exec.js';
 import { start, run, type ChildProcess } from '../sys/exec.js';
+import { readFileSync } from 'node:fs';
+import { children, identify, sleep, type ProcId } from '../sys/proc.js';
+
+/** The compiled native/dl-run.c (npm run build puts it in dist/native). */
+export const DL_RUN = fileURLToPath(new URL('../../native/dl-run', import.meta.url));
+/** The compiled native/dl-init.c (static): the container's first program, which execs its command (or stays as --init). */
+export const DL_INIT = fileURLToPath(new URL('../../native/dl-init', import.meta.url));
 
 export interface ExecuteOptions {
   /** LXC's -P path: dockerlite's own, so names never clash with other LXC users. */
@@ -16,14 +26,51 @@ export interface ExecuteOptions {
   env?: Record<string, string>;
 }
 
-/** lxc-execute -P PATH -n NAME -f CONFIG [-o LOG -l ERROR -q] -- ARGV... (as an argv, for wrapping in setpriv/script) */
+/**
+ * dl-run lxc-start -F -C -P PATH -n NAME -f CONFIG [-o LOG -l ERROR -q] -- ARGV...
+ * (as an argv, for wrapping in setpriv/script). -C: lxc-start closes every fd
+ * it inherits beyond stdio, so nothing of ours reaches the container.
+ */
 export function executeArgv(o: Omit<ExecuteOptions, 'stdio'>): string[] {
-  const args = ['lxc-execute', '-P', o.lxcPath, '-n', o.name, '-f', o.configFile];
+  const args = [DL_RUN, 'lxc-start', '-F', '-C', '-P', o.lxcPath, '-n', o.name, '-f', o.configFile];
   if (o.logFile) args.push('-o', o.logFile, '-l', 'ERROR', '-q');
   return [...args, '--', ...o.argv];
 }
 
-/** lxc-execute -P PATH -n NAME -f CONFIG [-o LOG -l ERROR] -- ARGV... */
+/** The process that owns a running container: lxc-start (its only child is the container's pid 1). */
+export const OWNER_COMM = 'lxc-start';
+
+/** The name a process runs under (comm), or '' once it is gone. */
+export function procName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The lxc-start under dl-run process `pid` (its child, or with script in
+ * between its grandchild): the container's owner. Undefined when it ended
+ * before it could be seen (ended() says dl-run is gone).
+ */
+export async function findOwner(pid: number | undefined, ended: () => boolean): Promise<ProcId | undefined> {
+  if (!pid) return undefined;
+  for (let i = 0; i < 2500; i++) {
+    const level1 = children(pid);
+    for (const k of [...level1, ...level1.flatMap((p) => children(p))]) {
+      if (procName(k) === OWNER_COMM) {
+        const p = identify(k);
+        if (p) return p;
+      }
+    }
+    if (ended()) return undefined;
+    await sleep(2);
+  }
+  return undefined;
+}
+
+/** dl-run lxc-start -F ... -- ARGV...: exits with the command's status. */
 export function execute(o: ExecuteOptions): ChildProcess {
   const [cmd, ...args] = executeArgv(o);
   return start(cmd, args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(o.env) });

@@ -273,7 +273,8 @@ export function renderConfig(s: LxcSpec): string {
       const p = `lxc.net.${i}`;
       set(`${p}.type`, checkValue('network type', 'word', n.type));
       if (n.link) set(`${p}.link`, checkValue('bridge name', 'ifname', n.link));
-      if (n.type === 'veth') set(`${p}.flags`, 'up');
+      // An empty namespace's flags are lo's: up, with 127.0.0.1, as Docker's --network none.
+      if (n.type === 'veth' || n.type === 'empty') set(`${p}.flags`, 'up');
       if (n.name) set(`${p}.name`, checkValue('interface name', 'ifname', n.name));
       if (n.hwaddr) set(`${p}.hwaddr`, checkValue('MAC address', 'mac', n.hwaddr));
       if (n.vethPair) set(`${p}.veth.pair`, checkValue('veth name', 'ifname', n.vethPair));

@@ -139,20 +139,17 @@ export async function getContainer(store: Store, query: string): Promise<Contain
 }
 
 /**
- * The container's main process on the host: the child of LXC's init (which
- * is lxc-execute's child) that is pid 2 inside.
+ * The container's main process on the host: its pid 1, the child of the
+ * owning lxc-start (state.pid).
  */
 export function mainPid(state: ContainerState): number | undefined {
-  const init = children(state.pid)[0];
-  if (init === undefined) return undefined;
-  return children(init).find((p) => nsPid(p) === 2);
+  return children(state.pid).find((p) => nsPid(p) === 1);
 }
 
 /**
- * Send a signal to a running container's main process, as Docker sends it
- * to the container's pid 1. When the main process ends, the reaper kills the
- * rest and init exits with its status (137 for SIGKILL). Before the main
- * process exists the signal goes to lxc-execute, which forwards it to init.
+ * Send a signal to a running container's main process, its pid 1, as Docker
+ * does: the kernel then ends the rest. Before it exists the signal goes to
+ * lxc-start, which forwards it.
  */
 export function signalOwner(state: ContainerState, signal: NodeJS.Signals | number): boolean {
   if (!isRunning(state) || !isAlive({ pid: state.pid, start: state.pidStart })) return false;
@@ -174,7 +171,7 @@ export async function waitGone(state: ContainerState, timeoutMs = 10_000): Promi
   return true;
 }
 
-/** Host pid of the container's init (pid 1 inside it): lxc-execute's child. */
+/** Host pid of the container's pid 1 (its command): lxc-start's child. */
 export function containerInitPid(c: ContainerView): number {
   if (!isRunning(c.state) || !isAlive({ pid: c.state.pid, start: c.state.pidStart })) throw new Conflict(`container ${c.name} is not running`);
   const kids = children(c.state.pid);

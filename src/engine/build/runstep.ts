@@ -15,7 +15,6 @@ import { removeContainer } from '../container/remove.js';
 import { prepare } from '../container/spec/prepare.js';
 import * as hooks from '../container/hooks.js';
 import * as lxc from '../../runtime/lxc.js';
-import { reapOnMainExit } from '../../runtime/reaper.js';
 import { containerPids } from '../../runtime/cgroups.js';
 import { identify, isAlive } from '../../sys/proc.js';
 import { wait } from '../../sys/exec.js';
@@ -96,9 +95,9 @@ async function execute(store: Store, c: ContainerRecord, argv: string[], o: RunS
   });
   child.stdout!.on('data', (b: Buffer) => o.output(b));
   child.stderr!.on('data', (b: Buffer) => o.output(b));
-  const done = wait(child, 'lxc-execute');
-  const owner = child.pid ? identify(child.pid) : undefined;
-  const reaper = owner ? reapOnMainExit(owner, c.id) : undefined;
+  let ended = false;
+  const done = wait(child, 'lxc-start').finally(() => (ended = true));
+  const owner = await lxc.findOwner(child.pid, () => ended);
   // Interrupted (Ctrl-C, or the API client went away): stop the command.
   const abort = () => {
     if (owner) signalOwner({ ...freshState(), status: 'running', pid: owner.pid, pidStart: owner.start }, 'SIGKILL');
@@ -122,7 +121,6 @@ async function execute(store: Store, c: ContainerRecord, argv: string[], o: RunS
     await updateState(store, c.id, (s) => ({ ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: status, finishedAt: new Date().toISOString() }));
     return status;
   } finally {
-    reaper?.stop();
     o.signal?.removeEventListener('abort', abort);
   }
 }

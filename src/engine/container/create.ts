@@ -2,6 +2,7 @@
 // a build step's layer) and its record, built under a scratch name so a crash
 // never leaves half of one in the listing.
 import { nowRfc3339Nano } from '../../util/human.js';
+import { hostname as osHostname } from 'node:os';
 import { parseLogConfig, type LogConfig } from './logconfig.js';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,7 +65,8 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   const name = o.name !== undefined ? checkName(o.name) : undefined;
   const { entrypoint, cmd } = commandLine(imgCfg, o.cmd, o.entrypoint);
   const argv = [...entrypoint, ...cmd];
-  const hostname = o.hostname ?? shortId(id);
+  // As Docker: --network host shares the host's name too.
+  const hostname = o.hostname ?? (o.hostConfig?.NetworkMode === 'host' ? osHostname() : shortId(id));
   let env = mergeEnv(imgCfg.Env, o.env);
   if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
   checkHealthConfig(o.healthcheck);

@@ -1,5 +1,5 @@
 // The per-container monitor (the role conmon plays for podman): a small
-// detached process that owns the container's lxc-execute and outlives the
+// detached process that owns the container's lxc-start and outlives the
 // CLI that started it. It
 //   - writes stdout and stderr to containers/<id>/log.jsonl, one JSON object
 //     per line with the stream and a timestamp (Docker's json-file format);
@@ -7,7 +7,7 @@
 //   - records the start, the exit code, the finish time and OOM kills;
 //   - runs the afterStart/afterStop hooks (networking joins there);
 //   - applies the restart policy, and removes an --rm container at the end.
-// lxc-execute runs under setpriv --pdeathsig KILL: if the monitor is killed,
+// dl-run (lxc-start -F) runs under setpriv --pdeathsig KILL: if the monitor is killed,
 // the container dies with it instead of running on with no one to record it,
 // and the next dockerlite to look finds the stale state and recovers.
 //
@@ -40,9 +40,8 @@ import { children, identify, isAlive, nsPid, sleep, type ProcId } from '../../sy
 import { withParentDeathSignal } from '../../sys/setpriv.js';
 import { inPty } from '../../sys/script.js';
 import { setSize } from '../../sys/stty.js';
-import { executeArgv, lxcEnv } from '../../runtime/lxc.js';
-import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
-import { reapOnMainExit } from '../../runtime/reaper.js';
+import { executeArgv, findOwner, lxcEnv, OWNER_COMM, procName } from '../../runtime/lxc.js';
+import { removeContainerCgroups } from '../../runtime/cgroups.js';
 import { backoff, shouldRestart, FIRST_BACKOFF_MS } from './restart.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
@@ -306,33 +305,10 @@ interface RunResult {
   oomKilled: boolean;
 }
 
-async function findOwner(c: ChildProcess, tty: boolean): Promise<ProcId | undefined> {
-  if (!c.pid) return undefined;
-  if (!tty) return identify(c.pid);
-  // script -> lxc-execute: wait for script's child to appear.
-  for (let i = 0; i < 500; i++) {
-    const k = children(c.pid)[0];
-    if (k) {
-      const p = identify(k);
-      const comm = (() => {
-        try {
-          return readFileSync(`/proc/${k}/comm`, 'utf8').trim();
-        } catch {
-          return ''; // gone already
-        }
-      })();
-      if (p && comm === 'lxc-execute') return p;
-    }
-    if (c.exitCode !== null || c.signalCode !== null) return undefined;
-    await sleep(2);
-  }
-  return undefined;
-}
-
-/** Until the main process (pid 2 inside) shows, or lxc-execute ends. */
+/** Until the command runs as the container's pid 1 (LXC's child has exec'd it), or lxc-start ends. */
 async function mainStarted(owner: ProcId | undefined, exited: () => boolean): Promise<boolean> {
   for (let i = 0; i < 5000 && owner && isAlive(owner) && !exited(); i++) {
-    if (containerPids(id).some((p) => nsPid(p) === 2)) return true;
+    if (children(owner.pid).some((p) => nsPid(p) === 1 && procName(p) !== OWNER_COMM)) return true;
     await sleep(2);
   }
   return false;
@@ -367,12 +343,13 @@ async function runOnce(rec: ContainerRecord, argv: string[], passEnv: Record<str
     logChunk('stderr', b);
   });
 
-  const owner = await findOwner(c, tty);
+  const owner = await findOwner(c.pid, () => c.exitCode !== null || c.signalCode !== null);
   ownerPid = owner?.pid ?? 0;
   const seen = await mainStarted(owner, () => exited);
   const memLimited = !!rec.hostConfig.Memory;
   let oom = 0;
-  const reaper = owner ? reapOnMainExit(owner, id, memLimited ? () => (oom = Math.max(oom, oomKillCount(id))) : undefined) : undefined;
+  // LXC removes the cgroup as soon as the container ends: sample its OOM counter while it runs.
+  const sampler = memLimited && owner ? setInterval(() => (oom = Math.max(oom, oomKillCount(id))), 100) : undefined;
 
   if (owner) {
     // Not recorded (a full store): it runs on all the same, and a reader recovers the state.
@@ -399,7 +376,7 @@ async function runOnce(rec: ContainerRecord, argv: string[], passEnv: Record<str
   if (first) ready(`started ${ownerPid}`);
 
   let { status } = await done.catch(() => ({ status: 255 }));
-  reaper?.stop();
+  if (sampler) clearInterval(sampler);
   flushLog();
   const why = readFileSync(lxcLog, 'utf8').trim();
   // LXC logged errors and the command never ran: the container could not start.

@@ -19,6 +19,7 @@ import { securityOf } from './security.js';
 import { commandMounts, orderMounts, resolveThroughMounts } from './mounts.js';
 import { volumeLookup } from '../../volume/volumes.js';
 import { parseSeccompProfile, toLxcSeccomp } from './seccomp.js';
+import { processModel } from './process.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(
@@ -107,6 +108,7 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     ...extra,
   };
   await applyHostConfig(store, c, spec);
+  argv = await processModel(store, c, spec, user, argv);
   // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
   const sec = securityOf(c.hostConfig.SecurityOpt);
   if (sec.seccompProfile && !hasSeccomp()) throw new Unavailable('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');

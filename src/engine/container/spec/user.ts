@@ -8,9 +8,11 @@ export interface ResolvedUser {
   uid: number;
   gid: number;
   home: string;
+  /** The name in /etc/passwd, when there is one (its /etc/group memberships are its supplementary groups). */
+  name?: string;
 }
 
-async function readTable(rootfs: string, file: string): Promise<string[][]> {
+export async function readTable(rootfs: string, file: string): Promise<string[][]> {
   try {
     const text = await readFile(await resolveInRoot(rootfs, file), 'utf8');
     return text
@@ -28,15 +30,18 @@ export async function resolveUser(rootfs: string, spec: string | undefined): Pro
   let uid: number;
   let gid: number | undefined;
   let home = '/';
+  let name: string | undefined;
   const byName = passwd.find((p) => p[0] === user);
   if (/^\d+$/.test(user)) {
     uid = Number(user);
     const entry = passwd.find((p) => Number(p[2]) === uid);
     if (entry) {
+      name = entry[0];
       gid = Number(entry[3]);
       home = entry[5] || '/';
     } else gid = uid === 0 ? 0 : undefined;
   } else if (byName) {
+    name = byName[0];
     uid = Number(byName[2]);
     gid = Number(byName[3]);
     home = byName[5] || '/';
@@ -52,5 +57,5 @@ export async function resolveUser(rootfs: string, spec: string | undefined): Pro
     }
   }
   if (uid === 0 && home === '/') home = '/root';
-  return { uid, gid: gid ?? 0, home };
+  return { uid, gid: gid ?? 0, home, ...(name !== undefined ? { name } : {}) };
 }

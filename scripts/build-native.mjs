@@ -1,0 +1,17 @@
+// Build the C helpers in native/ with the system compiler (install.sh installs gcc):
+// each native/NAME.c becomes dist/native/NAME. Part of `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'native');
+mkdirSync(out, { recursive: true });
+for (const f of readdirSync(join(root, 'native')).filter((n) => n.endsWith('.c'))) {
+  const cc = process.env.CC || 'cc';
+  // dl-init runs inside containers, whose images may have no libc: static.
+  const extra = f === 'dl-init.c' ? ['-static'] : [];
+  // cc -O2 -Wall -Wextra -Werror [-static] -o dist/native/NAME native/NAME.c
+  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', ...extra, '-o', join(out, f.slice(0, -2)), join(root, 'native', f)], { stdio: 'inherit' });
+}
