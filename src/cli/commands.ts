@@ -71,6 +71,7 @@ export const COMMANDS: Entry[] = [
   { name: 'system', load: () => import('./commands/system.js') },
   { name: 'system df', load: () => import('./commands/system-df.js') },
   { name: 'system prune', load: () => import('./commands/system-prune.js') },
+  { name: 'events', load: () => import('./commands/events.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */

@@ -9,6 +9,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { Store } from '../../store/store.js';
 import { InvalidArgument, Unavailable } from '../../errors.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
+import { readContainer } from '../../store/containers.js';
+import { containerEvent } from '../../store/events.js';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
@@ -68,6 +70,8 @@ export async function openSession(store: Store, id: string, o: AttachOptions, io
   } finally {
     closeSync(dirFd);
   }
+  const rec = await readContainer(store, id).catch(() => undefined);
+  if (rec) containerEvent(store.paths.root, 'attach', rec);
   const keys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);
   const stdin = io.stdin;
   const raw = o.tty && !!stdin?.isTTY && !!stdin.setRawMode;

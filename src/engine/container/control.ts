@@ -3,11 +3,13 @@
 import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerState } from '../../store/types.js';
+import { constants } from 'node:os';
 import { Conflict, InvalidArgument } from '../../errors.js';
 import { isAlive, sleep } from '../../sys/proc.js';
 import { setFrozen, thaw } from '../../runtime/freezer.js';
 import { shortId } from '../../store/ids.js';
 import { writeJson } from '../../store/json.js';
+import { containerEvent } from '../../store/events.js';
 import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { parseSignal } from './signal.js';
 import { checkName } from './names.js';
@@ -33,13 +35,18 @@ export async function stopContainer(store: Store, query: string, o: { timeoutSec
   let killed = 0;
   for (;;) {
     const s = await readState(store, c.id).catch(() => undefined);
-    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) return c;
+    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) {
+      containerEvent(store.paths.root, 'stop', c);
+      return c;
+    }
     if ((s.status === 'running' || s.status === 'paused') && s.pid !== signalled && signalOwner(s, sig)) {
+      containerEvent(store.paths.root, 'kill', c, { signal: String(constants.signals[sig]) });
       signalled = s.pid;
       thaw(c.id); // a paused container must run to handle the signal
     }
     if (Date.now() > deadline && s.status !== 'restarting' && s.pid && s.pid !== killed) {
       signalOwner(s, 'SIGKILL');
+      containerEvent(store.paths.root, 'kill', c, { signal: '9' });
       thaw(c.id);
       killed = s.pid;
     }
@@ -51,6 +58,7 @@ export async function stopContainer(store: Store, query: string, o: { timeoutSec
 export async function restartContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {
   const c = await stopContainer(store, query, o);
   await startDetached(store, await getContainer(store, c.id));
+  containerEvent(store.paths.root, 'restart', c);
 }
 
 /** Block until the container stops (or its next exit, if it restarts); its exit status. */
@@ -73,12 +81,15 @@ export async function pauseContainer(store: Store, query: string, pause: boolean
   } else if (c.state.status !== 'paused') throw new Conflict(`container ${c.name} is not paused`);
   await setFrozen(c.id, pause);
   await updateState(store, c.id, (s) => (isRunning(s) ? { ...s, status: pause ? 'paused' : 'running' } : s));
+  containerEvent(store.paths.root, pause ? 'pause' : 'unpause', c);
 }
 
 export async function renameContainer(store: Store, query: string, newName: string): Promise<void> {
   const name = checkName(newName);
+  let old = '';
   await store.lock('names', async () => {
     const c = await getContainer(store, query);
+    old = c.name;
     if (c.name === name) throw new InvalidArgument(`renaming container ${c.name} to the same name`);
     const other = (await listContainers(store)).find((x) => x.name === name);
     if (other) throw new Conflict(`the container name "${name}" is already in use by container ${shortId(other.id)}; choose another name`);
@@ -88,5 +99,6 @@ export async function renameContainer(store: Store, query: string, newName: stri
     });
   });
   const c = await getContainer(store, name);
+  containerEvent(store.paths.root, 'rename', c, { oldName: old });
   await hooks.afterRename(store, c, isRunning(c.state));
 }

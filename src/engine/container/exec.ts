@@ -3,6 +3,8 @@
 // and LSM profile. The CLI owns the process (as docker exec's client does);
 // -d leaves it running on its own.
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { containerEvent } from '../../store/events.js';
 import type { Store } from '../../store/store.js';
 import { Conflict, InvalidArgument } from '../../errors.js';
 import * as lxc from '../../runtime/lxc.js';
@@ -51,12 +53,18 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   const tty = !!o.tty && !!io.stdin?.isTTY;
   // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on).
   const stdio: StdioOptions = o.detach ? ['ignore', 'ignore', 'ignore'] : [(o.interactive || tty) && io.stdin ? io.stdin : 'ignore', io.stdout, io.stderr];
+  // Docker's exec events; the exec has no record of its own here, so its id lives only in them.
+  const execID = randomBytes(32).toString('hex');
+  const cmd = o.argv.join(' ');
+  containerEvent(store.paths.root, `exec_create: ${cmd}`, c, { execID });
+  containerEvent(store.paths.root, `exec_start: ${cmd}`, c, { execID });
   const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid: user.uid, gid: user.gid, stdio, detached: o.detach });
   if (o.detach) {
     child.on('error', () => {});
     child.unref();
     return 0;
   }
+  const died = (status: number) => containerEvent(store.paths.root, 'exec_die', c, { execID, exitCode: String(status) });
   const forward = (sig: NodeJS.Signals) => () => {
     try {
       child.kill(sig);
@@ -67,7 +75,9 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   // With a tty, Ctrl-C travels as a byte; otherwise every signal the user sends goes to the command.
   const off = io.onSignal?.((sig) => (tty && sig === 'SIGINT' ? undefined : forward(sig)())) ?? (() => {});
   try {
-    return (await wait(child, 'lxc-attach')).status;
+    const { status } = await wait(child, 'lxc-attach');
+    died(status);
+    return status;
   } finally {
     off();
   }
