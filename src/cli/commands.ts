@@ -72,6 +72,8 @@ export const COMMANDS: Entry[] = [
   { name: 'system df', load: () => import('./commands/system-df.js') },
   { name: 'system prune', load: () => import('./commands/system-prune.js') },
   { name: 'events', load: () => import('./commands/events.js') },
+  { name: 'serve', load: () => import('./commands/serve.js') },
+  { name: 'system service', load: () => import('./commands/serve.js') },
 ];
 
 /** Original dockerlite names -> Docker's command (and the flags that make them equal). */

@@ -1,0 +1,3 @@
+import type { Route } from '../router.js';
+const routes: Route[] = [];
+export default routes;
