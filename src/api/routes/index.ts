@@ -6,6 +6,11 @@ export const ROUTE_GROUPS: Array<() => Promise<{ default: Route[] }>> = [
   () => import('./version.js'),
   () => import('./containers.js'),
   () => import('./exec.js'),
+  () => import('./images.js'),
+  () => import('./networks.js'),
+  () => import('./volumes.js'),
+  () => import('./system.js'),
+  () => import('./events.js'),
   // Fallbacks, last: a minimal /info until the system group serves the full one.
   () => import('./fallback.js'),
 ];
