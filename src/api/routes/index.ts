@@ -11,6 +11,7 @@ export const ROUTE_GROUPS: Array<() => Promise<{ default: Route[] }>> = [
   () => import('./volumes.js'),
   () => import('./system.js'),
   () => import('./events.js'),
+  () => import('./build.js'),
   // Fallbacks, last: a minimal /info until the system group serves the full one.
   () => import('./fallback.js'),
 ];
