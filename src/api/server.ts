@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   tls?: TlsOptions;
   /** Errors of the server itself (a handler that failed after replying), for the log. */
   log?: (line: string) => void;
+  /** Log every request (serve -D, or DOCKERLITE_DEBUG). */
+  trace?: boolean;
 }
 
 /** Headers dockerd puts on every reply; clients read Api-Version to negotiate. */
@@ -113,6 +115,7 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, upgradeSocket: Socket | undefined): Promise<void> {
     this.busy(1);
+    if (this.opts.trace) this.opts.log?.(`${req.method} ${req.url}${upgradeSocket ? ' (upgrade)' : ''}`);
     let hijacked = false;
     for (const [k, v] of Object.entries(COMMON_HEADERS)) res.setHeader(k, v);
     try {

@@ -1,5 +1,6 @@
 // The LXC tools: lxc-execute runs a container's command under LXC's own
 // init (which reaps zombies and forwards signals), lxc-attach enters it.
+import { inPty } from '../sys/script.js';
 import type { StdioOptions } from '../sys/exec.js';
 import { start, run, type ChildProcess } from '../sys/exec.js';
 
@@ -47,6 +48,8 @@ export interface AttachOptions {
   gid: number;
   stdio: StdioOptions;
   detached?: boolean;
+  /** Run lxc-attach inside a pty made by script(1): the caller's terminal is remote (the API), yet the command wants one. */
+  pty?: { rows: number; cols: number } | true;
 }
 
 /**
@@ -59,6 +62,10 @@ export function attach(o: AttachOptions): ChildProcess {
   const args = ['-P', o.lxcPath, '-n', o.name, '--clear-env', '-q'];
   for (const e of o.env) args.push('-v', e);
   args.push('-u', String(o.uid), '-g', String(o.gid), '--', ...o.argv);
+  if (o.pty) {
+    const [cmd, ...rest] = inPty(['lxc-attach', ...args], o.pty === true ? undefined : o.pty);
+    return start(cmd, rest, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
+  }
   return start('lxc-attach', args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
 }
 

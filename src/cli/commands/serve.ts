@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
@@ -36,14 +36,17 @@ export default defineCommand({
     const store = await ctx.store();
     const log = (line: string) => ctx.warn(`dockerlite serve: ${line}\n`);
     store.warn = (w) => log(`warning: ${w}`);
-    const server = await ApiServer.create({ store, log });
+    const server = await ApiServer.create({ store, log, trace: ctx.cfg.debug });
     const sockets: string[] = [];
+    // Only our own socket is removed at exit: a server started meanwhile on the same path keeps its own.
+    const inodes = new Map<string, number>();
     for (const a of addresses) {
       if (a.kind === 'unix') {
         await prepareSocket(a.path);
         await server.listen({ path: a.path });
         sockets.push(a.path);
         await secureSocket(a.path);
+        inodes.set(a.path, statSync(a.path).ino);
         log(`API listening on unix://${a.path}`);
       } else {
         // tls applies to TCP only; a unix socket is guarded by its mode.
@@ -74,7 +77,7 @@ export default defineCommand({
         arm();
       }
     });
-    for (const p of sockets) await unlink(p).catch(() => {});
+    for (const p of sockets) if (statSync(p, { throwIfNoEntry: false })?.ino === inodes.get(p)) await unlink(p).catch(() => {});
     return 0;
   },
 });

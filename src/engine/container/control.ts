@@ -1,5 +1,6 @@
 // stop, restart, wait, pause/unpause and rename of a container. Starting is
 // in run.ts; the monitor records every exit, so these only signal and wait.
+import { existsSync } from 'node:fs';
 import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerState } from '../../store/types.js';
@@ -61,15 +62,26 @@ export async function restartContainer(store: Store, query: string, o: { timeout
   containerEvent(store.paths.root, 'restart', c);
 }
 
-/** Block until the container stops (or its next exit, if it restarts); its exit status. */
-export async function waitContainer(store: Store, query: string): Promise<number> {
+/** Docker's wait conditions: stopped now or later (the default), the next exit even if not yet started, or removal. */
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/** Block until the container stops (or its next exit, if it restarts); its exit status. An aborted signal gives up (undefined). */
+export async function waitContainer(store: Store, query: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<number> {
   const c = await getContainer(store, query);
   const finished = c.state.finishedAt;
+  let last = c.state;
   for (;;) {
+    // A removed container's state reads as fresh: its directory tells. Its last exit seen is what we know.
+    if (!existsSync(store.paths.container(c.id))) return last.exitCode;
     const s = await readState(store, c.id).catch(() => undefined);
-    if (!s) return c.state.exitCode; // removed (--rm): its last exit is what we know
-    if (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running')) return s.exitCode;
-    await sleep(100);
+    if (!s) return last.exitCode;
+    last = s;
+    const exitedSince = s.finishedAt !== finished && !isRunning(s);
+    if (condition === 'not-running' && (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running'))) return s.exitCode;
+    if (condition === 'next-exit' && exitedSince) return s.exitCode;
+    if (signal?.aborted) return s.exitCode;
+    // An --rm container is removed soon after its exit is recorded: look often enough to see that exit.
+    await sleep(condition === 'removed' ? 20 : 100);
   }
 }
 

@@ -5,6 +5,9 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { containerEvent } from '../../store/events.js';
+import { readlink } from 'node:fs/promises';
+import { children, sleep } from '../../sys/proc.js';
+import { setSize } from '../../sys/stty.js';
 import type { Store } from '../../store/store.js';
 import { Conflict, InvalidArgument } from '../../errors.js';
 import * as lxc from '../../runtime/lxc.js';
@@ -24,6 +27,14 @@ export interface ExecOptions {
   env?: string[];
   workdir?: string;
   user?: string;
+  /** The caller's streams are not descriptors (an API connection's frames): relay through pipes. */
+  pipes?: boolean;
+  /** Give the command a pty although the caller has no terminal here (the API's Tty: the terminal is the client's). */
+  pty?: boolean;
+  /** Told once the process runs: its pid, and how to resize its pty. */
+  onStart?: (h: { pid: number; resize(rows: number, cols: number): Promise<void> }) => void;
+  /** The initial pty size, when known. */
+  size?: { rows: number; cols: number };
 }
 
 /** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
@@ -50,21 +61,60 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     argv = ['/bin/sh', '-c', CD_THEN_EXEC, 'sh', cwd, ...o.argv];
   }
   // With a terminal on our side, lxc-attach gives the command a pty of the container's own.
-  const tty = !!o.tty && !!io.stdin?.isTTY;
-  // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on).
-  const stdio: StdioOptions = o.detach ? ['ignore', 'ignore', 'ignore'] : [(o.interactive || tty) && io.stdin ? io.stdin : 'ignore', io.stdout, io.stderr];
+  const pty = !!o.tty && !!o.pty && !o.detach;
+  const tty = (!!o.tty && !!io.stdin?.isTTY) || pty;
+  const wantStdin = (o.interactive || tty) && !!io.stdin;
+  // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on), or relayed through pipes.
+  const piped = !o.detach && (!!o.pipes || pty);
+  const stdio: StdioOptions = o.detach
+    ? ['ignore', 'ignore', 'ignore']
+    : piped
+      ? [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
+      : [wantStdin ? io.stdin! : 'ignore', io.stdout, io.stderr];
   // Docker's exec events; the exec has no record of its own here, so its id lives only in them.
   const execID = randomBytes(32).toString('hex');
   const cmd = o.argv.join(' ');
   containerEvent(store.paths.root, `exec_create: ${cmd}`, c, { execID });
   containerEvent(store.paths.root, `exec_start: ${cmd}`, c, { execID });
-  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid: user.uid, gid: user.gid, stdio, detached: o.detach });
+  const child = lxc.attach({
+    lxcPath: store.paths.lxc,
+    name: c.id,
+    argv,
+    env,
+    uid: user.uid,
+    gid: user.gid,
+    stdio,
+    detached: o.detach,
+    pty: pty ? (o.size ?? true) : undefined,
+  });
+  if (piped) {
+    child.stdout?.pipe(io.stdout, { end: false });
+    child.stderr?.pipe(io.stderr, { end: false });
+    if (wantStdin && child.stdin) {
+      child.stdin.on('error', () => {});
+      io.stdin!.pipe(child.stdin);
+    }
+  }
+  if (!o.detach && child.pid)
+    o.onStart?.({
+      pid: child.pid,
+      // script's child is the shell that execs lxc-attach; its stdin is the pty.
+      // Right after the start the pty may not be made yet: look again for a moment.
+      resize: async (rows, cols) => {
+        for (let i = 0; pty && child.pid && child.exitCode === null && i < 40; i++) {
+          for (const p of [child.pid, ...children(child.pid)]) {
+            const t = await readlink(`/proc/${p}/fd/0`).catch(() => '');
+            if (t.startsWith('/dev/pts/')) return setSize(t, rows, cols).catch(() => {});
+          }
+          await sleep(25);
+        }
+      },
+    });
   if (o.detach) {
     child.on('error', () => {});
     child.unref();
     return 0;
   }
-  const died = (status: number) => containerEvent(store.paths.root, 'exec_die', c, { execID, exitCode: String(status) });
   const forward = (sig: NodeJS.Signals) => () => {
     try {
       child.kill(sig);
@@ -75,8 +125,10 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   // With a tty, Ctrl-C travels as a byte; otherwise every signal the user sends goes to the command.
   const off = io.onSignal?.((sig) => (tty && sig === 'SIGINT' ? undefined : forward(sig)())) ?? (() => {});
   try {
-    const { status } = await wait(child, 'lxc-attach');
-    died(status);
+    const status = (await wait(child, 'lxc-attach')).status;
+    containerEvent(store.paths.root, 'exec_die', c, { execID, exitCode: String(status) });
+    // Let the relayed output drain before the caller ends its streams.
+    if (piped) await Promise.all([child.stdout, child.stderr].map((s) => s && !s.readableEnded && new Promise((r) => s.once('close', r))));
     return status;
   } finally {
     off();

@@ -2,7 +2,7 @@
 // unused networks, (with volumes) unused anonymous volumes, dangling images
 // (every unused one with all), then the build cache.
 import type { Store } from '../../store/store.js';
-import { isRunning, listContainers } from '../../store/containers.js';
+import { isRunning, listContainers, type ContainerView } from '../../store/containers.js';
 import { listNetworks, removeNetwork } from '../../network/networks.js';
 import { membersOf } from '../../network/connect.js';
 import { Conflict } from '../../errors.js';
@@ -37,10 +37,11 @@ export async function pruneNetworks(store: Store): Promise<string[]> {
   return removed;
 }
 
-export async function pruneSystem(store: Store, o: { all: boolean; volumes: boolean }): Promise<SystemPruneResult> {
-  const r: SystemPruneResult = { containers: [], networks: [], volumes: [], untagged: [], images: [], buildCache: [], reclaimed: 0 };
+/** Remove every stopped container that keep() accepts (all by default): their ids and the bytes freed. */
+export async function pruneContainers(store: Store, keep: (c: ContainerView) => boolean = () => true): Promise<{ containers: string[]; reclaimed: number }> {
+  const r = { containers: [] as string[], reclaimed: 0 };
   for (const c of await listContainers(store)) {
-    if (isRunning(c.state)) continue;
+    if (isRunning(c.state) || !keep(c)) continue;
     const size = await containerSize(store, c);
     try {
       await removeContainer(store, c.id, { force: false });
@@ -51,6 +52,12 @@ export async function pruneSystem(store: Store, o: { all: boolean; volumes: bool
     r.containers.push(c.id);
     r.reclaimed += size;
   }
+  return r;
+}
+
+export async function pruneSystem(store: Store, o: { all: boolean; volumes: boolean }): Promise<SystemPruneResult> {
+  const r: SystemPruneResult = { containers: [], networks: [], volumes: [], untagged: [], images: [], buildCache: [], reclaimed: 0 };
+  ({ containers: r.containers, reclaimed: r.reclaimed } = await pruneContainers(store));
   r.networks = await pruneNetworks(store);
   if (o.volumes) {
     const users = await volumeUsers(store);
