@@ -9,9 +9,19 @@ import { Conflict, InvalidArgument } from '../errors.js';
 
 export const DEFAULT_SOCKET = '/run/dockerlite.sock';
 
-export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fd'; fds: number[] };
+
+/** systemd's first passed descriptor (sd_listen_fds(3)). */
+const SD_LISTEN_FDS_START = 3;
 
 export function parseAddress(spec: string): Address {
+  // fd://: the sockets systemd passed (dockerlite.socket), as dockerd's -H fd://.
+  if (spec === 'fd://') {
+    const n = Number(process.env.LISTEN_FDS ?? 0);
+    if (!n || Number(process.env.LISTEN_PID) !== process.pid)
+      throw new InvalidArgument('-H fd:// needs sockets passed by systemd (LISTEN_FDS); none were given');
+    return { kind: 'fd', fds: Array.from({ length: n }, (_, i) => SD_LISTEN_FDS_START + i) };
+  }
   if (spec.startsWith('unix://')) {
     const path = spec.slice('unix://'.length) || DEFAULT_SOCKET;
     if (!path.startsWith('/')) throw new InvalidArgument(`invalid -H '${spec}': the socket path must be absolute`);

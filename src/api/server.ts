@@ -89,11 +89,12 @@ export class ApiServer {
   }
 
   /** Listen on a unix socket path or a TCP host:port; resolves once listening. */
-  async listen(where: { path: string } | { host: string; port: number }): Promise<Server> {
+  async listen(where: { path: string } | { host: string; port: number } | { fd: number }): Promise<Server> {
     const srv = this.newHttpServer();
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
-      if ('path' in where) srv.listen(where.path, resolve);
+      if ('fd' in where) srv.listen({ fd: where.fd }, resolve);
+      else if ('path' in where) srv.listen(where.path, resolve);
       else srv.listen(where.port, where.host, resolve);
     });
     srv.on('error', (e) => this.opts.log?.(`server error: ${messageOf(e)}`));

@@ -48,6 +48,10 @@ export default defineCommand({
         await secureSocket(a.path);
         inodes.set(a.path, statSync(a.path).ino);
         log(`API listening on unix://${a.path}`);
+      } else if (a.kind === 'fd') {
+        // Sockets systemd made (and keeps): their mode and group are the socket unit's.
+        for (const fd of a.fds) await server.listen({ fd });
+        log(`API listening on ${a.fds.length} socket(s) from systemd`);
       } else {
         // tls applies to TCP only; a unix socket is guarded by its mode.
         await server.listen({ host: a.host, port: a.port });
