@@ -196,7 +196,8 @@ async function attach(r: ApiRequest, store: Parameters<typeof getContainer>[0]):
       return;
     }
     // Not started yet: wait for the start (or the client to leave).
-    const exit = await new Promise<Promise<number> | Error | undefined>((resolve) => {
+    // Resolving with the start's exit promise adopts it: this waits until the run ends (or the client leaves).
+    await new Promise<Promise<number> | Error | undefined>((resolve) => {
       const p: PendingAttach = { io, stdin: wantStdin, detachKeys, take: resolve };
       pending.set(c.id, [...(pending.get(c.id) ?? []), p]);
       conn.once('close', () => {
@@ -206,7 +207,6 @@ async function attach(r: ApiRequest, store: Parameters<typeof getContainer>[0]):
         resolve(undefined);
       });
     });
-    if (exit && !(exit instanceof Error)) await exit;
   } finally {
     await new Promise<void>((res) => (conn.writableEnded || conn.destroyed ? res() : conn.end(res)));
     conn.destroy();

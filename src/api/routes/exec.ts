@@ -132,7 +132,7 @@ const routes: Route[] = [
             size: e.size,
             onStart: (h) => {
               e.pid = h.pid;
-              e.resize = h.resize;
+              e.resize = (rows, cols) => h.resize(rows, cols);
             },
           },
           io,

@@ -128,7 +128,7 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     const status = (await wait(child, 'lxc-attach')).status;
     containerEvent(store.paths.root, 'exec_die', c, { execID, exitCode: String(status) });
     // Let the relayed output drain before the caller ends its streams.
-    if (piped) await Promise.all([child.stdout, child.stderr].map((s) => s && !s.readableEnded && new Promise((r) => s.once('close', r))));
+    if (piped) await Promise.all([child.stdout, child.stderr].filter((s) => s && !s.readableEnded).map((s) => new Promise((r) => s!.once('close', r))));
     return status;
   } finally {
     off();

@@ -82,7 +82,7 @@ export const REFUSED_HOSTCONFIG: Record<string, string> = {
 function isUnset(k: string, v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v as object).length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
   if (k === 'IpcMode' && (v === 'private' || v === 'shareable')) return true;
   if (k === 'Runtime' && (v === 'runc' || v === 'lxc')) return true;
   if (k === 'Isolation' && v === 'default') return true;
