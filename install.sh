@@ -3,6 +3,7 @@
 #   - the Debian packages dockerlite needs, and the real peers its tests run against
 #   - npm ci and the build
 #   - dockerlite on PATH (/usr/local/bin/dockerlite)
+#   - where systemd runs: dockerlite.socket (the API), dockerlite.service, dockerlite-restart.service
 #   - dockerlite init, then a first container as a smoke test
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +17,7 @@ fi
 RUNTIME=(lxc gcc libc6-dev btrfs-progs busybox-static iptables iproute2 attr util-linux procps debootstrap
   xz-utils zstd bzip2 ca-certificates)
 # The real programs the end-to-end tests and benchmarks talk to.
-PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3 dnsmasq-base)
+PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3 dnsmasq-base docker-compose python3-docker)
 
 missing=()
 for p in "${RUNTIME[@]}" "${PEERS[@]}"; do
@@ -45,6 +46,16 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 
 ln -sf "$PWD/bin/dockerlite" /usr/local/bin/dockerlite
+
+# Where systemd runs: the API socket, its server, and restarting containers at boot.
+if [ -d /run/systemd/system ]; then
+  getent group docker >/dev/null || groupadd --system docker
+  install -m 0644 contrib/systemd/dockerlite.socket contrib/systemd/dockerlite.service \
+    contrib/systemd/dockerlite-restart.service /etc/systemd/system/
+  systemctl daemon-reload
+  systemctl enable --quiet dockerlite.socket dockerlite-restart.service
+  systemctl start dockerlite.socket
+fi
 
 dockerlite init
 dockerlite run --rm busybox echo "dockerlite works"

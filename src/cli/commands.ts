@@ -79,6 +79,9 @@ export const COMMANDS: Entry[] = [
   { name: 'container prune', load: () => import('./commands/container-prune.js') },
   { name: 'image', load: () => import('./commands/image.js') },
   { name: 'volume', load: () => import('./commands/volume.js') },
+  { name: 'events', load: () => import('./commands/events.js') },
+  { name: 'serve', load: () => import('./commands/serve.js') },
+  { name: 'system service', load: () => import('./commands/serve.js') },
 ];
 
 /**

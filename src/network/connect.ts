@@ -2,6 +2,7 @@
 // container is plugged in or out on the spot: a new veth is created with
 // its far end inside the container's network namespace, configured there
 // with nsenter + ip, and the peers' /etc/hosts follow.
+import { networkEvent } from '../store/events.js';
 import { existsSync } from 'node:fs';
 import type { Store } from '../store/store.js';
 import { Conflict, InvalidArgument, NotFound } from '../errors.js';
@@ -92,6 +93,7 @@ export async function connect(store: Store, netQuery: string, ctrQuery: string, 
       added = ep;
     });
   });
+  networkEvent(store.paths.root, 'connect', net.Id, { container: c.id, name: net.Name, type: 'bridge' });
   if (running && added) {
     await refreshPeers(store, c, true);
     if (added.Gateway) await ensureResolver(store, [added.Gateway]);
@@ -129,6 +131,7 @@ export async function disconnect(store: Store, netQuery: string, ctrQuery: strin
     if (running && primary && next?.Ifname && next.Gateway) await ip.setDefaultRouteInside(containerInitPid(c), next.Gateway, next.Ifname);
   });
   if (net && removed?.ep.IPAddress) await release(store, net, c.id, removed.ep.IPAddress);
+  if (removed) networkEvent(store.paths.root, 'disconnect', net?.Id ?? removed.name, { container: c.id, name: net?.Name ?? removed.name, type: 'bridge' });
   if (running && removed) {
     await refreshPeers(store, c, true, [removed.name]);
     await nudgeResolver(store);

@@ -1,6 +1,7 @@
 // Network records: the default bridge (made on demand from DOCKERLITE_BRIDGE
 // and DOCKERLITE_SUBNET) and user-defined bridge networks with their own
 // subnets. A network is made under a scratch name and renamed into place.
+import { networkEvent } from '../store/events.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -204,6 +205,7 @@ export async function createNetwork(store: Store, o: CreateNetworkOptions): Prom
     await rm(networkDir(store, rec.Id), { recursive: true, force: true });
     throw e;
   }
+  networkEvent(store.paths.root, 'create', rec.Id, { name: rec.Name, type: 'bridge' });
   return rec;
 }
 
@@ -226,4 +228,5 @@ export async function removeNetwork(store: Store, net: NetworkRecord, usersOf: (
       await rm(doomed, { recursive: true, force: true });
     }
   });
+  networkEvent(store.paths.root, 'destroy', net.Id, { name: net.Name, type: 'bridge' });
 }

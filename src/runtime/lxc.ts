@@ -3,6 +3,7 @@
 // exits with its status (lxc-start itself always exits 0); lxc-attach
 // enters a running container.
 import { fileURLToPath } from 'node:url';
+import { inPty } from '../sys/script.js';
 import type { StdioOptions } from '../sys/exec.js';
 import { start, run, type ChildProcess } from '../sys/exec.js';
 import { readFileSync } from 'node:fs';
@@ -96,6 +97,8 @@ export interface AttachOptions {
   detached?: boolean;
   /** exec --privileged: keep every capability (lxc-attach --elevated-privileges=CAP). */
   privileged?: boolean;
+  /** Run lxc-attach inside a pty made by script(1): the caller's terminal is remote (the API), yet the command wants one. */
+  pty?: { rows: number; cols: number } | true;
 }
 
 /**
@@ -109,6 +112,10 @@ export function attach(o: AttachOptions): ChildProcess {
   if (o.privileged) args.push('--elevated-privileges=CAP');
   for (const e of o.env) args.push('-v', e);
   args.push('-u', String(o.uid), '-g', String(o.gid), '--', ...o.argv);
+  if (o.pty) {
+    const [cmd, ...rest] = inPty(['lxc-attach', ...args], o.pty === true ? undefined : o.pty);
+    return start(cmd, rest, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
+  }
   return start('lxc-attach', args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
 }
 

@@ -126,6 +126,7 @@ export class Store {
       this.paths.lxc,
       this.paths.tmp,
       this.paths.locks,
+      join(this.paths.root, 'events'),
       this.paths.blobs,
     ]) {
       await mkdir(d, { recursive: true, mode: d === this.paths.containers ? CONTAINER_DIR_MODE : PRIVATE_DIR_MODE });

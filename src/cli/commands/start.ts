@@ -13,9 +13,18 @@ export default defineCommand({
     attach: { type: 'boolean', short: 'a', help: 'Attach STDOUT/STDERR and forward signals' },
     interactive: { type: 'boolean', short: 'i', help: "Attach the container's STDIN" },
     'detach-keys': { type: 'string', help: 'Key sequence that detaches from the container (default "ctrl-p,ctrl-q")', arg: 'keys' },
+    restartable: { type: 'boolean', help: 'At boot: start every container whose restart policy (always, unless-stopped) says it should run' },
   },
   stopAtPositional: true,
   async run({ flags, positionals }, ctx) {
+    if (flags.restartable) {
+      expectArgs('start --restartable', positionals, 0, 0);
+      const { startRestartable } = await import('../../engine/container/boot.js');
+      const r = await startRestartable(await ctx.store());
+      for (const n of r.started) ctx.out(`${n}\n`);
+      for (const f of r.failed) ctx.warn(`dockerlite: error: cannot start container ${f.name}: ${f.error}\n`);
+      return r.failed.length ? 1 : 0;
+    }
     expectArgs('start', positionals, 1, Infinity, 'a container');
     const store = await ctx.store();
     if (flags.attach || flags.interactive) {

@@ -4,6 +4,7 @@ import { InvalidArgument } from '../../errors.js';
 const SUBCOMMANDS: Array<[string, string]> = [
   ['df', 'Show disk usage'],
   ['prune', 'Remove unused data'],
+  ['service', 'Serve the Docker Engine API (as serve)'],
 ];
 
 export default defineCommand({

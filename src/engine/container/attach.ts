@@ -5,10 +5,12 @@
 // ctrl-p,ctrl-q by default) leave the container running.
 import { openSync, closeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { Store } from '../../store/store.js';
 import { InvalidArgument, Unavailable } from '../../errors.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
+import { readContainer } from '../../store/containers.js';
+import { containerEvent } from '../../store/events.js';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
@@ -54,6 +56,13 @@ export interface AttachStreams {
   onSignal?(fn: (sig: NodeJS.Signals) => void): () => void;
 }
 
+/** Set a running container's terminal size from outside a session: one Resize frame to its monitor (the API's resize endpoint). */
+export async function resizeContainer(store: Store, id: string, rows: number, cols: number): Promise<void> {
+  const s = await openSession(store, id, { stdin: false, tty: false }, { stdout: new PassThrough(), stderr: new PassThrough() });
+  await new Promise<void>((resolve) => s.socket.end(encode(Frame.Resize, `${rows | 0} ${cols | 0}`), resolve));
+  s.close();
+}
+
 /** Connect to a container's monitor. */
 export async function openSession(store: Store, id: string, o: AttachOptions, io: AttachStreams): Promise<Session> {
   const dirFd = openSync(store.paths.container(id), 'r');
@@ -68,6 +77,8 @@ export async function openSession(store: Store, id: string, o: AttachOptions, io
   } finally {
     closeSync(dirFd);
   }
+  const rec = await readContainer(store, id).catch(() => undefined);
+  if (rec) containerEvent(store.paths.root, 'attach', rec);
   const keys = parseDetachKeys(o.detachKeys ?? DEFAULT_DETACH_KEYS);
   const stdin = io.stdin;
   const raw = o.tty && !!stdin?.isTTY && !!stdin.setRawMode;
@@ -85,6 +96,8 @@ export async function openSession(store: Store, id: string, o: AttachOptions, io
     }),
   );
   socket.on('error', () => {});
+  // The caller's output closed (an API client went away): the session ends, the container runs on.
+  io.stdout.once('close', () => socket.destroy());
   socket.on('close', () => {
     restore();
     finish(result);

@@ -2,6 +2,7 @@
 // layer of a new image. O(1): no file is read or copied. The layer's digest
 // is computed later, when the image is first pushed or saved.
 import { applyChanges } from '../build/changes.js';
+import { containerEvent } from '../../store/events.js';
 import type { Store } from '../../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
 import { getContainer, isRunning } from '../../store/containers.js';
@@ -61,5 +62,6 @@ async function commitLeased(store: Store, query: string, o: CommitOptions, lease
   };
   const img = await saveImage(store, { created, config, layers: [...(base?.layers ?? []), layer.key], parent: base?.id, comment: o.message });
   if (o.ref) await tagImage(store, img.id, o.ref);
+  containerEvent(store.paths.root, 'commit', c, { comment: o.message ?? '', imageID: `sha256:${img.id}`, imageRef: o.ref ?? '' });
   return img;
 }

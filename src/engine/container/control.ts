@@ -1,13 +1,16 @@
 // stop, restart, wait, pause/unpause and rename of a container. Starting is
 // in run.ts; the monitor records every exit, so these only signal and wait.
+import { existsSync } from 'node:fs';
 import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerState } from '../../store/types.js';
+import { constants } from 'node:os';
 import { Conflict, InvalidArgument } from '../../errors.js';
 import { isAlive, sleep } from '../../sys/proc.js';
 import { setFrozen, thaw } from '../../runtime/freezer.js';
 import { shortId } from '../../store/ids.js';
 import { writeJson } from '../../store/json.js';
+import { containerEvent } from '../../store/events.js';
 import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { parseSignal } from './signal.js';
 import { checkName } from './names.js';
@@ -42,13 +45,18 @@ async function stopRuns(store: Store, c: ContainerView, o: { timeoutSec?: number
   let killed = 0;
   for (;;) {
     const s = await readState(store, c.id).catch(() => undefined);
-    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) return c;
+    if (!s || (!isRunning(s) && !isAlive(monitorOf(s)))) {
+      containerEvent(store.paths.root, 'stop', c);
+      return c;
+    }
     if ((s.status === 'running' || s.status === 'paused') && s.pid !== signalled && signalOwner(s, sig)) {
+      containerEvent(store.paths.root, 'kill', c, { signal: String(constants.signals[sig]) });
       signalled = s.pid;
       thaw(c.id); // a paused container must run to handle the signal
     }
     if (Date.now() > deadline && s.status !== 'restarting' && s.pid && s.pid !== killed) {
       signalOwner(s, 'SIGKILL');
+      containerEvent(store.paths.root, 'kill', c, { signal: '9' });
       thaw(c.id);
       killed = s.pid;
     }
@@ -60,17 +68,29 @@ async function stopRuns(store: Store, c: ContainerView, o: { timeoutSec?: number
 export async function restartContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {
   const c = await stopContainer(store, query, o);
   await startDetached(store, await getContainer(store, c.id));
+  containerEvent(store.paths.root, 'restart', c);
 }
 
-/** Block until the container stops (or its next exit, if it restarts); its exit status. */
-export async function waitContainer(store: Store, query: string): Promise<number> {
+/** Docker's wait conditions: stopped now or later (the default), the next exit even if not yet started, or removal. */
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/** Block until the container stops (or its next exit, if it restarts); its exit status. An aborted signal gives up (undefined). */
+export async function waitContainer(store: Store, query: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<number> {
   const c = await getContainer(store, query);
   const finished = c.state.finishedAt;
+  let last = c.state;
   for (;;) {
+    // A removed container's state reads as fresh: its directory tells. Its last exit seen is what we know.
+    if (!existsSync(store.paths.container(c.id))) return last.exitCode;
     const s = await readState(store, c.id).catch(() => undefined);
-    if (!s) return c.state.exitCode; // removed (--rm): its last exit is what we know
-    if (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running')) return s.exitCode;
-    await sleep(100);
+    if (!s) return last.exitCode;
+    last = s;
+    const exitedSince = s.finishedAt !== finished && !isRunning(s);
+    if (condition === 'not-running' && (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running'))) return s.exitCode;
+    if (condition === 'next-exit' && exitedSince) return s.exitCode;
+    if (signal?.aborted) return s.exitCode;
+    // An --rm container is removed soon after its exit is recorded: look often enough to see that exit.
+    await sleep(condition === 'removed' ? 20 : 100);
   }
 }
 
@@ -82,12 +102,15 @@ export async function pauseContainer(store: Store, query: string, pause: boolean
   } else if (c.state.status !== 'paused') throw new Conflict(`container ${c.name} is not paused`);
   await setFrozen(c.id, pause);
   await updateState(store, c.id, (s) => (isRunning(s) ? { ...s, status: pause ? 'paused' : 'running' } : s));
+  containerEvent(store.paths.root, pause ? 'pause' : 'unpause', c);
 }
 
 export async function renameContainer(store: Store, query: string, newName: string): Promise<void> {
   const name = checkName(newName);
+  let old = '';
   await store.lock('names', async () => {
     const c = await getContainer(store, query);
+    old = c.name;
     if (c.name === name) throw new InvalidArgument(`renaming container ${c.name} to the same name`);
     const other = (await listContainers(store)).find((x) => x.name === name);
     if (other) throw new Conflict(`the container name "${name}" is already in use by container ${shortId(other.id)}; choose another name`);
@@ -97,5 +120,6 @@ export async function renameContainer(store: Store, query: string, newName: stri
     });
   });
   const c = await getContainer(store, name);
+  containerEvent(store.paths.root, 'rename', c, { oldName: old });
   await hooks.afterRename(store, c, isRunning(c.state));
 }

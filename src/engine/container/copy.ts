@@ -11,7 +11,9 @@
 // Neither depends on the container's state, so nothing is frozen, and a
 // container the user paused stays paused. Links are copied as links.
 import { constants, fchmodSync, fchownSync, futimesSync, lstatSync } from 'node:fs';
-import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { applyLayer } from '../../oci/apply.js';
 import { basename, join, posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -259,4 +261,73 @@ export async function exportContainer(store: Store, query: string, out: Writable
   await onSnapshot(store, c.id, async (rootfs) => {
     await pipeline(writeTar(packPaths(rootfs, await walkTree(rootfs))), out);
   });
+}
+
+/** What Docker's archive endpoints report of a path in a container (X-Docker-Container-Path-Stat): Go's FileMode bits. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+/** Go's os.FileMode type bits, as dockerd encodes them. */
+const GO_MODE = {
+  dir: 2 ** 31,
+  symlink: 2 ** 27,
+  device: 2 ** 26,
+  pipe: 2 ** 25,
+  socket: 2 ** 24,
+  setuid: 2 ** 23,
+  setgid: 2 ** 22,
+  char: 2 ** 21,
+  sticky: 2 ** 20,
+};
+
+/** Stat a path in a container (the last component not followed), for the API's archive HEAD/GET. */
+export async function statInContainer(store: Store, query: string, path: string): Promise<PathStat> {
+  const c = await getContainer(store, query);
+  return onSnapshot(store, c.id, async (rootfs) => {
+    const p = await resolveInRoot(rootfs, path, false);
+    const st = await statOrUndef(p);
+    if (!st) throw new NotFound(`Could not find the file ${path} in container ${c.name}`);
+    let mode = st.mode & 0o777;
+    if (st.mode & 0o4000) mode += GO_MODE.setuid;
+    if (st.mode & 0o2000) mode += GO_MODE.setgid;
+    if (st.mode & 0o1000) mode += GO_MODE.sticky;
+    if (st.isDirectory()) mode += GO_MODE.dir;
+    else if (st.isSymbolicLink()) mode += GO_MODE.symlink;
+    else if (st.isFIFO()) mode += GO_MODE.pipe;
+    else if (st.isSocket()) mode += GO_MODE.socket;
+    else if (st.isCharacterDevice()) mode += GO_MODE.device + GO_MODE.char;
+    else if (st.isBlockDevice()) mode += GO_MODE.device;
+    const linkTarget = st.isSymbolicLink() ? await readlink(p) : '';
+    return { name: basename(posix.normalize(path)) || '/', size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget };
+  });
+}
+
+/**
+ * A tar stream extracted into a directory of a container (the API's PUT archive,
+ * `docker cp - CONTAINER:DIR`): unpacked safely into a scratch directory first,
+ * then copied in through fds as cp does.
+ */
+export async function untarToContainer(
+  store: Store,
+  query: string,
+  dir: string,
+  input: AsyncIterable<Buffer>,
+  o: { warn?: (m: string) => void } = {},
+): Promise<void> {
+  const c = await getContainer(store, query);
+  const st = await statInContainer(store, c.id, dir);
+  if (!(st.mode & GO_MODE.dir)) throw new InvalidArgument(`extraction point ${dir} in container ${c.name} is not a directory`);
+  const scratch = join(store.paths.tmp, `untar-${randomBytes(8).toString('hex')}`);
+  await mkdir(scratch, { mode: 0o700 });
+  try {
+    await applyLayer(input, scratch);
+    await copyToContainer(store, `${scratch}/.`, { container: c.id, path: dir }, o);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }

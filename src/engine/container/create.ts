@@ -10,6 +10,7 @@ import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord, HostConfig, NetworkingConfig, RunConfig } from '../../store/types.js';
 import { writeJson } from '../../store/json.js';
+import { containerEvent } from '../../store/events.js';
 import { CONTAINER_DIR_MODE } from '../../store/store.js';
 import { randomId, shortId } from '../../store/ids.js';
 import { scratchName } from '../../store/scratch.js';
@@ -147,5 +148,6 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
   } finally {
     await lease.release();
   }
+  containerEvent(store.paths.root, 'create', rec);
   return rec;
 }

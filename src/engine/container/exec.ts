@@ -3,6 +3,11 @@
 // and LSM profile. The CLI owns the process (as docker exec's client does);
 // -d leaves it running on its own.
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { containerEvent } from '../../store/events.js';
+import { readlink } from 'node:fs/promises';
+import { children, sleep } from '../../sys/proc.js';
+import { setSize } from '../../sys/stty.js';
 import type { Store } from '../../store/store.js';
 import { CommandNotRunnable, Conflict, InvalidArgument } from '../../errors.js';
 import * as lxc from '../../runtime/lxc.js';
@@ -26,6 +31,14 @@ export interface ExecOptions {
   user?: string;
   /** --privileged: every capability, whatever the container's set. */
   privileged?: boolean;
+  /** The caller's streams are not descriptors (an API connection's frames): relay through pipes. */
+  pipes?: boolean;
+  /** Give the command a pty although the caller has no terminal here (the API's Tty: the terminal is the client's). */
+  pty?: boolean;
+  /** Told once the process runs: its pid, and how to resize its pty. */
+  onStart?: (h: { pid: number; resize(rows: number, cols: number): Promise<void> }) => void;
+  /** The initial pty size, when known. */
+  size?: { rows: number; cols: number };
 }
 
 /** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
@@ -68,10 +81,56 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   if (!o.argv.length) throw new InvalidArgument('exec needs a command to run');
   const { argv, env, uid, gid } = await execSpec(store, c, o);
   // With a terminal on our side, lxc-attach gives the command a pty of the container's own.
-  const tty = !!o.tty && !!io.stdin?.isTTY;
-  // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on).
-  const stdio: StdioOptions = o.detach ? ['ignore', 'ignore', 'ignore'] : [(o.interactive || tty) && io.stdin ? io.stdin : 'ignore', io.stdout, io.stderr];
-  const child = lxc.attach({ lxcPath: store.paths.lxc, name: c.id, argv, env, uid, gid, stdio, detached: o.detach, privileged: o.privileged });
+  const pty = !!o.tty && !!o.pty && !o.detach;
+  const tty = (!!o.tty && !!io.stdin?.isTTY) || pty;
+  const wantStdin = (o.interactive || tty) && !!io.stdin;
+  // The caller's streams are shared with lxc-attach as they are (Node passes their descriptors on), or relayed through pipes.
+  const piped = !o.detach && (!!o.pipes || pty);
+  const stdio: StdioOptions = o.detach
+    ? ['ignore', 'ignore', 'ignore']
+    : piped
+      ? [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
+      : [wantStdin ? io.stdin! : 'ignore', io.stdout, io.stderr];
+  // Docker's exec events; the exec has no record of its own here, so its id lives only in them.
+  const execID = randomBytes(32).toString('hex');
+  const cmd = o.argv.join(' ');
+  containerEvent(store.paths.root, `exec_create: ${cmd}`, c, { execID });
+  containerEvent(store.paths.root, `exec_start: ${cmd}`, c, { execID });
+  const child = lxc.attach({
+    lxcPath: store.paths.lxc,
+    name: c.id,
+    argv,
+    env,
+    uid,
+    gid,
+    privileged: o.privileged,
+    stdio,
+    detached: o.detach,
+    pty: pty ? (o.size ?? true) : undefined,
+  });
+  if (piped) {
+    child.stdout?.pipe(io.stdout, { end: false });
+    child.stderr?.pipe(io.stderr, { end: false });
+    if (wantStdin && child.stdin) {
+      child.stdin.on('error', () => {});
+      io.stdin!.pipe(child.stdin);
+    }
+  }
+  if (!o.detach && child.pid)
+    o.onStart?.({
+      pid: child.pid,
+      // script's child is the shell that execs lxc-attach; its stdin is the pty.
+      // Right after the start the pty may not be made yet: look again for a moment.
+      resize: async (rows, cols) => {
+        for (let i = 0; pty && child.pid && child.exitCode === null && i < 40; i++) {
+          for (const p of [child.pid, ...children(child.pid)]) {
+            const t = await readlink(`/proc/${p}/fd/0`).catch(() => '');
+            if (t.startsWith('/dev/pts/')) return setSize(t, rows, cols).catch(() => {});
+          }
+          await sleep(25);
+        }
+      },
+    });
   if (o.detach) {
     child.on('error', () => {});
     child.unref();
@@ -87,7 +146,11 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
   // With a tty, Ctrl-C travels as a byte; otherwise every signal the user sends goes to the command.
   const off = io.onSignal?.((sig) => (tty && sig === 'SIGINT' ? undefined : forward(sig)())) ?? (() => {});
   try {
-    return (await wait(child, 'lxc-attach')).status;
+    const status = (await wait(child, 'lxc-attach')).status;
+    containerEvent(store.paths.root, 'exec_die', c, { execID, exitCode: String(status) });
+    // Let the relayed output drain before the caller ends its streams.
+    if (piped) await Promise.all([child.stdout, child.stderr].filter((s) => s && !s.readableEnded).map((s) => new Promise((r) => s!.once('close', r))));
+    return status;
   } finally {
     off();
   }

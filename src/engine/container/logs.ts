@@ -24,6 +24,8 @@ export interface LogOptions {
   /** Epoch ms bounds. */
   since?: number;
   until?: number;
+  /** Ends a follow early: the reader went away (an API client that disconnected). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -202,6 +204,7 @@ export async function streamLogs(store: Store, query: string, o: LogOptions, emi
         return;
       }
       if (o.until !== undefined && Date.now() > o.until) return;
+      if (o.signal?.aborted) return;
       await sleep(100);
     }
   } finally {

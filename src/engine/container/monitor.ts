@@ -46,6 +46,7 @@ import { backoff, shouldRestart, FIRST_BACKOFF_MS } from './restart.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
 import { containerRecord, containerState } from '../../store/schema.js';
+import { containerEvent, volumeMountEvents } from '../../store/events.js';
 
 export interface MonitorArgs {
   cfg: Config;
@@ -365,6 +366,8 @@ async function runOnce(rec: ContainerRecord, argv: string[], passEnv: Record<str
       monitorPid: me.pid,
       monitorStart: me.start,
     })).catch((e: Error) => process.stderr.write(`recording the start: ${e.message}\n`));
+    volumeMountEvents(args.cfg.root, 'mount', rec);
+    containerEvent(args.cfg.root, 'start', rec);
     try {
       const { storeOf } = await import('../system/subsystems.js');
       const hooks = await import('./hooks.js');
@@ -438,7 +441,10 @@ async function main(): Promise<number> {
         ...(r.startError ? { error: r.startError } : {}),
       };
     });
+    if (r.oomKilled) containerEvent(args.cfg.root, 'oom', rec);
+    containerEvent(args.cfg.root, 'die', rec, { exitCode: String(r.status), execDuration: String(Math.round((Date.parse(finishedAt) - t0) / 1000)) });
     await afterStop(rec);
+    volumeMountEvents(args.cfg.root, 'unmount', rec);
     if (first && r.startError) {
       ready(`error ${r.startError}`);
       return r.status;

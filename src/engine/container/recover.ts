@@ -7,6 +7,7 @@
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
+import { containerEvent } from '../../store/events.js';
 import { containerState } from '../../store/schema.js';
 import { abandoned, freshState, getContainer, listRecords, trueState, updateState, writeState } from '../../store/containers.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
@@ -48,6 +49,7 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
   });
   if (!last) return;
   await stopProber(store, rec.id);
+  containerEvent(store.paths.root, 'die', rec, { exitCode: String(last.exitCode) });
   await hooks.afterStop(store, rec).catch(() => {});
   await removeContainerCgroups(rec.id);
   if (rec.hostConfig.AutoRemove) {

@@ -11,6 +11,7 @@ import type { ContainerRecord } from '../../store/types.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
 import { getContainer, isRunning, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { Conflict } from '../../errors.js';
+import { containerEvent } from '../../store/events.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { layersInUse } from '../image/images.js';
 import { gcLayers } from '../content/layers.js';
@@ -42,6 +43,7 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
   await store.lock(`container-${c.id}`, () => rename(store.paths.container(c.id), doomed));
   await removeContainerCgroups(c.id);
   await destroyContainerDir(store, doomed, c.id);
+  containerEvent(store.paths.root, 'destroy', c);
   if (opts.volumes) await removeAnonymousVolumes(store, mountsOf(c));
   await gcLayers(store, () => layersInUse(store));
   return c;

@@ -202,6 +202,14 @@ async function follow(store: Store, c: ContainerView, session: Session, unproxy:
 
 /** Start attached: stdout/stderr (and stdin with -i) are connected; returns the exit status. */
 export async function runAttached(store: Store, c: ContainerView, o: AttachOptions, io: AttachStreams): Promise<number> {
+  return (await startAttached(store, c, o, io)).exit;
+}
+
+/**
+ * Start attached, resolving once the container runs (the API answers its start
+ * request then) with its exit to follow; an attach made before the start misses nothing.
+ */
+export async function startAttached(store: Store, c: ContainerView, o: AttachOptions, io: AttachStreams): Promise<{ exit: Promise<number> }> {
   const tty = !!c.config.Tty;
   const size = tty ? io.size?.() : undefined;
   const l = await launch(store, c, { argv: o.argv, waitAttach: true, size }, o.monitor);
@@ -222,7 +230,7 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
     throw e;
   }
   await startProber(store, c.id, c.config).catch((e: Error) => store.warn(`cannot start the health checks of ${c.name}: ${e.message}`));
-  return follow(store, c, session, unproxy, io);
+  return { exit: follow(store, c, session, unproxy, io) };
 }
 
 /** Attach to a running container (dockerlite attach). */

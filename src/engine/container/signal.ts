@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import type { Store } from '../../store/store.js';
 import { Conflict, InvalidArgument } from '../../errors.js';
 import { getContainer, isRunning, signalOwner } from '../../store/containers.js';
+import { containerEvent } from '../../store/events.js';
 
 /** SIGTERM, TERM, term or 15 -> 'SIGTERM'. */
 export function parseSignal(s: string): NodeJS.Signals {
@@ -23,4 +24,5 @@ export async function killContainer(store: Store, query: string, signal: string)
   const c = await getContainer(store, query);
   if (!isRunning(c.state)) throw new Conflict(`cannot kill container ${c.name}: it is not running`);
   if (!signalOwner(c.state, sig)) throw new Conflict(`cannot kill container ${c.name}: it is not running`);
+  containerEvent(store.paths.root, 'kill', c, { signal: String((constants.signals as Record<string, number>)[sig]) });
 }

@@ -9,6 +9,7 @@
 // store first, because manifest.json may come last; every path in it is
 // resolved inside that directory. Layers then go through unpackImage like a
 // pull's: verified against the config's diff ids, nothing half-made kept.
+import { imageEvent } from '../../store/events.js';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,6 +73,12 @@ function loadWords(p: Progress): Progress {
 
 /** Load from a path (file or directory) or a stream (stdin). */
 export async function loadImages(store: Store, source: { path?: string; stream?: AsyncIterable<Buffer> }, o: LoadOptions): Promise<Loaded[]> {
+  const loaded = await loadFrom(store, source, o);
+  for (const l of loaded) imageEvent(store.paths.root, 'load', `sha256:${l.id}`, `sha256:${l.id}`);
+  return loaded;
+}
+
+async function loadFrom(store: Store, source: { path?: string; stream?: AsyncIterable<Buffer> }, o: LoadOptions): Promise<Loaded[]> {
   await removeAbandonedScratch(store);
   if (source.path && existsSync(source.path) && statSync(source.path).isDirectory()) return loadDir(store, source.path, false, o);
   let input: AsyncIterable<Buffer>;

@@ -3,10 +3,11 @@
 // make the image; unpackImage fetches only the layers that are not here yet.
 // Blob downloads are verified before they become visible, and a download
 // cut short is resumed with a Range request where the registry allows it.
+import { imageEvent } from '../../store/events.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../store/store.js';
 import { InvalidArgument, Unavailable } from '../../errors.js';
-import { parseReference, formatReference, familiar, repository, type Reference } from '../../oci/reference.js';
+import { parseReference, formatReference, familiar, familiarRepository, repository, type Reference } from '../../oci/reference.js';
 import { parseManifest, layerCompression, type ImageManifest, type Platform } from '../../oci/manifest.js';
 import { selectManifest, hostPlatform, platformMatches, formatPlatform } from '../../oci/platform.js';
 import { Registry } from '../../registry/client.js';
@@ -147,6 +148,7 @@ export async function pullImage(store: Store, refText: string, o: PullOptions): 
   const upToDate = res.existed && (r.digest ? true : before === res.image.id);
   o.progress({ status: `Digest: ${digest}` });
   o.progress({ status: `Status: ${upToDate ? 'Image is up to date for' : 'Downloaded newer image for'} ${familiar(r)}` });
+  imageEvent(store.paths.root, 'pull', familiar(r), familiarRepository(r), res.image.config.config?.Labels ?? {});
   return { ref, image: res.image, digest, upToDate };
 }
 

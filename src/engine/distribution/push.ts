@@ -2,11 +2,12 @@
 // and skipped when the repository has it, mounted from another repository
 // of the same registry that is known to hold it, or uploaded; then the
 // config, then the manifest under the tag.
+import { imageEvent } from '../../store/events.js';
 import { Readable } from 'node:stream';
 import type { Store } from '../../store/store.js';
 import type { ImageRecord, LayerRecord } from '../../store/types.js';
 import { InvalidArgument, NotFound, Unavailable } from '../../errors.js';
-import { parseReference, formatReference, familiar, repository, type Reference } from '../../oci/reference.js';
+import { parseReference, formatReference, familiar, familiarRepository, repository, type Reference } from '../../oci/reference.js';
 import { MediaType, layerMediaType, parseManifest, type ImageManifest } from '../../oci/manifest.js';
 import { Registry, pushScope } from '../../registry/client.js';
 import { getImage, readImage, readRefs } from '../image/images.js';
@@ -165,6 +166,7 @@ export async function pushImage(store: Store, refText: string, o: PushOptions): 
       if (!cur.repoDigests?.includes(rd)) await writeJson(store.paths.image(cur.id), { ...cur, repoDigests: [...(cur.repoDigests ?? []), rd] });
     });
     o.progress({ status: `${r.tag}: digest: ${digest} size: ${m.bytes.length}` });
+    imageEvent(store.paths.root, 'push', familiar(r), familiarRepository(r));
     return { ref, tag: r.tag!, digest, size: m.bytes.length };
   });
 }

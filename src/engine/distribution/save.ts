@@ -8,6 +8,7 @@
 // Layers come from the content store (a commit's layer is made first); an
 // uncompressed layer is checked against its diff id as it is written. A file
 // is written under a temporary name and renamed when complete.
+import { imageEvent } from '../../store/events.js';
 import { createWriteStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, writeFile, constants as FC } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -162,6 +163,11 @@ export async function saveImages(store: Store, queries: string[], o: SaveOptions
   if (o.format === 'oci-dir' && !o.output) throw new InvalidArgument('--format oci-dir needs --output DIRECTORY');
   if (!o.output && o.stdout?.isTTY) throw new InvalidArgument('cowardly refusing to save to a terminal; use -o FILE or redirect stdout');
   const wanted = await resolveItems(store, queries);
+  await saveLeased(store, wanted, o);
+  for (const w of wanted) imageEvent(store.paths.root, 'save', `sha256:${w.img.id}`, `sha256:${w.img.id}`);
+}
+
+async function saveLeased(store: Store, wanted: Awaited<ReturnType<typeof resolveItems>>, o: SaveOptions): Promise<void> {
   await withLease(store, async (lease) => {
     const items: Item[] = [];
     for (const w of wanted) items.push({ d: await makeDistributable(store, w.img, lease, o.progress), refs: w.refs });

@@ -1,6 +1,7 @@
 // Images: a config (OCI image config) plus a list of layers, in
 // images/<id>.json; names and tags in refs.json. The rootfs of an image is
 // the subvolume of its top layer.
+import { imageEvent } from '../../store/events.js';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import type { Store } from '../../store/store.js';
@@ -8,7 +9,7 @@ import type { ImageConfig, ImageRecord } from '../../store/types.js';
 import { readJson, readJsonOr, writeJson } from '../../store/json.js';
 import { resolve, type Named } from '../../store/resolve.js';
 import { randomId, sha256 } from '../../store/ids.js';
-import { parseReference, formatReference } from '../../oci/reference.js';
+import { parseReference, formatReference, familiar } from '../../oci/reference.js';
 import { Conflict, CorruptState, NotFound } from '../../errors.js';
 import { EMPTY_LAYER, layerPath, readLayer } from '../content/layers.js';
 import { listContainers } from '../../store/containers.js';
@@ -115,6 +116,7 @@ export async function saveTagged(
       const all = await readRefs(store);
       for (const k of keys) all[k] = image.id;
       await writeJson(store.paths.refs, all);
+      for (const k of keys) imageEvent(store.paths.root, 'tag', `sha256:${image.id}`, familiar(parseReference(k)));
     }
     return { image, refs: keys };
   });
@@ -130,6 +132,7 @@ export async function tagImage(store: Store, id: string, ref: string): Promise<s
     refs[key] = id;
     await writeJson(store.paths.refs, refs);
   });
+  imageEvent(store.paths.root, 'tag', `sha256:${id}`, familiar(r));
   return key;
 }
 

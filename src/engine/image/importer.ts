@@ -1,4 +1,5 @@
 // import: a rootfs tarball (plain, gzip, zstd or xz) becomes a one-layer image.
+import { imageEvent } from '../../store/events.js';
 import { createReadStream } from 'node:fs';
 import type { Store } from '../../store/store.js';
 import type { ImageConfig, ImageRecord, RunConfig } from '../../store/types.js';
@@ -63,6 +64,7 @@ export async function importTarball(store: Store, input: AsyncIterable<Buffer>, 
   };
   const img = await saveImage(store, { created, config, layers: [layer.key] });
   if (o.ref) await tagImage(store, img.id, o.ref);
+  imageEvent(store.paths.root, 'import', `sha256:${img.id}`, `sha256:${img.id}`);
   return img;
 }
 

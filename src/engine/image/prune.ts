@@ -1,6 +1,7 @@
 // image prune: delete dangling images (no tag, no child image, no container),
 // or with `all` every image no container uses; then the layers and blobs
 // nothing needs any more. The empty base image is never pruned.
+import { imageEvent } from '../../store/events.js';
 import { unlink } from 'node:fs/promises';
 import type { Store } from '../../store/store.js';
 import { writeJson } from '../../store/json.js';
@@ -43,6 +44,8 @@ export async function pruneImages(store: Store, o: { all: boolean; filter?: (i: 
         res.untagged.push(...(i.repoDigests ?? []).map((d) => familiar(parseReference(d))));
         await unlink(store.paths.image(i.id)).catch(() => {});
         res.deleted.push(i.id);
+        for (let n = 0; n < i.names.length; n++) imageEvent(store.paths.root, 'untag', `sha256:${i.id}`, `sha256:${i.id}`);
+        imageEvent(store.paths.root, 'delete', `sha256:${i.id}`, `sha256:${i.id}`);
       }
       return true;
     });

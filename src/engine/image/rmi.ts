@@ -2,6 +2,7 @@
 // when no reference is left and no container uses it. By id, every reference
 // goes with it (several repositories need -f). Untagged parents that nothing
 // else needs go too, then the layers and blobs that are now unused.
+import { imageEvent } from '../../store/events.js';
 import { unlink } from 'node:fs/promises';
 import type { Store } from '../../store/store.js';
 import type { ImageRecord } from '../../store/types.js';
@@ -57,6 +58,14 @@ export async function removeImage(store: Store, query: string, opts: { force: bo
 
 async function removeOne(store: Store, query: string, opts: { force: boolean; prune?: boolean }): Promise<RemoveResult> {
   const img = await getImage(store, query);
+  const res = await removeFound(store, img, query, opts);
+  // Docker's events: untag and delete both name the image by id.
+  for (let i = 0; i < res.untagged.length; i++) imageEvent(store.paths.root, 'untag', `sha256:${img.id}`, `sha256:${img.id}`);
+  for (const id of res.deleted) imageEvent(store.paths.root, 'delete', `sha256:${id}`, `sha256:${id}`);
+  return res;
+}
+
+async function removeFound(store: Store, img: ImageView, query: string, opts: { force: boolean; prune?: boolean }): Promise<RemoveResult> {
   const res: RemoveResult = { untagged: [], deleted: [] };
   const ref = normaliseQuery(query);
   const byName = ref !== undefined && (img.names.includes(ref) || !!img.repoDigests?.includes(ref));

@@ -1,6 +1,7 @@
 // Named volumes: each is a BTRFS subvolume, volumes/<name>, with its record
 // beside it in volumes/<name>.json. A volume is in use while any container
 // (running or not) names it in a -v; `volume rm` refuses then, as Docker.
+import { volumeEvent } from '../../store/events.js';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -79,6 +80,7 @@ export async function createVolume(
       ...(o.anonymous ? { Anonymous: true } : {}),
     };
     await writeJson(meta(store, n), rec);
+    volumeEvent(store.paths.root, 'create', n);
     return rec;
   });
 }
@@ -138,6 +140,7 @@ export async function removeVolume(store: Store, name: string, o: { force?: bool
     await rm(meta(store, name), { force: true });
     if (existsSync(volumePath(store, name))) await btrfs.remove(volumePath(store, name));
   });
+  volumeEvent(store.paths.root, 'destroy', name);
 }
 
 /** Remove every volume no container uses; the names removed. */
