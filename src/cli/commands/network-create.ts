@@ -47,7 +47,7 @@ export default defineCommand({
       labels: labels(flags.label),
       bridgeName,
       ipRange: flags['ip-range'],
-      auxAddresses: aux,
+      auxAddresses: Object.keys(aux).length ? aux : undefined,
     });
     ctx.out(`${net.Id}\n`);
   },

@@ -202,7 +202,8 @@ export async function resolveMounts(
         Source: '',
         Destination: m.target,
         Driver: 'local',
-        Mode: m.mode,
+        // dockerd 20.10: a named volume given without options shows Mode "z"; an anonymous one "".
+        Mode: m.mode || (m.source ? 'z' : ''),
         RW: !m.readonly,
         Propagation: '',
         ...(m.noCopy ? { noCopy: true } : {}),
