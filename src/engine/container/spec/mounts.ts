@@ -202,7 +202,16 @@ export function mountsOf(c: Pick<ContainerRecord, 'mounts' | 'hostConfig'>): Mou
     const m = parseMountSpec(b);
     return m.type === 'bind'
       ? { Type: 'bind', Source: m.source, Destination: m.target, Mode: m.mode, RW: !m.readonly, Propagation: 'rprivate' }
-      : { Type: 'volume', Name: m.source, Source: '', Destination: m.target, Driver: 'local', Mode: m.mode || (m.source ? 'z' : ''), RW: !m.readonly, Propagation: '' };
+      : {
+          Type: 'volume',
+          Name: m.source,
+          Source: '',
+          Destination: m.target,
+          Driver: 'local',
+          Mode: m.mode || (m.source ? 'z' : ''),
+          RW: !m.readonly,
+          Propagation: '',
+        };
   });
 }
 
