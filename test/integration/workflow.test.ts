@@ -63,7 +63,7 @@ test("the original's command names and usage still work", { skip }, async () => 
   assert.match(cid, /^[0-9a-f]{64}$/);
   assert.match(await env.ok(['lsc']), /oldstyle/);
   assert.equal(await env.ok(['runc', 'oldstyle', 'sh', '-c', 'echo ran > /ran; cat /ran']), 'ran');
-  assert.match(await env.ok(['ps', '-a', '--no-trunc']), /"sh -c echo ran > \/ran; cat \/ran"/, 'runc records its command');
+  assert.match(await env.ok(['ps', '-a', '--no-trunc']), /"sh -c 'echo ran > \/ran; cat \/ran'"/, 'runc records its command (quoted as docker ps quotes it)');
   assert.equal((await env.dl(['running', 'oldstyle'])).stdout, 'N\n');
   assert.equal((await env.dl(['running', 'oldstyle'])).status, 1);
   const img = await env.ok(['mki', 'oldstyle', 'oldimage']);
