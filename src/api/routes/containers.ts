@@ -2,6 +2,7 @@
 // this file only translates parameters, bodies, statuses and stream formats.
 import type { Store } from '../../store/store.js';
 import { inspectMounts } from '../../engine/container/spec/mounts.js';
+import { updateContainer } from '../../engine/container/update.js';
 import { volumePath } from '../../engine/volume/volumes.js';
 import { Writable } from 'node:stream';
 import type { Route } from '../router.js';
@@ -497,10 +498,32 @@ const routes: Route[] = [
     method: 'POST',
     path: '/containers/{id}/update',
     handler: async (r, { store }) => {
-      await container(r, store);
-      await readJson(r.req, {});
-      // The engine cannot change a created container's limits or policy yet: say so rather than pretend.
-      throw new InvalidArgument('updating a container is not supported by dockerlite: recreate it with the new settings');
+      const c = await container(r, store);
+      const body = (await readJson(r.req, {})) as Record<string, unknown>;
+      // The fields `docker update` sends that the engine applies; others present are refused, never ignored.
+      const APPLIED = [
+        'Memory',
+        'MemorySwap',
+        'MemoryReservation',
+        'NanoCpus',
+        'CpuShares',
+        'CpuQuota',
+        'CpuPeriod',
+        'CpusetCpus',
+        'PidsLimit',
+        'RestartPolicy',
+      ];
+      const ch: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(body)) {
+        if (v === null || v === undefined || v === 0 || v === '' || (Array.isArray(v) && !v.length)) continue;
+        if (k === 'RestartPolicy' && typeof v === 'object' && !(v as { Name?: string }).Name) continue;
+        if (!APPLIED.includes(k)) throw new InvalidArgument(`updating ${k} is not supported by dockerlite`);
+        if (k === 'CpusetCpus' ? typeof v !== 'string' : k === 'RestartPolicy' ? typeof v !== 'object' : typeof v !== 'number')
+          throw new InvalidArgument(`invalid ${k}: ${JSON.stringify(v)}`);
+        ch[k] = v;
+      }
+      await updateContainer(store, c.id, ch);
+      sendJson(r.res, 200, { Warnings: [] });
     },
   },
   {

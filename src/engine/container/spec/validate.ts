@@ -137,6 +137,23 @@ export function checkHostConfig(raw: Record<string, unknown> | undefined): HostC
   if (out.Tmpfs && !Object.keys(out.Tmpfs).length) delete out.Tmpfs;
   for (const p of Object.keys(out.Tmpfs ?? {})) if (!p.startsWith('/')) throw new InvalidArgument(`invalid tmpfs mount point ${p}: it must be absolute`);
   if (out.NetworkMode === 'default' || out.NetworkMode === '') delete out.NetworkMode;
+  if (out.PortBindings !== undefined) {
+    // Clients send partial bindings ({} or {"HostPort": ""} for "any port"): the record keeps Docker's full shape.
+    const pb = out.PortBindings as unknown;
+    if (typeof pb !== 'object' || pb === null || Array.isArray(pb)) throw new InvalidArgument('HostConfig.PortBindings must be a map of port to bindings');
+    const norm: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const [port, list] of Object.entries(pb as Record<string, unknown>)) {
+      if (list === null) continue;
+      if (!Array.isArray(list)) throw new InvalidArgument(`HostConfig.PortBindings.${port} must be a list`);
+      norm[port] = list.map((b: unknown) => {
+        const o = (b ?? {}) as { HostIp?: unknown; HostPort?: unknown };
+        const hostPort = typeof o.HostPort === 'string' ? o.HostPort : typeof o.HostPort === 'number' ? String(o.HostPort) : '';
+        // "0", as "", asks for any free port (Testcontainers sends it).
+        return { HostIp: typeof o.HostIp === 'string' ? o.HostIp : '', HostPort: hostPort === '0' ? '' : hostPort };
+      });
+    }
+    out.PortBindings = norm;
+  }
   if (out.PortBindings && !Object.keys(out.PortBindings).length) delete out.PortBindings;
   const lc = out.LogConfig as { Type?: string; Config?: Record<string, string> } | undefined;
   if (lc) out.LogConfig = parseLogConfig(lc.Type || undefined, lc.Config ?? {});
