@@ -198,3 +198,31 @@ print('ok')
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'ok');
 });
+
+test('the Python docker SDK: container lifecycle, exec, logs', { skip }, () => {
+  const script = `
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+# run to completion: the output comes back, the container can go
+out = c.containers.run('busybox', ['sh', '-c', 'echo from-run'], remove=True)
+assert out == b'from-run\\n', out
+k = c.containers.run('busybox', ['sh', '-c', 'echo started; echo warn >&2; sleep 300'], detach=True, name='pylife', labels={'app': 'py'})
+k.reload()
+assert k.status == 'running', k.status
+assert [x.name for x in c.containers.list(filters={'label': 'app=py'})] == ['pylife']
+code, out = k.exec_run(['sh', '-c', 'echo in-exec; exit 5'])
+assert (code, out) == (5, b'in-exec\\n'), (code, out)
+code, (o, e) = k.exec_run(['sh', '-c', 'echo o; echo e >&2'], demux=True)
+assert (code, o, e) == (0, b'o\\n', b'e\\n'), (code, o, e)
+assert k.logs(stdout=True, stderr=False) == b'started\\n', k.logs()
+assert k.logs(stdout=False, stderr=True) == b'warn\\n'
+k.stop(timeout=1)
+assert k.wait()['StatusCode'] == 137
+k.remove()
+assert not c.containers.list(all=True, filters={'name': 'pylife'})
+print('ok')
+`;
+  const r = spawnSync('python3', ['-c', script, `unix://${sock}`], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'ok');
+});
