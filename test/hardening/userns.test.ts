@@ -75,7 +75,14 @@ test('--security-opt is recorded, and unknown options are refused with 125', { s
   const hc = JSON.parse(await env.ok(['inspect', '--format', '{{json .HostConfig.SecurityOpt}}', id]));
   assert.deepEqual(hc, ['seccomp=unconfined', 'no-new-privileges']);
   await env.ok(['rm', id]);
-  for (const bad of ['foo', 'seccomp=/tmp/profile.json', 'label=disable']) {
+  // A seccomp profile file that does not exist: Docker's own words, exit 125.
+  const missing = await env.dl(['run', '--rm', '--security-opt', 'seccomp=/nonexistent/profile.json', 'busybox', 'true']);
+  assert.equal(missing.status, 125, missing.stderr);
+  assert.match(
+    missing.stderr,
+    /^dockerlite: error: opening seccomp profile \(\/nonexistent\/profile\.json\) failed: open \/nonexistent\/profile\.json: no such file or directory/m,
+  );
+  for (const bad of ['foo', 'label=disable']) {
     const r = await env.dl(['run', '--rm', '--security-opt', bad, 'busybox', 'true']);
     assert.equal(r.status, 125, `${bad}: ${r.stderr}`);
     assert.match(r.stderr, /^dockerlite: error: .*--security-opt/m);
