@@ -14,7 +14,7 @@ import { readJsonOr, writeJson } from '../../store/json.js';
 import { randomId } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { getContainer, listContainers } from '../../store/containers.js';
-import { checkMountConfig, makeBindSource, mountsOf, parseMountSpec, tmpfsMountOptions } from '../container/spec/mounts.js';
+import { bindMountPoint, checkMountConfig, makeBindSource, mountsOf, parseMountSpec, tmpfsMountOptions } from '../container/spec/mounts.js';
 import { bool, obj, oneOf, opt, orDefault, record, str } from '../../util/schema.js';
 
 export interface VolumeRecord {
@@ -193,21 +193,7 @@ export async function resolveMounts(
   for (const b of hc.Binds ?? []) {
     const m = parseMountSpec(b);
     if (m.type === 'bind') await makeBindSource(m);
-    if (m.type === 'bind')
-      add({ Type: 'bind', Source: m.source, Destination: m.target, Mode: m.mode, RW: !m.readonly, Propagation: m.propagation ?? 'rprivate' });
-    else
-      add({
-        Type: 'volume',
-        Name: m.source,
-        Source: '',
-        Destination: m.target,
-        Driver: 'local',
-        // dockerd 20.10: a named volume given without options shows Mode "z"; an anonymous one "".
-        Mode: m.mode || (m.source ? 'z' : ''),
-        RW: !m.readonly,
-        Propagation: '',
-        ...(m.noCopy ? { noCopy: true } : {}),
-      });
+    add(bindMountPoint(m));
   }
   for (const mc of hc.Mounts ?? []) {
     checkMountConfig(mc);

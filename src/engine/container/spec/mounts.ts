@@ -195,24 +195,28 @@ export function tmpfsMountOptions(o: MountConfig['TmpfsOptions']): string[] {
   return [...(o?.SizeBytes ? [`size=${o.SizeBytes}`] : []), ...(o?.Mode !== undefined ? [`mode=${o.Mode.toString(8)}`] : [])];
 }
 
+/** The mount point a -v spec makes, in Docker's shape (volumes still unnamed or unresolved keep Source ''). */
+export function bindMountPoint(m: MountSpec): MountPoint {
+  if (m.type === 'bind')
+    return { Type: 'bind', Source: m.source, Destination: m.target, Mode: m.mode, RW: !m.readonly, Propagation: m.propagation ?? 'rprivate' };
+  return {
+    Type: 'volume',
+    Name: m.source,
+    Source: '',
+    Destination: m.target,
+    Driver: 'local',
+    // dockerd 20.10: a named volume given without options shows Mode "z"; an anonymous one "".
+    Mode: m.mode || (m.source ? 'z' : ''),
+    RW: !m.readonly,
+    Propagation: '',
+    ...(m.noCopy ? { noCopy: true } : {}),
+  };
+}
+
 /** A container's mounts: the record's, or for a record made before it kept them, those its Binds name. */
 export function mountsOf(c: Pick<ContainerRecord, 'mounts' | 'hostConfig'>): MountPoint[] {
   if (c.mounts) return c.mounts;
-  return (c.hostConfig.Binds ?? []).map((b) => {
-    const m = parseMountSpec(b);
-    return m.type === 'bind'
-      ? { Type: 'bind', Source: m.source, Destination: m.target, Mode: m.mode, RW: !m.readonly, Propagation: 'rprivate' }
-      : {
-          Type: 'volume',
-          Name: m.source,
-          Source: '',
-          Destination: m.target,
-          Driver: 'local',
-          Mode: m.mode || (m.source ? 'z' : ''),
-          RW: !m.readonly,
-          Propagation: '',
-        };
-  });
+  return (c.hostConfig.Binds ?? []).map((b) => bindMountPoint(parseMountSpec(b)));
 }
 
 /** Docker's Mounts entries (inspect), in its key order. */
