@@ -99,7 +99,12 @@ export interface AttachOptions {
   privileged?: boolean;
   /** Run lxc-attach inside a pty made by script(1): the caller's terminal is remote (the API), yet the command wants one. */
   pty?: { rows: number; cols: number } | true;
+  /** exec -d: a shell waits for lxc-attach and writes its status here (temp then rename), as nobody else is left to. */
+  exitFile?: string;
 }
+
+/** The waiter of a detached exec: $1 is the status file, the rest lxc-attach's arguments. */
+const WAIT_AND_RECORD = 'f=$1; shift; lxc-attach "$@"; s=$?; echo "$s" > "$f.tmp" && mv -f "$f.tmp" "$f"';
 
 /**
  * lxc-attach -P PATH -n NAME --clear-env -v K=V... -u UID -g GID -- ARGV...
@@ -110,12 +115,16 @@ export interface AttachOptions {
 export function attach(o: AttachOptions): ChildProcess {
   const args = ['-P', o.lxcPath, '-n', o.name, '--clear-env', '-q'];
   if (o.privileged) args.push('--elevated-privileges=CAP');
+  // lxc-attach always sets container=lxc; a bare name is putenv(3)'s unset, and Docker's exec has no such variable.
+  args.push('-v', 'container');
   for (const e of o.env) args.push('-v', e);
   args.push('-u', String(o.uid), '-g', String(o.gid), '--', ...o.argv);
   if (o.pty) {
     const [cmd, ...rest] = inPty(['lxc-attach', ...args], o.pty === true ? undefined : o.pty);
     return start(cmd, rest, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
   }
+  if (o.exitFile)
+    return start('/bin/sh', ['-c', WAIT_AND_RECORD, 'sh', o.exitFile, ...args], { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
   return start('lxc-attach', args, { stdio: o.stdio, detached: o.detached, env: lxcEnv(), cwd: '/' });
 }
 

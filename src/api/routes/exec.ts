@@ -8,6 +8,7 @@ import { HttpError, readJson, sendEmpty, sendJson } from '../http.js';
 import { connectionStreams, MUX_STREAM, RAW_STREAM } from '../stream.js';
 import { getContainer, isRunning } from '../../store/containers.js';
 import { execInContainer } from '../../engine/container/exec.js';
+import { execStatus } from '../../engine/container/execs.js';
 import { Conflict, InvalidArgument, NotFound, describe } from '../../errors.js';
 
 interface ExecInstance {
@@ -30,6 +31,8 @@ interface ExecInstance {
   size?: { rows: number; cols: number };
   resize?: (rows: number, cols: number) => Promise<void>;
   created: number;
+  /** Started with Detach: its status comes from the engine's record. */
+  detached?: boolean;
 }
 
 const execs = new Map<string, ExecInstance>();
@@ -107,14 +110,15 @@ const routes: Route[] = [
       if (!isRunning(c.state)) throw new Conflict(`container ${c.id} is not running`);
       e.started = true;
       if (b.ConsoleSize?.[0] && b.ConsoleSize?.[1]) e.size = { rows: b.ConsoleSize[0], cols: b.ConsoleSize[1] };
-      const base = { argv: e.cmd, env: e.env, user: e.user, workdir: e.workdir, tty: e.tty };
+      const base = { argv: e.cmd, env: e.env, user: e.user, workdir: e.workdir, tty: e.tty, execId: e.id };
       if (b.Detach) {
+        // The engine's exec record follows it to its end (GET /exec/{id}/json asks it).
+        e.detached = true;
         e.running = true;
-        // dockerd tracks a detached exec to its end; lxc-attach -d gives no status back, so it counts as done once started.
-        await execInContainer(store, c.id, { ...base, detach: true }, { stdout: new PassThrough(), stderr: new PassThrough() }).finally(
-          () => (e.running = false),
-        );
-        e.exitCode = 0;
+        await execInContainer(store, c.id, { ...base, detach: true }, { stdout: new PassThrough(), stderr: new PassThrough() }).catch((err) => {
+          e.running = false;
+          throw err;
+        });
         return sendEmpty(r.res, 200);
       }
       const conn = r.hijack(e.tty ? RAW_STREAM : MUX_STREAM);
@@ -151,8 +155,16 @@ const routes: Route[] = [
   {
     method: 'GET',
     path: '/exec/{id}/json',
-    handler: (r) => {
+    handler: async (r, { store }) => {
       const e = get(r.params.id);
+      if (e.detached && e.running) {
+        const s = await getContainer(store, e.containerId)
+          .then((c) => execStatus(store, c, e.id))
+          .catch(() => undefined);
+        e.running = !!s?.running;
+        e.pid = s?.pid ?? e.pid;
+        if (!e.running) e.exitCode = s?.exitCode ?? null;
+      }
       sendJson(r.res, 200, {
         ID: e.id,
         Running: e.running,

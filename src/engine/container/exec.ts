@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { containerEvent } from '../../store/events.js';
 import { readlink } from 'node:fs/promises';
-import { children, sleep } from '../../sys/proc.js';
+import { children, identify, sleep } from '../../sys/proc.js';
+import { addExec, exitFile, removeExec } from './execs.js';
 import { setSize } from '../../sys/stty.js';
 import type { Store } from '../../store/store.js';
 import { CommandNotRunnable, Conflict, InvalidArgument } from '../../errors.js';
@@ -39,10 +40,22 @@ export interface ExecOptions {
   onStart?: (h: { pid: number; resize(rows: number, cols: number): Promise<void> }) => void;
   /** The initial pty size, when known. */
   size?: { rows: number; cols: number };
+  /** The exec's id (the API's instance id); a new one otherwise. */
+  execId?: string;
 }
 
 /** lxc-attach has no working-directory option: a shell in the container changes directory, then execs the command. */
 const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
+
+/** docker exec's message (runc's, as the docker 28 CLI prints it from dockerd 20.10) for a command it cannot start. */
+function execFailure(cmd: string, ours: string): string {
+  const why = ours.includes('permission denied')
+    ? 'permission denied'
+    : cmd.includes('/')
+      ? `stat ${cmd}: no such file or directory`
+      : 'executable file not found in $PATH';
+  return `OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": ${why}: unknown`;
+}
 
 /** What lxc-attach needs to run argv in c as exec does: the user, the environment, the working directory (probes use it too). */
 export async function execSpec(
@@ -59,12 +72,16 @@ export async function execSpec(
     if (e instanceof InvalidArgument) throw new CommandNotRunnable(e.message.replace(/ in the container's \/etc\/(passwd|group)$/, ' in $1 file'), 126);
     throw e;
   }
-  const env = mergeEnv(c.config.Env, [`HOSTNAME=${c.config.Hostname}`], o.env);
+  // Docker's order: its PATH, HOSTNAME (and TERM with -t), then the container's Env and -e replacing them in place, then HOME.
+  const env = mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${c.config.Hostname}`, ...(o.tty ? ['TERM=xterm'] : [])], c.config.Env, o.env);
   if (envValue(env, 'HOME') === undefined) env.push(`HOME=${user.home}`);
-  if (o.tty && envValue(env, 'TERM') === undefined) env.push('TERM=xterm');
   const cwd = o.workdir ?? (c.config.WorkingDir || '/');
-  // Report a missing command as run does (127/126), looking through the container's mounts too.
-  await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd, await commandMounts(c, (n) => volumeLookup(store, n)));
+  // A command that cannot be run is the runtime's failure in Docker's exec: 126 always, with runc's words.
+  await checkCommand(rootfs, o.argv[0], envValue(env, 'PATH') ?? DEFAULT_PATH, cwd, await commandMounts(c, (n) => volumeLookup(store, n))).catch(
+    (e: unknown) => {
+      throw e instanceof CommandNotRunnable ? new CommandNotRunnable(execFailure(o.argv[0], e.message), 126) : e;
+    },
+  );
   let argv = o.argv;
   if (cwd !== '/') {
     if (!existsSync(await resolveInRoot(rootfs, '/bin/sh'))) throw new InvalidArgument(`exec -w ${cwd} needs /bin/sh in the container, and it has none`);
@@ -92,7 +109,7 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
       ? [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
       : [wantStdin ? io.stdin! : 'ignore', io.stdout, io.stderr];
   // Docker's exec events; the exec has no record of its own here, so its id lives only in them.
-  const execID = randomBytes(32).toString('hex');
+  const execID = o.execId ?? randomBytes(32).toString('hex');
   const cmd = o.argv.join(' ');
   containerEvent(store.paths.root, `exec_create: ${cmd}`, c, { execID });
   containerEvent(store.paths.root, `exec_start: ${cmd}`, c, { execID });
@@ -107,7 +124,11 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     stdio,
     detached: o.detach,
     pty: pty ? (o.size ?? true) : undefined,
+    exitFile: o.detach ? exitFile(store, c.id, execID) : undefined,
   });
+  // The record lists the exec in ExecIDs while it runs (and keeps a detached one's status).
+  const proc = child.pid ? identify(child.pid) : undefined;
+  if (proc) await addExec(store, c, execID, proc);
   if (piped) {
     child.stdout?.pipe(io.stdout, { end: false });
     child.stderr?.pipe(io.stderr, { end: false });
@@ -153,5 +174,6 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     return status;
   } finally {
     off();
+    await removeExec(store, c.id, execID).catch(() => {});
   }
 }

@@ -12,6 +12,7 @@ import { hostnameFile, inspectMounts } from './spec/mounts.js';
 import { volumePath } from '../volume/volumes.js';
 import { containerSize } from '../system/df.js';
 import { imageSizeCached } from './diff.js';
+import { runningExecs } from './execs.js';
 import { getImage } from '../image/images.js';
 import { ago, humanDuration } from '../../util/human.js';
 
@@ -162,6 +163,7 @@ export interface InspectOptions {
 /** docker inspect CONTAINER. */
 export async function inspectContainer(store: Store, c: ContainerView, o: InspectOptions = {}): Promise<Record<string, unknown>> {
   const s = c.state;
+  const execIds = o.execIds ?? (await runningExecs(store, c));
   const doc: Record<string, unknown> = {
     Id: c.id,
     Created: c.created,
@@ -193,7 +195,7 @@ export async function inspectContainer(store: Store, c: ContainerView, o: Inspec
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: o.execIds?.length ? o.execIds : null,
+    ExecIDs: execIds.length ? execIds : null,
     HostConfig: dockerHostConfig(c.hostConfig),
     GraphDriver: { Data: { Rootfs: store.paths.rootfs(c.id), BaseLayer: c.layer }, Name: 'btrfs' },
   };

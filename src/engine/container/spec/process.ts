@@ -46,7 +46,10 @@ export async function processModel(store: Store, c: ContainerRecord, spec: LxcSp
   spec.mounts = [
     ...(spec.mounts ?? []),
     { source: DL_INIT, target: INIT_PATH.slice(1), fstype: 'none', options: ['bind', 'ro', 'create=file'] },
-    { source: 'shm', target: 'dev/shm', fstype: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', `size=${Math.ceil(shm / 1024)}k`, 'create=dir'] },
+    // --ipc none: Docker mounts no /dev/shm at all (private and shareable get the tmpfs).
+    ...(hc.IpcMode === 'none'
+      ? []
+      : [{ source: 'shm', target: 'dev/shm', fstype: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', `size=${Math.ceil(shm / 1024)}k`, 'create=dir'] }]),
     { source: 'mqueue', target: 'dev/mqueue', fstype: 'mqueue', options: ['rw', 'nosuid', 'nodev', 'noexec', 'create=dir'] },
   ];
   // /.dockerenv: made in the rootfs and recorded as dockerlite's, so diff and commit leave it out (Docker's init layer).
