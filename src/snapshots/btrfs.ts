@@ -100,3 +100,10 @@ export async function inodePaths(ino: number | bigint, subvol: string): Promise<
     .filter(Boolean)
     .map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l).replace(/^\/+/, ''));
 }
+
+/** btrfs --version ("btrfs-progs v6.2") as Docker's btrfs driver reports its build: "Btrfs v6.2"; undefined when unknown. */
+export async function buildVersion(): Promise<string | undefined> {
+  const { stdout, status } = await run('btrfs', ['--version'], { allowFail: true });
+  const v = /v\d[\w.-]*/.exec(stdout)?.[0];
+  return status === 0 && v ? `Btrfs ${v}` : undefined;
+}

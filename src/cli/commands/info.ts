@@ -5,6 +5,18 @@ import { formatInspect } from '../format/table.js';
 import { version } from '../version.js';
 import { bytesSize } from '../output.js';
 
+/** docker info's Security Options block: each option's name, then its other keys (name=seccomp,profile=default). */
+function securityLines(opts: string[]): string[] {
+  if (!opts.length) return [];
+  const out = [' Security Options:'];
+  for (const o of opts) {
+    const kv = o.split(',').map((p) => p.split('='));
+    out.push(`  ${kv.find(([k]) => k === 'name')?.[1] ?? o}`);
+    for (const [k, v] of kv) if (k !== 'name') out.push(`   ${k[0].toUpperCase()}${k.slice(1)}: ${v}`);
+  }
+  return out;
+}
+
 export default defineCommand({
   summary: 'Display system-wide information',
   usage: '[OPTIONS]',
@@ -31,7 +43,7 @@ export default defineCommand({
       ` Images: ${String(i.Images)}`,
       ` Server Version: ${String(i.ServerVersion)}`,
       ` Storage Driver: ${String(i.Driver)}`,
-      '  Btrfs: ',
+      ...(i.DriverStatus as string[][]).map(([k, v]) => `  ${k}: ${v}`),
       ` Logging Driver: ${String(i.LoggingDriver)}`,
       ` Cgroup Driver: ${String(i.CgroupDriver)}`,
       ` Cgroup Version: ${String(i.CgroupVersion)}`,
@@ -39,8 +51,11 @@ export default defineCommand({
       `  Volume: ${(p.Volume ?? []).join(' ')}`,
       `  Network: ${(p.Network ?? []).join(' ')}`,
       `  Log: ${(p.Log ?? []).join(' ')}`,
+      ` Swarm: ${(i.Swarm as { LocalNodeState: string }).LocalNodeState}`,
       ` Runtimes: ${Object.keys(i.Runtimes as object).join(' ')}`,
       ` Default Runtime: ${String(i.DefaultRuntime)}`,
+      ` Init Binary: ${String(i.InitBinary)}`,
+      ...securityLines(i.SecurityOptions as string[]),
       ` Kernel Version: ${String(i.KernelVersion)}`,
       ` Operating System: ${String(i.OperatingSystem)}`,
       ` OSType: ${String(i.OSType)}`,
@@ -48,8 +63,10 @@ export default defineCommand({
       ` CPUs: ${String(i.NCPU)}`,
       ` Total Memory: ${bytesSize(Number(i.MemTotal))}`,
       ` Name: ${String(i.Name)}`,
+      ` ID: ${String(i.ID)}`,
       ` Docker Root Dir: ${String(i.DockerRootDir)}`,
       ` Debug Mode: false`,
+      ...((i.Labels as string[]).length ? [' Labels:', ...(i.Labels as string[]).map((l) => `  ${l}`)] : []),
       ` Experimental: false`,
       ` Live Restore Enabled: ${String(i.LiveRestoreEnabled)}`,
       '',

@@ -30,6 +30,7 @@ export interface VolumeUsage {
   name: string;
   size: number;
   links: number;
+  mountpoint: string;
 }
 
 export interface Usage {
@@ -105,7 +106,8 @@ export async function diskUsage(store: Store, o: { containers?: boolean } = {}):
   const volumes: VolumeUsage[] = [];
   const volUsers = await volumeUsers(store);
   for (const v of await listVolumes(store)) {
-    volumes.push({ name: v.Name, size: await treeSize(volumePath(store, v.Name)), links: volUsers.get(v.Name)?.length ?? 0 });
+    const mountpoint = volumePath(store, v.Name);
+    volumes.push({ name: v.Name, size: await treeSize(mountpoint), links: volUsers.get(v.Name)?.length ?? 0, mountpoint });
   }
 
   const inImages = new Set(sizes.keys());
