@@ -1,11 +1,12 @@
 // The last exec and IPC parity items of issue 12: exec's environment, its
 // exit status and words for a command it cannot start, ExecIDs, a detached
 // exec's status through the API, and /dev/shm under --ipc none|private|
-// shareable. Expected values come from the real Docker (docker.io 20.10
+// shareable (and host, and joining another's). Expected values come from the real Docker (docker.io 20.10
 // daemon with its runc, docker CLI 28), run side by side on 2026-12-02;
 // what Docker printed is quoted beside each check.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { TestEnv, missingPrereq, eventually } from '../helpers/env.js';
 import { httpRaw, serve, stop, type Served } from '../api/server.js';
 
@@ -125,4 +126,30 @@ test('/dev/shm under --ipc none, private and shareable is what Docker gives', { 
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '/dev/shm\nshm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n');
   }
+});
+
+test("--ipc host binds the host's /dev/shm; only a shareable container's IPC can be joined", { skip }, async () => {
+  // docker run --rm --ipc host busybox grep shm /proc/mounts: "tmpfs /dev/shm tmpfs rw,relatime,size=24683548k 0 0" (the host's)
+  const host = await env.dl(['run', '--rm', '--network', 'none', '--ipc', 'host', 'busybox', 'grep', ' /dev/shm ', '/proc/mounts']);
+  assert.equal(host.status, 0, host.stderr);
+  const hostLine = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[1] === '/dev/shm');
+  if (hostLine) assert.equal(host.stdout.trim().split(' ').slice(1, 3).join(' '), hostLine.split(' ').slice(1, 3).join(' '));
+  assert.doesNotMatch(host.stdout, /size=65536k/);
+  // docker run -d --name sh2 busybox sleep 100; docker run --rm --ipc container:sh2 busybox true -> 125:
+  // docker: Error response from daemon: can't join IPC of container <id>: non-shareable IPC (hint: use IpcMode:shareable for the donor container)
+  await env.ok(['run', '-d', '--name', 'donor', '--network', 'none', 'busybox', 'sleep', '1000']);
+  const id = (await env.ok(['inspect', '-f', '{{.Id}}', 'donor'])).trim();
+  const r = await env.dl(['run', '--rm', '--network', 'none', '--ipc', 'container:donor', 'busybox', 'true']);
+  assert.equal(r.status, 125);
+  assert.equal(
+    r.stderr.trim(),
+    `dockerlite: error: can't join IPC of container ${id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`,
+  );
+  await env.ok(['rm', '-f', 'donor']);
+  await env.ok(['run', '-d', '--name', 'donor2', '--ipc', 'shareable', '--network', 'none', 'busybox', 'sleep', '1000']);
+  const ok = await env.dl(['run', '--rm', '--network', 'none', '--ipc', 'container:donor2', 'busybox', 'true']);
+  assert.equal(ok.status, 0, ok.stderr);
+  await env.ok(['rm', '-f', 'donor2']);
 });

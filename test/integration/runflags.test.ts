@@ -105,7 +105,8 @@ test('--pid host and container:NAME share the pid namespace', { skip }, async ()
   const hostInit = readFileSync('/proc/1/cmdline', 'utf8').split('\0')[0];
   const seen = await out('--pid', 'host', 'busybox', 'sh', '-c', 'tr "\\0" "\\n" < /proc/1/cmdline | head -1');
   assert.deepEqual(seen, [hostInit]);
-  await env.ok(['run', '-d', '--name', 'ptarget', '--network', 'none', 'busybox', 'sleep', '1000']);
+  // shareable: Docker 20.10 lets only such an IPC namespace be joined (the --ipc test).
+  await env.ok(['run', '-d', '--name', 'ptarget', '--ipc', 'shareable', '--network', 'none', 'busybox', 'sleep', '1000']);
   const ps = (await out('--pid', 'container:ptarget', 'busybox', 'ps', '-o', 'args')).join('\n');
   assert.match(ps, /sleep 1000/);
   // docker: --pid: invalid PID mode (125); Error response from daemon: No such container: nope (125)

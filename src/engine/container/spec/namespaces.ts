@@ -65,6 +65,9 @@ export async function sharedNamespaces(store: Store, hc: HostConfig, ownPid: num
       const target = await getContainer(store, name).catch((e) => {
         throw e instanceof NotFound ? new NotFound(`cannot join the ${ns} namespace of container ${name}: it no longer exists`) : e;
       });
+      // Docker 20.10 lets only a shareable (or host) IPC namespace be joined.
+      if (ns === 'ipc' && target.hostConfig.IpcMode !== 'shareable' && target.hostConfig.IpcMode !== 'host')
+        throw new Conflict(`can't join IPC of container ${target.id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
       try {
         out[ns] = containerInitPid(target);
       } catch (e) {

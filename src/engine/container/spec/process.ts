@@ -38,6 +38,20 @@ export async function supplementaryGroups(rootfs: string, user: ResolvedUser, ad
   return [...new Set(out.filter((n) => Number.isInteger(n) && n >= 0))];
 }
 
+/**
+ * /dev/shm as Docker gives it: none with --ipc none, the host's with --ipc
+ * host, else a tmpfs of the container's own. (With container:NAME Docker binds
+ * the donor's, which it keeps on the host; here the donor's lives in its own
+ * mount namespace, which cannot be bound from: the joiner gets its own tmpfs.)
+ */
+function shmMounts(mode: unknown, bytes: number): NonNullable<LxcSpec['mounts']> {
+  if (mode === 'none') return [];
+  if (mode === 'host') return [{ source: '/dev/shm', target: 'dev/shm', fstype: 'none', options: ['rbind', 'create=dir'] }];
+  return [
+    { source: 'shm', target: 'dev/shm', fstype: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', `size=${Math.ceil(bytes / 1024)}k`, 'create=dir'] },
+  ];
+}
+
 /** Put dl-init in front of argv and add Docker's /dev/shm, /dev/mqueue and /.dockerenv; returns the argv LXC runs. */
 export async function processModel(store: Store, c: ContainerRecord, spec: LxcSpec, user: ResolvedUser, argv: string[]): Promise<string[]> {
   const hc = c.hostConfig;
@@ -46,10 +60,7 @@ export async function processModel(store: Store, c: ContainerRecord, spec: LxcSp
   spec.mounts = [
     ...(spec.mounts ?? []),
     { source: DL_INIT, target: INIT_PATH.slice(1), fstype: 'none', options: ['bind', 'ro', 'create=file'] },
-    // --ipc none: Docker mounts no /dev/shm at all (private and shareable get the tmpfs).
-    ...(hc.IpcMode === 'none'
-      ? []
-      : [{ source: 'shm', target: 'dev/shm', fstype: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', `size=${Math.ceil(shm / 1024)}k`, 'create=dir'] }]),
+    ...shmMounts(hc.IpcMode, shm),
     { source: 'mqueue', target: 'dev/mqueue', fstype: 'mqueue', options: ['rw', 'nosuid', 'nodev', 'noexec', 'create=dir'] },
   ];
   // /.dockerenv: made in the rootfs and recorded as dockerlite's, so diff and commit leave it out (Docker's init layer).
