@@ -28,7 +28,7 @@ function unameArch(): string {
  * store's root, so it is stable for one store and needs no key file.
  */
 function engineId(root: string): string {
-  let machine = '';
+  let machine: string;
   try {
     machine = readFileSync('/etc/machine-id', 'utf8').trim();
   } catch {
