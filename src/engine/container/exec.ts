@@ -108,7 +108,7 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
     : piped
       ? [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
       : [wantStdin ? io.stdin! : 'ignore', io.stdout, io.stderr];
-  // Docker's exec events; the exec has no record of its own here, so its id lives only in them.
+  // Docker's exec events, under the id its record (execs.ts) has.
   const execID = o.execId ?? randomBytes(32).toString('hex');
   const cmd = o.argv.join(' ');
   containerEvent(store.paths.root, `exec_create: ${cmd}`, c, { execID });

@@ -30,8 +30,9 @@ export function execsDir(store: Store, containerId: string): string {
   return join(store.paths.container(containerId), 'execs');
 }
 
-/** Where the shell that waits for a detached exec writes its status. */
+/** Where the shell that waits for a detached exec writes its status (its directory made now: the exec may end at once). */
 export function exitFile(store: Store, containerId: string, execId: string): string {
+  mkdirSync(execsDir(store, containerId), { recursive: true });
   return join(execsDir(store, containerId), `${execId}.exit`);
 }
 
