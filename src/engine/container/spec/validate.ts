@@ -3,13 +3,18 @@
 // does. Fields it cannot honour are refused, not silently dropped, when they
 // ask for something: a client must not believe a limit or a device is there.
 import { InvalidArgument } from '../../../errors.js';
-import type { HostConfig } from '../../../store/types.js';
+import type { HostConfig, MountConfig } from '../../../store/types.js';
 import { parseMountSpec } from './mounts.js';
 import { checkVolumeName } from '../../volume/volumes.js';
 import { normalizeCap } from './caps.js';
 import { parseRestart, MIN_MEMORY } from './limits.js';
 import { parseSecurityOpt } from './security.js';
 import { parseLogConfig } from '../logconfig.js';
+import { checkMountConfig } from './mounts.js';
+import { parseUlimit } from './ulimits.js';
+import { parseDevice } from './devices.js';
+import { parseSysctl } from './sysctls.js';
+import { parseNamespaceModes } from './namespaces.js';
 
 /** The HostConfig fields dockerlite applies. */
 export const SUPPORTED_HOSTCONFIG = [
@@ -34,23 +39,33 @@ export const SUPPORTED_HOSTCONFIG = [
   'ExtraHosts',
   'PublishAllPorts',
   'LogConfig',
+  'Mounts',
+  'VolumesFrom',
+  'CpuShares',
+  'CpuPeriod',
+  'CpuQuota',
+  'CpusetCpus',
+  'MemoryReservation',
+  'OomScoreAdj',
+  'Ulimits',
+  'Devices',
+  'Sysctls',
+  'PidMode',
+  'IpcMode',
+  'UTSMode',
+  'Init',
+  'GroupAdd',
+  'ShmSize',
 ] as const;
 
 /** Fields refused when they ask for something, and why. Any other field is ignored (ConsoleSize, MaskedPaths...). */
 export const REFUSED_HOSTCONFIG: Record<string, string> = {
-  Mounts: 'use Binds (-v) and Tmpfs (--tmpfs); the Mounts list (--mount) is not supported',
-  Devices: 'devices are not passed into containers',
   DeviceRequests: 'GPUs and device requests are not supported',
   DeviceCgroupRules: 'device cgroup rules are not supported',
   Links: 'legacy links are not supported; put the containers on one user-defined network and use their names',
-  VolumesFrom: '--volumes-from is not supported; use named volumes',
   VolumeDriver: 'only the local volume driver exists',
-  CpuShares: 'CPU shares are not supported; use NanoCpus (--cpus)',
-  CpuPeriod: 'CPU period is not supported; use NanoCpus (--cpus)',
-  CpuQuota: 'CPU quota is not supported; use NanoCpus (--cpus)',
   CpuRealtimePeriod: 'real-time CPU scheduling is not supported',
   CpuRealtimeRuntime: 'real-time CPU scheduling is not supported',
-  CpusetCpus: 'cpusets are not supported',
   CpusetMems: 'cpusets are not supported',
   BlkioWeight: 'block I/O limits are not supported',
   BlkioWeightDevice: 'block I/O limits are not supported',
@@ -58,23 +73,14 @@ export const REFUSED_HOSTCONFIG: Record<string, string> = {
   BlkioDeviceWriteBps: 'block I/O limits are not supported',
   BlkioDeviceReadIOps: 'block I/O limits are not supported',
   BlkioDeviceWriteIOps: 'block I/O limits are not supported',
-  MemoryReservation: 'memory reservations are not supported; use Memory',
   KernelMemory: 'kernel memory limits are not supported',
   OomKillDisable: 'disabling the OOM killer is not supported',
-  Ulimits: 'ulimits are not supported',
-  Sysctls: 'sysctls are not supported',
-  GroupAdd: 'supplementary groups (--group-add) are not supported',
   StorageOpt: 'storage options are not supported',
   Runtime: 'dockerlite runs every container with LXC',
   Isolation: 'isolation modes are not supported',
   CgroupParent: 'cgroup parents are not supported',
-  PidMode: 'sharing PID namespaces is not supported',
-  IpcMode: 'sharing IPC namespaces is not supported',
-  UTSMode: 'sharing the UTS namespace is not supported',
   UsernsMode: 'user namespace modes are not supported',
   Cgroup: 'cgroup namespace sharing is not supported',
-  Init: 'an init process (--init) is not supported',
-  ShmSize: 'the /dev/shm size is not supported',
   Capabilities: 'use CapAdd and CapDrop',
 };
 
@@ -83,10 +89,10 @@ function isUnset(k: string, v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
   if (typeof v === 'object') return Object.keys(v).length === 0;
-  if (k === 'IpcMode' && (v === 'private' || v === 'shareable')) return true;
   if (k === 'Runtime' && (v === 'runc' || v === 'lxc')) return true;
   if (k === 'Isolation' && v === 'default') return true;
   if (k === 'Cgroup' && v === 'private') return true;
+  if (k === 'UsernsMode' && v === 'host') return true;
   return false;
 }
 
@@ -157,6 +163,60 @@ export function checkHostConfig(raw: Record<string, unknown> | undefined): HostC
   if (out.PortBindings && !Object.keys(out.PortBindings).length) delete out.PortBindings;
   const lc = out.LogConfig as { Type?: string; Config?: Record<string, string> } | undefined;
   if (lc) out.LogConfig = parseLogConfig(lc.Type || undefined, lc.Config ?? {});
+  checkRunFlagFields(out, strings);
   out.AutoRemove = !!out.AutoRemove;
   return out;
+}
+
+/**
+ * The fields that the CLI's run flags fill (--mount, --ulimit, --device,
+ * --sysctl, --pid/--ipc/--uts, --cpu-*, --init...), in the API's shapes,
+ * checked with the flags' own parsers so both paths refuse the same things.
+ */
+function checkRunFlagFields(out: HostConfig, strings: (k: string) => string[]): void {
+  const list = (k: string): Record<string, unknown>[] => {
+    const v = out[k];
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null)) throw new InvalidArgument(`HostConfig.${k} must be a list of objects`);
+    return v as Record<string, unknown>[];
+  };
+  const mounts = list('Mounts');
+  for (const m of mounts) checkMountConfig(m as unknown as MountConfig);
+  if (!mounts.length) delete out.Mounts;
+  if (!strings('VolumesFrom').length) delete out.VolumesFrom;
+  if (!strings('GroupAdd').length) delete out.GroupAdd;
+  const ulimits = list('Ulimits').map((u) => parseUlimit(`${String(u.Name)}=${String(u.Soft)}:${String(u.Hard)}`));
+  if (ulimits.length) out.Ulimits = ulimits;
+  else delete out.Ulimits;
+  const devices = list('Devices').map((d) => {
+    if (typeof d.PathOnHost !== 'string') throw new InvalidArgument('HostConfig.Devices: PathOnHost must be a string');
+    const inCtr = typeof d.PathInContainer === 'string' && d.PathInContainer ? d.PathInContainer : d.PathOnHost;
+    const perms = typeof d.CgroupPermissions === 'string' && d.CgroupPermissions ? d.CgroupPermissions : 'rwm';
+    return parseDevice(`${d.PathOnHost}:${inCtr}:${perms}`);
+  });
+  if (devices.length) out.Devices = devices;
+  else delete out.Devices;
+  if (out.Sysctls !== undefined) {
+    if (typeof out.Sysctls !== 'object' || Array.isArray(out.Sysctls)) throw new InvalidArgument('HostConfig.Sysctls must be an object');
+    out.Sysctls = Object.fromEntries(Object.entries(out.Sysctls).map(([k, v]) => parseSysctl(`${k}=${String(v)}`)));
+    if (!Object.keys(out.Sysctls).length) delete out.Sysctls;
+  }
+  for (const k of ['PidMode', 'IpcMode', 'UTSMode'] as const) {
+    if (out[k] !== undefined && typeof out[k] !== 'string') throw new InvalidArgument(`HostConfig.${k} must be a string`);
+    if (out[k] === '') delete out[k];
+  }
+  Object.assign(out, parseNamespaceModes({ pid: out.PidMode, ipc: out.IpcMode, uts: out.UTSMode }));
+  for (const k of ['CpuShares', 'CpuPeriod', 'CpuQuota', 'MemoryReservation', 'OomScoreAdj', 'ShmSize']) {
+    const v = out[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidArgument(`HostConfig.${k} must be an integer`);
+    if (v === 0) delete out[k];
+    else if (k !== 'OomScoreAdj' && k !== 'CpuQuota' && v < 0) throw new InvalidArgument(`HostConfig.${k} must not be negative`);
+  }
+  if (out.OomScoreAdj !== undefined && (out.OomScoreAdj < -1000 || out.OomScoreAdj > 1000))
+    throw new InvalidArgument(`Invalid value ${out.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+  if (out.CpusetCpus !== undefined && typeof out.CpusetCpus !== 'string') throw new InvalidArgument('HostConfig.CpusetCpus must be a string');
+  if (out.CpusetCpus === '') delete out.CpusetCpus;
+  if (out.Init !== undefined && typeof out.Init !== 'boolean') throw new InvalidArgument('HostConfig.Init must be a boolean');
+  if (!out.Init) delete out.Init;
 }
