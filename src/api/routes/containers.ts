@@ -6,7 +6,7 @@ import { updateContainer } from '../../engine/container/update.js';
 import { volumePath } from '../../engine/volume/volumes.js';
 import { Writable } from 'node:stream';
 import type { Route } from '../router.js';
-import { HttpError, readJson, sendEmpty, sendJson, type ApiRequest } from '../http.js';
+import { HttpError, readJson, sendEmpty, sendJson, versionCompare, type ApiRequest } from '../http.js';
 import { connectionStreams, MUX_STREAM, RAW_STREAM } from '../stream.js';
 import { getContainer, isRunning, listContainers, type ContainerView } from '../../store/containers.js';
 import { createContainer, type CreateOptions } from '../../engine/container/create.js';
@@ -176,16 +176,21 @@ async function container(r: ApiRequest, store: Parameters<typeof getContainer>[0
   return getContainer(store, r.params.id);
 }
 
-async function attach(r: ApiRequest, store: Parameters<typeof getContainer>[0]): Promise<void> {
+async function attach(r: ApiRequest, store: Parameters<typeof getContainer>[0], ws = false): Promise<void> {
   const c = await container(r, store);
   const q = r.query;
   const tty = !!c.config.Tty;
-  const wantStdin = q.bool('stdin');
+  // attach/ws, as dockerd: never multiplexed (stdout and stderr are both plain
+  // messages), binary messages from API 1.28, and before 1.42 all three streams
+  // whatever the query says.
+  const all = ws && versionCompare(r.version, '1.42') < 0;
+  const want = (s: string) => all || q.bool(s);
+  const wantStdin = want('stdin');
   const detachKeys = q.str('detachKeys') || undefined;
-  const conn = r.hijack(tty ? RAW_STREAM : MUX_STREAM);
-  const io = connectionStreams(conn, tty, wantStdin);
-  if (!q.bool('stdout')) io.stdout = discard();
-  if (!q.bool('stderr')) io.stderr = discard();
+  const conn = ws ? r.websocket(versionCompare(r.version, '1.28') >= 0) : r.hijack(tty ? RAW_STREAM : MUX_STREAM);
+  const io = connectionStreams(conn, tty || ws, wantStdin);
+  if (!want('stdout')) io.stdout = discard();
+  if (!want('stderr')) io.stderr = discard();
   try {
     if (q.bool('logs')) await streamLogs(store, c.id, {}, (e) => (e.stream === 'stderr' ? io.stderr : io.stdout).write(Buffer.from(e.log)));
     if (!q.bool('stream')) return;
@@ -388,6 +393,7 @@ const routes: Route[] = [
     },
   },
   { method: 'POST', path: '/containers/{id}/attach', handler: (r, { store }) => attach(r, store) },
+  { method: 'GET', path: '/containers/{id}/attach/ws', handler: (r, { store }) => attach(r, store, true) },
   { method: 'GET', path: '/containers/{id}/logs', handler: (r, { store }) => logs(r, store) },
   {
     method: 'POST',
