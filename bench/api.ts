@@ -16,12 +16,12 @@
 // have no network (--bridge=none), so dockerlite does a little more work.
 //   DL_BENCH_RUNS=N (default 15), DL_BENCH_REQS=N (default 4000 per server)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { TestEnv, BIN } from '../test/helpers/env.js';
 import { median, measure, timeCmd } from './lib.js';
-import { Dockerd, removeTree } from './peers.js';
+import { Dockerd, removeTree, busyboxTar } from '../test/helpers/dockerd.js';
 
 interface Server {
   name: string;
@@ -115,16 +115,12 @@ export async function apiBench(): Promise<void> {
     if (dockerd) {
       await dockerd.start();
       const pid = Number(readFileSync(join(dockerd.dir, 'docker.pid'), 'utf8'));
-      servers.push({ name: 'dockerd', sock: dockerd.sock.replace(/^unix:\/\//, ''), pid: () => pid });
+      servers.push({ name: 'dockerd', sock: dockerd.path, pid: () => pid });
     } else console.error('dockerd is not installed: dockerlite alone');
 
     // The same busybox in both.
-    const bb = join(dir, 'bb');
-    mkdirSync(join(bb, 'bin'), { recursive: true });
-    copyFileSync('/bin/busybox', join(bb, 'bin', 'busybox'));
-    for (const a of ['sh', 'true', 'sleep', 'echo']) symlinkSync('busybox', join(bb, 'bin', a));
-    spawnSync('tar', ['-C', bb, '-cf', join(dir, 'bb.tar'), '.']);
-    for (const s of servers) docker(s, ['import', join(dir, 'bb.tar'), 'busybox:latest'], cfg);
+    const tar = busyboxTar(dir);
+    for (const s of servers) docker(s, ['import', tar, 'busybox:latest'], cfg);
 
     const idle: Record<string, number> = {};
     for (const s of servers) idle[s.name] = rssKb(s.pid());

@@ -48,7 +48,7 @@ function usedBytes(path: string, whole: boolean): number {
   return Number(r.stdout.split('\t')[0]);
 }
 
-export class Dockerd {
+class Dockerd {
   child?: ChildProcess;
   constructor(readonly dir: string) {}
   get sock(): string {
@@ -95,7 +95,7 @@ export class Dockerd {
 }
 
 /** Unmount whatever a peer left mounted under dir (overlay, shm), then remove it. */
-export function removeTree(dir: string): void {
+function removeTree(dir: string): void {
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[1])

@@ -43,6 +43,7 @@ export function statusOf(err: unknown): number {
 }
 
 export function messageOf(err: unknown): string {
+  if (err instanceof DockerliteError && err.dockerMessage) return err.dockerMessage;
   return err instanceof HttpError ? err.message : describe(err);
 }
 

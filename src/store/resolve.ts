@@ -1,7 +1,7 @@
 // Name resolution, as the original's _dl_resolve: the word LAST, then an
 // exact id, then a name, then a unique id prefix (dockerd's order). An ambiguous prefix is an
 // error that lists what it matched.
-import { Ambiguous, NotFound } from '../errors.js';
+import { Ambiguous, NotFound, dockerWording } from '../errors.js';
 import { shortId } from './ids.js';
 
 export interface Named {
@@ -36,5 +36,5 @@ export function resolve<T extends Named>(kind: string, query: string, items: T[]
       throw new Ambiguous(`${kind} id prefix '${query}' is ambiguous: it matches ${list}`);
     }
   }
-  throw new NotFound(`no such ${kind}: ${query}`);
+  throw dockerWording(new NotFound(`no such ${kind}: ${query}`), `No such ${kind}: ${query}`);
 }
