@@ -117,6 +117,7 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, upgradeSocket: Socket | undefined): Promise<void> {
     this.busy(1);
+    const t0 = this.opts.trace ? performance.now() : 0;
     if (this.opts.trace) this.opts.log?.(`${req.method} ${req.url}${upgradeSocket ? ' (upgrade)' : ''}`);
     let hijacked = false;
     for (const [k, v] of Object.entries(COMMON_HEADERS)) res.setHeader(k, v);
@@ -164,6 +165,7 @@ export class ApiServer {
       }
     } finally {
       this.busy(-1);
+      if (this.opts.trace) this.opts.log?.(`${req.method} ${req.url}: ${res.statusCode} after ${(performance.now() - t0).toFixed(1)} ms`);
     }
   }
 

@@ -11,7 +11,8 @@ import { connectionStreams, MUX_STREAM, RAW_STREAM } from '../stream.js';
 import { getContainer, isRunning, listContainers, type ContainerView } from '../../store/containers.js';
 import { createContainer, type CreateOptions } from '../../engine/container/create.js';
 import { checkHostConfig } from '../../engine/container/spec/validate.js';
-import { startAttached, startDetached, attachRunning } from '../../engine/container/run.js';
+import { startAttached, startDetached, attachRunning, spawnMonitor, type EarlyMonitor } from '../../engine/container/run.js';
+import { randomId } from '../../store/ids.js';
 import { pauseContainer, renameContainer, restartContainer, stopContainer, waitContainer, type WaitCondition } from '../../engine/container/control.js';
 import { killContainer } from '../../engine/container/signal.js';
 import { removeContainer } from '../../engine/container/remove.js';
@@ -47,6 +48,24 @@ function takePending(id: string): PendingAttach | undefined {
   const p = list?.shift();
   if (list && !list.length) pending.delete(id);
   return p;
+}
+
+/**
+ * Monitors started with a create, for the start that usually follows at once
+ * (docker run, the SDKs): node's start-up then overlaps the create and the
+ * client's next requests, as the CLI's run does. A few at most, each dropped
+ * if no start takes it soon, so a burst of creates costs no memory.
+ */
+const MAX_EARLY = 4;
+const EARLY_MS = 10_000;
+const earlyMonitors = new Map<string, { mon: EarlyMonitor; timer: NodeJS.Timeout }>();
+
+function takeEarly(id: string): EarlyMonitor | undefined {
+  const e = earlyMonitors.get(id);
+  if (!e) return undefined;
+  earlyMonitors.delete(id);
+  clearTimeout(e.timer);
+  return e.mon;
 }
 
 /** A signal aborted when the client's connection closes: long waits and follows stop with it. */
@@ -318,7 +337,20 @@ const routes: Route[] = [
     handler: async (r, { store }) => {
       const body = await readJson(r.req);
       const name = r.query.str('name')?.replace(/^\//, '') || undefined;
-      const rec = await createContainer(store, createOptions(body, name));
+      const id = randomId();
+      const mon = earlyMonitors.size < MAX_EARLY ? spawnMonitor(store, id) : undefined;
+      let rec;
+      try {
+        rec = await createContainer(store, { ...createOptions(body, name), id });
+      } catch (e) {
+        mon?.abort();
+        throw e;
+      }
+      if (mon) {
+        const timer = setTimeout(() => takeEarly(id)?.abort(), EARLY_MS);
+        timer.unref();
+        earlyMonitors.set(id, { mon, timer });
+      }
       sendJson(r.res, 201, { Id: rec.id, Warnings: [] });
     },
   },
@@ -337,13 +369,14 @@ const routes: Route[] = [
     handler: async (r, { store }) => {
       const c = await container(r, store);
       if (isRunning(c.state)) return sendEmpty(r.res, 304);
+      const monitor = takeEarly(c.id);
       const p = takePending(c.id);
       if (!p) {
-        await startDetached(store, c);
+        await startDetached(store, c, undefined, monitor);
         return sendEmpty(r.res, 204);
       }
       try {
-        const { exit } = await startAttached(store, c, { interactive: p.stdin && !!c.config.OpenStdin, detachKeys: p.detachKeys }, p.io);
+        const { exit } = await startAttached(store, c, { interactive: p.stdin && !!c.config.OpenStdin, detachKeys: p.detachKeys, monitor }, p.io);
         p.take(exit);
       } catch (e) {
         p.take(e as Error);
@@ -382,8 +415,9 @@ const routes: Route[] = [
     method: 'POST',
     path: '/containers/{id}/wait',
     handler: async (r, { store }) => {
-      const cond = (r.query.str('condition') || 'not-running') as WaitCondition;
-      if (!['not-running', 'next-exit', 'removed'].includes(cond)) throw new InvalidArgument(`invalid condition: "${cond}"`);
+      // As dockerd: a condition it does not know means not-running.
+      const asked = r.query.str('condition') ?? '';
+      const cond: WaitCondition = asked === 'next-exit' || asked === 'removed' ? asked : 'not-running';
       const c = await container(r, store);
       // dockerd sends the headers at once: the client knows the wait is in place before it starts the container.
       r.res.writeHead(200, { 'Content-Type': 'application/json' });
