@@ -122,6 +122,10 @@ export async function apiBench(): Promise<void> {
     const tar = busyboxTar(dir);
     for (const s of servers) docker(s, ['import', tar, 'busybox:latest'], cfg);
 
+    // How loaded the machine is: the table's figures scale with it.
+    const node0 = (await measure(n, () => timeCmd(process.execPath, ['-e', '0']))).median;
+    const loadAvg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
     const idle: Record<string, number> = {};
     for (const s of servers) idle[s.name] = rssKb(s.pid());
 
@@ -162,7 +166,9 @@ export async function apiBench(): Promise<void> {
     const names = servers.map((s) => s.name);
     const fmt = (v: number | undefined, unit: string) =>
       v === undefined ? '—' : unit === 'ms' || unit === 'req/s' ? `${v.toFixed(0)} ${unit}` : `${v.toFixed(1)} ${unit}`;
-    console.log(`\n## api (medians of ${n}; ${total} requests per server for req/s)\n`);
+    console.log(
+      `\n## api (medians of ${n}; ${total} requests per server for req/s; \`node -e 0\` ${node0.toFixed(0)} ms; load average ${loadAvg} at the start)\n`,
+    );
     console.log(`| operation | ${names.join(' | ')} | dockerd / dockerlite |`);
     console.log(`|---|${names.map(() => '---|').join('')}---|`);
     for (const r of rows) {

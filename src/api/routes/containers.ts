@@ -306,6 +306,39 @@ async function stats(r: ApiRequest, store: Parameters<typeof getContainer>[0], c
   r.res.end();
 }
 
+/**
+ * Identical requests share one computation: one asked while another is being
+ * computed waits for it to end and joins the next, shared by all that came
+ * meanwhile. Each answer is computed after its request arrived, so a client
+ * sees its own changes, and 20 clients polling the same list cost about one.
+ */
+export function batched<T>(): (key: string, compute: () => Promise<T>) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  const queued = new Map<string, Promise<T>>();
+  const run = (key: string, compute: () => Promise<T>): Promise<T> => {
+    const p: Promise<T> = compute().finally(() => {
+      if (inFlight.get(key) === p) inFlight.delete(key);
+    });
+    inFlight.set(key, p);
+    return p;
+  };
+  return (key, compute) => {
+    const q = queued.get(key);
+    if (q) return q;
+    const cur = inFlight.get(key);
+    if (!cur) return run(key, compute);
+    const p = cur
+      .catch(() => undefined)
+      .then(() => {
+        queued.delete(key);
+        return run(key, compute);
+      });
+    queued.set(key, p);
+    return p;
+  };
+}
+const listings = batched<unknown[]>();
+
 function pathStatHeader(st: Awaited<ReturnType<typeof statInContainer>>): string {
   return Buffer.from(JSON.stringify(st)).toString('base64');
 }
@@ -321,14 +354,13 @@ const routes: Route[] = [
       const filters = parseFilters(list);
       const all = r.query.bool('all');
       const limit = r.query.int('limit');
-      let cs = (await listContainers(store)).filter((c) => (all || isRunning(c.state) || f.has('status')) && matches(c, filters));
-      cs.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
-      if (limit !== undefined && limit > 0) cs = cs.slice(0, limit);
-      sendJson(
-        r.res,
-        200,
-        cs.map((c) => listEntry(store, c)),
-      );
+      const body = await listings(new URL(r.req.url ?? '', 'http://x').search, async () => {
+        let cs = (await listContainers(store)).filter((c) => (all || isRunning(c.state) || f.has('status')) && matches(c, filters));
+        cs.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+        if (limit !== undefined && limit > 0) cs = cs.slice(0, limit);
+        return cs.map((c) => listEntry(store, c));
+      });
+      sendJson(r.res, 200, body);
     },
   },
   {
