@@ -7,6 +7,7 @@ import { network } from './network.js';
 import { registry } from './registry.js';
 import { peers } from './peers.js';
 import { memory } from './memory.js';
+import { apiBench } from './api.js';
 
 const all: Record<string, () => Promise<void>> = {
   foundation: () => foundation(),
@@ -15,6 +16,7 @@ const all: Record<string, () => Promise<void>> = {
   network: () => network(),
   registry: () => registry(),
   memory: () => memory(),
+  api: () => apiBench(),
 };
 
 // --peers: the same operations on docker and podman too (bench/peers.ts);

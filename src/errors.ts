@@ -6,7 +6,15 @@ export class DockerliteError extends Error {
   readonly kind: string = 'Error';
   /** Process exit status the CLI uses when this error ends a command. */
   exitCode = 1;
+  /** dockerd's wording of the same error, which the API sends (clients match on it); the CLI keeps its own. */
+  dockerMessage?: string;
   override name = 'DockerliteError';
+}
+
+/** Give an error dockerd's wording for the API. */
+export function dockerWording<T extends DockerliteError>(e: T, message: string): T {
+  e.dockerMessage = message;
+  return e;
 }
 
 /** An image, container, volume, network... that does not exist. */

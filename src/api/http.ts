@@ -43,6 +43,7 @@ export function statusOf(err: unknown): number {
 }
 
 export function messageOf(err: unknown): string {
+  if (err instanceof DockerliteError && err.dockerMessage) return err.dockerMessage;
   return err instanceof HttpError ? err.message : describe(err);
 }
 
@@ -158,6 +159,12 @@ export interface ApiRequest {
    * and the stream on the open response. Returns the duplex to use.
    */
   hijack(contentType?: string): Duplex;
+  /**
+   * Take over the connection as a WebSocket (attach/ws): 101 Switching
+   * Protocols, then messages both ways; binary or text messages out.
+   * A request that is not a WebSocket handshake is a 400.
+   */
+  websocket(binary: boolean): Duplex;
 }
 
 /** Compare dotted API versions ("1.24" < "1.51"). */

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { PassThrough, Duplex } from 'node:stream';
 import { API_VERSION, HttpError, messageOf, Query, sendJson, statusOf, type ApiRequest } from './http.js';
 import { Router, type ServerContext } from './router.js';
+import { acceptWebSocket } from './websocket.js';
 import { ROUTE_GROUPS } from './routes/index.js';
 import type { Store } from '../store/store.js';
 
@@ -116,6 +117,7 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, upgradeSocket: Socket | undefined): Promise<void> {
     this.busy(1);
+    const t0 = this.opts.trace ? performance.now() : 0;
     if (this.opts.trace) this.opts.log?.(`${req.method} ${req.url}${upgradeSocket ? ' (upgrade)' : ''}`);
     let hijacked = false;
     for (const [k, v] of Object.entries(COMMON_HEADERS)) res.setHeader(k, v);
@@ -133,6 +135,14 @@ export class ApiServer {
         hijack: (contentType = 'application/vnd.docker.raw-stream') => {
           hijacked = true;
           return upgradeSocket ? hijackUpgrade(res, upgradeSocket, contentType) : hijackPlain(req, res, contentType);
+        },
+        websocket: (binary) => {
+          const key = req.headers['sec-websocket-key'];
+          if (!upgradeSocket || String(req.headers.upgrade).toLowerCase() !== 'websocket' || typeof key !== 'string')
+            throw new HttpError(400, 'not a websocket handshake');
+          hijacked = true;
+          res.detachSocket(upgradeSocket);
+          return acceptWebSocket(upgradeSocket, key, binary, COMMON_HEADERS);
         },
       };
       await handler(r, this.ctx);
@@ -155,6 +165,7 @@ export class ApiServer {
       }
     } finally {
       this.busy(-1);
+      if (this.opts.trace) this.opts.log?.(`${req.method} ${req.url}: ${res.statusCode} after ${(performance.now() - t0).toFixed(1)} ms`);
     }
   }
 

@@ -1,7 +1,7 @@
 // Name resolution, as the original's _dl_resolve: the word LAST, then an
-// exact id, then a unique id prefix, then a name. An ambiguous prefix is an
+// exact id, then a name, then a unique id prefix (dockerd's order). An ambiguous prefix is an
 // error that lists what it matched.
-import { Ambiguous, NotFound } from '../errors.js';
+import { Ambiguous, NotFound, dockerWording } from '../errors.js';
 import { shortId } from './ids.js';
 
 export interface Named {
@@ -22,6 +22,12 @@ export function resolve<T extends Named>(kind: string, query: string, items: T[]
   const q = query.replace(/^sha256:/, '');
   const exact = items.find((i) => i.id === q);
   if (exact) return exact;
+  // As dockerd: a full id, then an exact name, then an id prefix (a name such as `b0` is not a prefix of another's id).
+  const name = normaliseName(query);
+  if (name !== undefined) {
+    const named = items.filter((i) => i.names.includes(name));
+    if (named.length) return named.sort((a, b) => b.created.localeCompare(a.created))[0];
+  }
   if (/^[0-9a-f]+$/.test(q)) {
     const matches = items.filter((i) => i.id.startsWith(q));
     if (matches.length === 1) return matches[0];
@@ -30,10 +36,5 @@ export function resolve<T extends Named>(kind: string, query: string, items: T[]
       throw new Ambiguous(`${kind} id prefix '${query}' is ambiguous: it matches ${list}`);
     }
   }
-  const name = normaliseName(query);
-  if (name !== undefined) {
-    const named = items.filter((i) => i.names.includes(name));
-    if (named.length) return named.sort((a, b) => b.created.localeCompare(a.created))[0];
-  }
-  throw new NotFound(`no such ${kind}: ${query}`);
+  throw dockerWording(new NotFound(`no such ${kind}: ${query}`), `No such ${kind}: ${query}`);
 }

@@ -75,7 +75,9 @@ test('compose up: web reaches db by name; ps, logs, down -v leave nothing behind
   assert.match(up, /Creating volume "dlapi_dbdata"/);
   const ps = compose('ps');
   assert.match(ps, /dlapi_db_1\s.*Up/);
-  assert.match(ps, /dlapi_web_\d\s.*Up/);
+  // Once each, and web is the first of its service (label filters AND, as dockerd's).
+  assert.match(ps, /dlapi_web_1\s.*Up/);
+  assert.equal(ps.match(/dlapi_\w+_\d/g)?.length, 2, ps);
   await eventually(() => compose('logs', 'web').includes('db-answer'), 'web to print what db served', 30_000);
   const down = compose('down', '-v', '-t', '1');
   assert.match(down, /Removing network dlapi_default/);

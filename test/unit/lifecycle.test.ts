@@ -108,7 +108,7 @@ test('-v and --tmpfs specs', () => {
   assert.throws(() => parseTmpfs('run'), InvalidArgument);
 });
 
-test('ps filters: one key ORs its values, different keys AND', () => {
+test('ps filters: one key ORs its values (labels AND them, as dockerd), different keys AND', () => {
   const c = (name: string, status: string, exitCode = 0, labels: Record<string, string> = {}) =>
     ({
       id: name.padEnd(64, '0'),
@@ -118,13 +118,16 @@ test('ps filters: one key ORs its values, different keys AND', () => {
       state: { status, exitCode },
       config: { Labels: labels },
     }) as unknown as ContainerView;
-  const all = [c('web', 'running', 0, { app: 'x' }), c('db', 'exited', 1), c('job', 'exited', 0)];
+  const all = [c('web', 'running', 0, { app: 'x', tier: 'front' }), c('db', 'exited', 1, { app: 'x' }), c('job', 'exited', 0)];
   const pick = (...f: string[]) => all.filter((x) => matches(x, parseFilters(f))).map((x) => x.name);
   assert.deepEqual(pick('status=exited'), ['db', 'job']);
   assert.deepEqual(pick('status=exited', 'status=running'), ['web', 'db', 'job']);
   assert.deepEqual(pick('status=exited', 'name=^d'), ['db']);
   assert.deepEqual(pick('exited=1'), ['db']);
-  assert.deepEqual(pick('label=app=x'), ['web']);
+  assert.deepEqual(pick('label=app=x'), ['web', 'db']);
+  // compose 1.29 asks project=P together with oneoff=False: both must hold
+  assert.deepEqual(pick('label=app=x', 'label=tier=front'), ['web']);
+  assert.deepEqual(pick('label=app=x', 'label=tier'), ['web']);
   assert.deepEqual(pick('ancestor=busybox'), ['web', 'db', 'job']);
   assert.throws(() => parseFilters(['colour=red']), InvalidArgument);
   assert.throws(() => parseFilters(['status=sleepy']), InvalidArgument);

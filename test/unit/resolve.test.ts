@@ -1,6 +1,6 @@
-// store/resolve.ts: the original's _dl_resolve order — LAST, then an exact
-// id, then a unique id prefix, then a name (most recent wins); an ambiguous
-// prefix is an error naming what it matched.
+// store/resolve.ts: LAST, then an exact id, then a name (most recent wins),
+// then a unique id prefix, as dockerd (the original's _dl_resolve put the
+// prefix before the name); an ambiguous prefix is an error naming what it matched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve, type Named } from '../../src/store/resolve.js';
@@ -46,15 +46,16 @@ test('names resolve; the most recently created object wins a shared name', () =>
   assert.equal(resolve('image', 'app', [newer, older]), newer, 'independent of list order');
 });
 
-test('the documented order: an exact id, then a prefix, beat a name', () => {
-  // A container literally named like another's id (or id prefix) is shadowed.
+test("dockerd's order: an exact id, then a name, then a prefix", () => {
+  // A container named like another's id prefix is found by its name (docker rm b0 removes the one named b0).
   const trick: Named = { id: id('fff'), names: [web.id, 'abc2'], created: '2025-01-01T00:00:00.000Z' };
   const items = [web, db, trick];
   assert.equal(resolve('container', web.id, items), web, 'exact id before a name');
-  assert.equal(resolve('container', 'abc2', items), db, 'unique prefix before a name');
-  // An ambiguous prefix is an error even when a name would match.
+  assert.equal(resolve('container', 'abc2', items), trick, 'a name before a unique prefix');
+  // A name wins even where the prefix alone would be ambiguous.
   const named: Named = { id: id('999'), names: ['abc'], created: '2025-01-01T00:00:00.000Z' };
-  assert.throws(() => resolve('container', 'abc', [web, db, named]), Ambiguous);
+  assert.equal(resolve('container', 'abc', [web, db, named]), named);
+  assert.throws(() => resolve('container', 'abc', [web, db]), Ambiguous);
 });
 
 test('non-hex queries are never treated as prefixes', () => {

@@ -6,12 +6,13 @@ import { updateContainer } from '../../engine/container/update.js';
 import { volumePath } from '../../engine/volume/volumes.js';
 import { Writable } from 'node:stream';
 import type { Route } from '../router.js';
-import { HttpError, readJson, sendEmpty, sendJson, type ApiRequest } from '../http.js';
+import { HttpError, readJson, sendEmpty, sendJson, versionCompare, type ApiRequest } from '../http.js';
 import { connectionStreams, MUX_STREAM, RAW_STREAM } from '../stream.js';
 import { getContainer, isRunning, listContainers, type ContainerView } from '../../store/containers.js';
 import { createContainer, type CreateOptions } from '../../engine/container/create.js';
 import { checkHostConfig } from '../../engine/container/spec/validate.js';
-import { startAttached, startDetached, attachRunning } from '../../engine/container/run.js';
+import { startAttached, startDetached, attachRunning, spawnMonitor, type EarlyMonitor } from '../../engine/container/run.js';
+import { randomId } from '../../store/ids.js';
 import { pauseContainer, renameContainer, restartContainer, stopContainer, waitContainer, type WaitCondition } from '../../engine/container/control.js';
 import { killContainer } from '../../engine/container/signal.js';
 import { removeContainer } from '../../engine/container/remove.js';
@@ -47,6 +48,24 @@ function takePending(id: string): PendingAttach | undefined {
   const p = list?.shift();
   if (list && !list.length) pending.delete(id);
   return p;
+}
+
+/**
+ * Monitors started with a create, for the start that usually follows at once
+ * (docker run, the SDKs): node's start-up then overlaps the create and the
+ * client's next requests, as the CLI's run does. A few at most, each dropped
+ * if no start takes it soon, so a burst of creates costs no memory.
+ */
+const MAX_EARLY = 4;
+const EARLY_MS = 10_000;
+const earlyMonitors = new Map<string, { mon: EarlyMonitor; timer: NodeJS.Timeout }>();
+
+function takeEarly(id: string): EarlyMonitor | undefined {
+  const e = earlyMonitors.get(id);
+  if (!e) return undefined;
+  earlyMonitors.delete(id);
+  clearTimeout(e.timer);
+  return e.mon;
 }
 
 /** A signal aborted when the client's connection closes: long waits and follows stop with it. */
@@ -176,16 +195,21 @@ async function container(r: ApiRequest, store: Parameters<typeof getContainer>[0
   return getContainer(store, r.params.id);
 }
 
-async function attach(r: ApiRequest, store: Parameters<typeof getContainer>[0]): Promise<void> {
+async function attach(r: ApiRequest, store: Parameters<typeof getContainer>[0], ws = false): Promise<void> {
   const c = await container(r, store);
   const q = r.query;
   const tty = !!c.config.Tty;
-  const wantStdin = q.bool('stdin');
+  // attach/ws, as dockerd: never multiplexed (stdout and stderr are both plain
+  // messages), binary messages from API 1.28, and before 1.42 all three streams
+  // whatever the query says.
+  const all = ws && versionCompare(r.version, '1.42') < 0;
+  const want = (s: string) => all || q.bool(s);
+  const wantStdin = want('stdin');
   const detachKeys = q.str('detachKeys') || undefined;
-  const conn = r.hijack(tty ? RAW_STREAM : MUX_STREAM);
-  const io = connectionStreams(conn, tty, wantStdin);
-  if (!q.bool('stdout')) io.stdout = discard();
-  if (!q.bool('stderr')) io.stderr = discard();
+  const conn = ws ? r.websocket(versionCompare(r.version, '1.28') >= 0) : r.hijack(tty ? RAW_STREAM : MUX_STREAM);
+  const io = connectionStreams(conn, tty || ws, wantStdin);
+  if (!want('stdout')) io.stdout = discard();
+  if (!want('stderr')) io.stderr = discard();
   try {
     if (q.bool('logs')) await streamLogs(store, c.id, {}, (e) => (e.stream === 'stderr' ? io.stderr : io.stdout).write(Buffer.from(e.log)));
     if (!q.bool('stream')) return;
@@ -282,6 +306,39 @@ async function stats(r: ApiRequest, store: Parameters<typeof getContainer>[0], c
   r.res.end();
 }
 
+/**
+ * Identical requests share one computation: one asked while another is being
+ * computed waits for it to end and joins the next, shared by all that came
+ * meanwhile. Each answer is computed after its request arrived, so a client
+ * sees its own changes, and 20 clients polling the same list cost about one.
+ */
+export function batched<T>(): (key: string, compute: () => Promise<T>) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  const queued = new Map<string, Promise<T>>();
+  const run = (key: string, compute: () => Promise<T>): Promise<T> => {
+    const p: Promise<T> = compute().finally(() => {
+      if (inFlight.get(key) === p) inFlight.delete(key);
+    });
+    inFlight.set(key, p);
+    return p;
+  };
+  return (key, compute) => {
+    const q = queued.get(key);
+    if (q) return q;
+    const cur = inFlight.get(key);
+    if (!cur) return run(key, compute);
+    const p = cur
+      .catch(() => undefined)
+      .then(() => {
+        queued.delete(key);
+        return run(key, compute);
+      });
+    queued.set(key, p);
+    return p;
+  };
+}
+const listings = batched<unknown[]>();
+
 function pathStatHeader(st: Awaited<ReturnType<typeof statInContainer>>): string {
   return Buffer.from(JSON.stringify(st)).toString('base64');
 }
@@ -297,14 +354,13 @@ const routes: Route[] = [
       const filters = parseFilters(list);
       const all = r.query.bool('all');
       const limit = r.query.int('limit');
-      let cs = (await listContainers(store)).filter((c) => (all || isRunning(c.state) || f.has('status')) && matches(c, filters));
-      cs.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
-      if (limit !== undefined && limit > 0) cs = cs.slice(0, limit);
-      sendJson(
-        r.res,
-        200,
-        cs.map((c) => listEntry(store, c)),
-      );
+      const body = await listings(new URL(r.req.url ?? '', 'http://x').search, async () => {
+        let cs = (await listContainers(store)).filter((c) => (all || isRunning(c.state) || f.has('status')) && matches(c, filters));
+        cs.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+        if (limit !== undefined && limit > 0) cs = cs.slice(0, limit);
+        return cs.map((c) => listEntry(store, c));
+      });
+      sendJson(r.res, 200, body);
     },
   },
   {
@@ -313,7 +369,20 @@ const routes: Route[] = [
     handler: async (r, { store }) => {
       const body = await readJson(r.req);
       const name = r.query.str('name')?.replace(/^\//, '') || undefined;
-      const rec = await createContainer(store, createOptions(body, name));
+      const id = randomId();
+      const mon = earlyMonitors.size < MAX_EARLY ? spawnMonitor(store, id) : undefined;
+      let rec;
+      try {
+        rec = await createContainer(store, { ...createOptions(body, name), id });
+      } catch (e) {
+        mon?.abort();
+        throw e;
+      }
+      if (mon) {
+        const timer = setTimeout(() => takeEarly(id)?.abort(), EARLY_MS);
+        timer.unref();
+        earlyMonitors.set(id, { mon, timer });
+      }
       sendJson(r.res, 201, { Id: rec.id, Warnings: [] });
     },
   },
@@ -332,13 +401,14 @@ const routes: Route[] = [
     handler: async (r, { store }) => {
       const c = await container(r, store);
       if (isRunning(c.state)) return sendEmpty(r.res, 304);
+      const monitor = takeEarly(c.id);
       const p = takePending(c.id);
       if (!p) {
-        await startDetached(store, c);
+        await startDetached(store, c, undefined, monitor);
         return sendEmpty(r.res, 204);
       }
       try {
-        const { exit } = await startAttached(store, c, { interactive: p.stdin && !!c.config.OpenStdin, detachKeys: p.detachKeys }, p.io);
+        const { exit } = await startAttached(store, c, { interactive: p.stdin && !!c.config.OpenStdin, detachKeys: p.detachKeys, monitor }, p.io);
         p.take(exit);
       } catch (e) {
         p.take(e as Error);
@@ -377,8 +447,9 @@ const routes: Route[] = [
     method: 'POST',
     path: '/containers/{id}/wait',
     handler: async (r, { store }) => {
-      const cond = (r.query.str('condition') || 'not-running') as WaitCondition;
-      if (!['not-running', 'next-exit', 'removed'].includes(cond)) throw new InvalidArgument(`invalid condition: "${cond}"`);
+      // As dockerd: a condition it does not know means not-running.
+      const asked = r.query.str('condition') ?? '';
+      const cond: WaitCondition = asked === 'next-exit' || asked === 'removed' ? asked : 'not-running';
       const c = await container(r, store);
       // dockerd sends the headers at once: the client knows the wait is in place before it starts the container.
       r.res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -388,6 +459,7 @@ const routes: Route[] = [
     },
   },
   { method: 'POST', path: '/containers/{id}/attach', handler: (r, { store }) => attach(r, store) },
+  { method: 'GET', path: '/containers/{id}/attach/ws', handler: (r, { store }) => attach(r, store, true) },
   { method: 'GET', path: '/containers/{id}/logs', handler: (r, { store }) => logs(r, store) },
   {
     method: 'POST',

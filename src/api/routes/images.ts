@@ -11,6 +11,9 @@ import { removeImage } from '../../engine/image/rmi.js';
 import { pruneImages } from '../../engine/image/prune.js';
 import { importTarball } from '../../engine/image/importer.js';
 import { pullImage } from '../../engine/distribution/pull.js';
+import { Registry } from '../../registry/client.js';
+import { registrySettings } from '../../registry/settings.js';
+import type { Credentials } from '../../registry/credentials.js';
 import { pushImage } from '../../engine/distribution/push.js';
 import { saveImages } from '../../engine/distribution/save.js';
 import { loadImages } from '../../engine/distribution/load.js';
@@ -95,6 +98,42 @@ function refOf(repo: string, tag?: string): string {
   return tag.startsWith('sha256:') ? `${repo}@${tag}` : `${repo}:${tag}`;
 }
 
+/**
+ * X-Registry-Auth, as the docker CLI and the SDKs send it with a pull or a
+ * push: base64url JSON {username, password, serveraddress} or {identitytoken}.
+ * Absent, empty or "{}" means none: the server's own Docker config.json is
+ * used, as before. An undecodable header counts as none, as dockerd.
+ */
+export function registryAuth(header: string | string[] | undefined): Credentials | undefined {
+  if (typeof header !== 'string' || !header.trim()) return undefined;
+  let a: { username?: unknown; password?: unknown; identitytoken?: unknown; auth?: unknown };
+  try {
+    a = JSON.parse(Buffer.from(header.trim(), 'base64url').toString('utf8')) as typeof a;
+  } catch {
+    return undefined;
+  }
+  if (!a || typeof a !== 'object') return undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  let username = str(a.username);
+  let password = str(a.password);
+  // "auth": base64 of user:password, as in config.json
+  if (!username && str(a.auth)) {
+    const plain = Buffer.from(str(a.auth), 'base64').toString('utf8');
+    const i = plain.indexOf(':');
+    if (i > 0) [username, password] = [plain.slice(0, i), plain.slice(i + 1)];
+  }
+  const identityToken = str(a.identitytoken) || undefined;
+  if (!username && !identityToken) return undefined;
+  return { username, password, identityToken };
+}
+
+/** The registry client for ref with the request's X-Registry-Auth, or undefined to let the engine use the stored credentials. */
+async function registryFor(r: ApiRequest, ref: string): Promise<Registry | undefined> {
+  const credentials = registryAuth(r.req.headers['x-registry-auth']);
+  if (!credentials) return undefined;
+  return Registry.connect(parseReference(ref).domain, { settings: registrySettings(), credentials });
+}
+
 const routes: Route[] = [
   {
     method: 'GET',
@@ -140,7 +179,7 @@ const routes: Route[] = [
       const ref = refOf(from, r.query.str('tag'));
       parseReference(ref); // a bad reference is a 400 before the stream starts
       await streamed(r, async (s) => {
-        await pullImage(ctx.store, ref, { platform, progress: s.progress });
+        await pullImage(ctx.store, ref, { platform, progress: s.progress, registry: await registryFor(r, ref) });
       });
     },
   },
@@ -273,7 +312,7 @@ const routes: Route[] = [
       const ref = refOf(r.params.name, r.query.str('tag'));
       await getImage(ctx.store, ref); // a missing image is a 404 before the stream starts
       await streamed(r, async (s) => {
-        const res = await pushImage(ctx.store, ref, { progress: s.progress });
+        const res = await pushImage(ctx.store, ref, { progress: s.progress, registry: await registryFor(r, ref) });
         s.write({ progressDetail: {}, aux: { Tag: res.tag, Digest: res.digest, Size: res.size } });
       });
     },

@@ -75,6 +75,8 @@ function one(c: ContainerView, k: string, v: string, x: Facts): boolean {
 }
 
 export function matches(c: ContainerView, f: Filters, x: Facts = {}): boolean {
-  for (const [k, vs] of f) if (!vs.some((v) => one(c, k, v, x))) return false;
+  // As dockerd: the values of one key are alternatives, except labels, which must all match
+  // (compose asks project=P and oneoff=False together).
+  for (const [k, vs] of f) if (!(k === 'label' ? vs.every((v) => one(c, k, v, x)) : vs.some((v) => one(c, k, v, x)))) return false;
   return true;
 }

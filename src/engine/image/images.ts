@@ -10,7 +10,7 @@ import { readJson, readJsonOr, writeJson } from '../../store/json.js';
 import { resolve, type Named } from '../../store/resolve.js';
 import { randomId, sha256 } from '../../store/ids.js';
 import { parseReference, formatReference, familiar } from '../../oci/reference.js';
-import { Conflict, CorruptState, NotFound } from '../../errors.js';
+import { Conflict, CorruptState, NotFound, dockerWording } from '../../errors.js';
 import { EMPTY_LAYER, layerPath, readLayer } from '../content/layers.js';
 import { listContainers } from '../../store/containers.js';
 import { leased } from '../content/leases.js';
@@ -65,7 +65,8 @@ export async function getImage(store: Store, query: string): Promise<ImageView> 
     const ref = e instanceof NotFound && query.includes('@') ? normaliseQuery(query) : undefined;
     const hit = ref && images.filter((i) => i.repoDigests?.includes(ref)).sort((a, b) => b.created.localeCompare(a.created))[0];
     if (hit) return hit;
-    if (e instanceof NotFound && !/^LAST$/.test(query)) throw new NotFound(`no such image: ${query}; see 'dockerlite images', or pull it first`);
+    if (e instanceof NotFound && !/^LAST$/.test(query))
+      throw dockerWording(new NotFound(`no such image: ${query}; see 'dockerlite images', or pull it first`), `No such image: ${query}`);
     throw e;
   }
 }

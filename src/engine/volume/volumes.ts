@@ -9,7 +9,7 @@ import type { HostConfig, MountPoint } from '../../store/types.js';
 import { resolveInRoot } from '../../oci/securejoin.js';
 import { copyTree } from '../container/copy.js';
 import type { Store } from '../../store/store.js';
-import { Conflict, CorruptState, InvalidArgument, NotFound } from '../../errors.js';
+import { Conflict, CorruptState, InvalidArgument, NotFound, dockerWording } from '../../errors.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
 import { randomId } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
@@ -116,7 +116,7 @@ export async function listVolumes(store: Store): Promise<VolumeRecord[]> {
 
 export async function getVolume(store: Store, name: string): Promise<VolumeRecord> {
   const v = NAME.test(name) ? await readVolume(store, name) : undefined;
-  if (!v) throw new NotFound(`no such volume: ${name}`);
+  if (!v) throw dockerWording(new NotFound(`no such volume: ${name}`), `get ${name}: no such volume`);
   return v;
 }
 
