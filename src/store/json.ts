@@ -45,14 +45,28 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${me?.pid}-${me?.start}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/**
+ * How a state file is written. `durable: false` skips the fsync, for files
+ * that are made again on every start or live only while a command runs
+ * (lxc.conf, mountpoints.json, a lease): a SIGKILL loses nothing either way
+ * (the rename is atomic and the page cache survives the process); only a
+ * power cut could leave such a file empty, which its reader then reports or
+ * rebuilds. An fsync costs ~10 ms on a loopback BTRFS store.
+ */
+export interface WriteOptions {
+  mode?: number;
+  durable?: boolean;
+}
+
 /** New state files are private to root (0600), as Docker's: they hold environments and commands. */
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, modeOrOpts: number | WriteOptions = 0o600): Promise<void> {
+  const { mode = 0o600, durable = true } = typeof modeOrOpts === 'number' ? { mode: modeOrOpts } : modeOrOpts;
   const tmp = tempPathFor(path);
   try {
     const fh = await open(tmp, 'w', mode);
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -64,8 +78,8 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   }
 }
 
-export async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+export async function writeJson(path: string, value: unknown, opts: WriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', opts);
 }
 
 /** Check JSON text read from `path`; a failure is CorruptState naming the file. */
