@@ -3,8 +3,8 @@
 // (store/schema.ts): a file that is garbage, empty, null or the wrong shape
 // is a CorruptState error naming the file and what is wrong, never a TypeError
 // later on.
-import { readFileSync } from 'node:fs';
-import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 import { CorruptState } from '../errors.js';
@@ -22,7 +22,8 @@ const UNNAMED_TEMP_GRACE_MS = 10 * 60_000;
 export async function removeAbandonedTemps(dir: string): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    // Sync: the sweep lists every container's directory at every store open; most are a few names.
+    names = readdirSync(dir);
   } catch {
     return;
   }
@@ -105,6 +106,22 @@ export async function readJsonOr<T, F = T>(path: string, schema: Schema<T>, fall
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
     throw e;
   }
+}
+
+/**
+ * readJsonOr without the thread pool: for reading many small files in a row
+ * (every container's record for ps -a), where an async read's four trips
+ * through libuv's pool cost far more than the read itself.
+ */
+export function readJsonOrSync<T, F = T>(path: string, schema: Schema<T>, fallback: F): T | F {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw e;
+  }
+  return parseState(path, text, schema);
 }
 
 /** Read JSON, or return the fallback when the file is missing or corrupt (for files that can be rebuilt). */
