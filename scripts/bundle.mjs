@@ -53,7 +53,7 @@ await build({
 // escape means the same character in a string, template, regex or comment.
 {
   const text = await readFile(outfile, 'utf8');
-  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (ascii !== text) await writeFile(outfile, ascii);
 }
 

@@ -117,7 +117,7 @@ export function streamBlob(
   let sent = 0;
   let detached = false;
   let ended = false;
-  let failure: unknown;
+  let failure: Error | undefined;
   let wake: (() => void) | undefined; // the unpacker, waiting for data
   let room: (() => void) | undefined; // the download, waiting for the unpacker
   const poke = () => {
@@ -144,7 +144,7 @@ export function streamBlob(
     ended = true;
     poke();
   });
-  done.catch((e) => (failure = e));
+  done.catch((e: Error) => (failure = e));
   async function* chunks(): AsyncGenerator<Buffer> {
     for (;;) {
       const c = queue.shift();
