@@ -3,12 +3,11 @@
 // it runs). Reading it is all this module does, plus the state writes that
 // every part of dockerlite shares; creating and removing containers is the
 // engine's (engine/container/create.ts, remove.ts). Depends on store/ and sys/ only.
-import { readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Store } from './store.js';
 import type { ContainerRecord, ContainerState } from './types.js';
 import { ZERO_TIME } from './types.js';
-import { readJson, readJsonOr, writeJson } from './json.js';
+import { readJson, readJsonOrSync, writeJson } from './json.js';
 import { resolve, type Named } from './resolve.js';
 import { children, isAlive, nsPid, sleep } from '../sys/proc.js';
 import { Conflict, CorruptState, NotFound } from '../errors.js';
@@ -62,8 +61,12 @@ export function isRunning(s: ContainerState): boolean {
 
 /** state.json as written (fresh when missing); a corrupt one reads as dead, with what is wrong. */
 async function readDiskState(store: Store, id: string): Promise<{ state: ContainerState; corrupt?: string }> {
+  return readDiskStateSync(store, id);
+}
+
+function readDiskStateSync(store: Store, id: string): { state: ContainerState; corrupt?: string } {
   try {
-    return { state: await readJsonOr(store.paths.containerState(id), containerState, freshState()) };
+    return { state: readJsonOrSync(store.paths.containerState(id), containerState, freshState()) };
   } catch (e) {
     if (e instanceof CorruptState) return { state: deadState(e.message), corrupt: e.message };
     throw e;
@@ -99,29 +102,39 @@ export async function updateState(store: Store, id: string, fn: (s: ContainerSta
  * must not take the others down, and `rm -f` must still find it.
  */
 export async function listRecords(store: Store): Promise<DiskRecord[]> {
+  // Sync reads: a few hundred small files read in a row cost far less without the thread pool.
   const out: DiskRecord[] = [];
-  for (const id of await readdir(store.paths.containers)) {
+  for (const id of readdirSync(store.paths.containers)) {
     if (id.startsWith('.')) continue;
-    const r = await readRecord(store, id);
+    const r = readRecord(store, id);
     if (r) out.push(r);
   }
   return out;
 }
 
-async function readRecord(store: Store, id: string): Promise<DiskRecord | undefined> {
+/** Every container's state.json as written, without the records (the sweep's look for abandoned ones). */
+export function listDiskStates(store: Store): Array<{ id: string; disk: ContainerState }> {
+  const out: Array<{ id: string; disk: ContainerState }> = [];
+  for (const id of readdirSync(store.paths.containers)) if (!id.startsWith('.')) out.push({ id, disk: readDiskStateSync(store, id).state });
+  return out;
+}
+
+export function readRecord(store: Store, id: string): DiskRecord | undefined {
   let rec: ContainerRecord | null;
   try {
-    rec = await readJsonOr(store.paths.containerConfig(id), named(containerRecord, id), null);
+    rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null);
   } catch (e) {
     if (!(e instanceof CorruptState)) throw e;
-    const created = await stat(store.paths.container(id)).then(
-      (s) => s.mtime.toISOString(),
-      () => ZERO_TIME,
-    );
+    let created = ZERO_TIME;
+    try {
+      created = statSync(store.paths.container(id)).mtime.toISOString();
+    } catch {
+      // gone meanwhile
+    }
     return { rec: placeholder(id, created), disk: deadState(e.message), corrupt: e.message };
   }
   if (!rec) return undefined; // being created, or a removal's leftovers
-  const { state, corrupt } = await readDiskState(store, id);
+  const { state, corrupt } = readDiskStateSync(store, id);
   return { rec, disk: state, ...(corrupt ? { corrupt } : {}) };
 }
 
@@ -130,11 +143,20 @@ function placeholder(id: string, created: string): ContainerRecord {
   return { id, name: id, created, image: '', imageRef: '<corrupt>', layer: '', path: '', args: [], config: {}, hostConfig: {} };
 }
 
+function view({ rec, disk, corrupt }: DiskRecord): ContainerView {
+  return { ...rec, names: [rec.name], state: trueState(disk), ...(corrupt ? { corrupt } : {}) };
+}
+
 export async function listContainers(store: Store): Promise<ContainerView[]> {
-  return (await listRecords(store)).map(({ rec, disk, corrupt }) => ({ ...rec, names: [rec.name], state: trueState(disk), ...(corrupt ? { corrupt } : {}) }));
+  return (await listRecords(store)).map(view);
 }
 
 export async function getContainer(store: Store, query: string): Promise<ContainerView> {
+  // A full id wins over everything else (resolve's first rule): read just that record.
+  if (/^[0-9a-f]{64}$/.test(query)) {
+    const r = readRecord(store, query);
+    if (r) return view(r);
+  }
   return resolve('container', query.replace(/^\//, ''), await listContainers(store));
 }
 

@@ -44,7 +44,7 @@ export async function mountPointFor(store: Store, id: string, target: string, ki
   const made = new Set(await readJsonOr(madeFile, stringList, []));
   const before = made.size;
   const rel = await makeMountPoint(store.paths.rootfs(id), target, kind, made);
-  if (made.size !== before) await writeJson(madeFile, [...made].sort());
+  if (made.size !== before) await writeJson(madeFile, [...made].sort(), { durable: false });
   return rel;
 }
 

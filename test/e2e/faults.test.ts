@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
 import { TestEnv, missingPrereq, eventually, BIN } from '../helpers/env.js';
 import { TestRegistry } from '../helpers/registry.js';
@@ -240,6 +241,51 @@ test('hostile layers, pulled end to end, cannot write outside the rootfs', { ski
   assert.equal(readFileSync(join(rootfs, outside, 'victim'), 'utf8'), 'overwritten', 'the write landed inside the rootfs');
   assert.ok(existsSync(join(rootfs, outside, 'planted')));
   assert.ok(existsSync(join(rootfs, outside, 'second')));
+});
+
+test('a layer is unpacked while it downloads, and a pull killed mid-layer leaves nothing once the next command has run', { skip }, async () => {
+  const big = Buffer.alloc(4 << 20);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24; // poorly compressible
+  const ref = await fixture('stream', [{ entries: [file('early', 'first in the tar'), ...busyboxBase(), file('big', big)] }]);
+  const [layer] = images.stream.layers;
+  // The blob stalls after 2 MB: streamed, what those bytes hold is already in the scratch layer.
+  proxy.rules = [{ match: (m, p) => m === 'GET' && p.endsWith(`/blobs/${layer}`), fault: { kind: 'stall', after: 2 << 20 } }];
+  const child = spawn(process.execPath, [BIN, 'pull', ref], { env: { ...env.env, DOCKERLITE_REGISTRY_TIMEOUT: '120' }, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    const layers = join(env.root, 'layers');
+    await eventually(
+      () => readdirSync(layers).some((n) => n.startsWith('.tmp-') && existsSync(join(layers, n, 'early'))),
+      'the first file of the layer to be unpacked before its download ended',
+      30_000,
+    );
+    assert.equal(blobsHave(layer), false, 'the blob is not verified yet, so not in the content store');
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    proxy.rules = [];
+  }
+  await env.ok(['images']); // any command sweeps what the killed pull left
+  assert.deepEqual(
+    readdirSync(join(env.root, 'layers')).filter((n) => n.startsWith('.tmp-')),
+    [],
+    'no scratch layer',
+  );
+  assert.deepEqual(readdirSync(join(env.root, 'blobs', 'incoming')), [], 'no partial blob');
+  // A registry that will not resume: after a cut, the whole blob comes again and the bytes already unpacked are skipped.
+  proxy.rules = [
+    { match: (m, p) => m === 'GET' && p.endsWith(`/blobs/${layer}`), fault: { kind: 'truncate', after: 1 << 20 }, times: 1 },
+    { match: (m, p) => m === 'GET' && p.endsWith(`/blobs/${layer}`), fault: { kind: 'ignore-range' } },
+  ];
+  const r = await env.dl(['pull', ref]);
+  proxy.rules = [];
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /Retrying \(got \d+ of \d+ bytes\)/);
+  assert.equal(
+    await env.ok(['run', '--rm', ref, 'sh', '-c', 'cat /early; md5sum < /big']),
+    `first in the tar${createHash('md5').update(big).digest('hex')}  -`,
+  );
+  assert.equal(blobsHave(layer), true);
 });
 
 test('an interrupted pull resumes with the blobs it had verified', { skip }, async () => {

@@ -1,5 +1,6 @@
 // A proxy in front of the real registry that misbehaves on request: answers
-// 500, hangs, cuts a body short, flips bytes, or serves other content. The
+// 500, hangs, cuts a body short, stalls in the middle of one, ignores Range,
+// flips bytes, or serves other content. The
 // registry stays real; only the failure is staged, because docker-registry
 // cannot be told to fail on cue.
 import http from 'node:http';
@@ -9,6 +10,10 @@ export type Fault =
   | { kind: 'status'; status: number }
   | { kind: 'hang' }
   | { kind: 'truncate'; after: number }
+  /** Send the first `after` bytes of the body, then nothing more, with the connection left open. */
+  | { kind: 'stall'; after: number }
+  /** Forward without the Range header, as a registry that cannot resume answers (200, the whole body). */
+  | { kind: 'ignore-range' }
   | { kind: 'corrupt' }
   | { kind: 'replace'; body: Buffer; contentType: string };
 
@@ -81,8 +86,20 @@ export class FaultProxy {
         .end(fault.body);
       return;
     }
-    const up = http.request({ host: '127.0.0.1', port: Number(this.target.split(':')[1]), method, path, headers: req.headers }, (r) => {
+    const headers = { ...req.headers };
+    if (fault?.kind === 'ignore-range') delete headers.range;
+    const up = http.request({ host: '127.0.0.1', port: Number(this.target.split(':')[1]), method, path, headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
+      if (fault?.kind === 'stall') {
+        let sent = 0;
+        r.on('data', (c: Buffer) => {
+          const room = fault.after - sent;
+          if (room > 0) res.write(c.subarray(0, room));
+          sent += c.length;
+          if (sent >= fault.after) r.destroy(); // the client's socket stays open, waiting
+        });
+        return;
+      }
       if (fault?.kind === 'truncate') {
         let sent = 0;
         r.on('data', (c: Buffer) => {

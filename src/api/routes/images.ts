@@ -21,7 +21,7 @@ import { search } from '../../engine/distribution/search.js';
 import { commit } from '../../engine/container/commit.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { familiar, parseReference } from '../../oci/reference.js';
-import { inspectImage } from '../../cli/format/views.js';
+import { inspectImage } from '../../engine/image/inspect.js';
 import { describe } from '../../errors.js';
 import type { RunConfig } from '../../store/types.js';
 

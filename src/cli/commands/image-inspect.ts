@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
 import { getImage } from '../../engine/image/images.js';
-import { inspectImage } from '../format/views.js';
+import { inspectImage } from '../../engine/image/inspect.js';
 import { imageSizeCached } from '../../engine/container/diff.js';
 import { formatInspect } from '../format/table.js';
 import { describe, NotFound } from '../../errors.js';

@@ -8,11 +8,7 @@ import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
 import { portsColumn } from '../format/network-views.js';
 import { healthOf } from '../../engine/container/health.js';
-import { containerSize } from '../../engine/system/df.js';
-import { imageSizeCached } from '../../engine/container/diff.js';
-import { getImage } from '../../engine/image/images.js';
 import { readNet } from '../../network/endpoints.js';
-import { parseMountSpec } from '../../engine/container/spec/mounts.js';
 import { humanSize } from '../../util/human.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerView } from '../../store/containers.js';
@@ -28,7 +24,7 @@ function networksOf(store: Store, c: ContainerView): string[] {
 }
 
 /** Volume names and mount destinations (ps --filter volume=). */
-function volumesOf(c: ContainerView): string[] {
+function volumesOf(c: ContainerView, parseMountSpec: typeof import('../../engine/container/spec/mounts.js').parseMountSpec): string[] {
   const out: string[] = [];
   for (const b of c.hostConfig.Binds ?? []) {
     try {
@@ -43,6 +39,12 @@ function volumesOf(c: ContainerView): string[] {
 
 /** Docker's SIZE column: "0B (virtual 1.98MB)". */
 async function sizeColumn(store: Store, c: ContainerView): Promise<string> {
+  // Loaded only for --size (and parseMountSpec only for a volume filter): a plain ps loads neither.
+  const [{ containerSize }, { imageSizeCached }, { getImage }] = await Promise.all([
+    import('../../engine/system/df.js'),
+    import('../../engine/container/diff.js'),
+    import('../../engine/image/images.js'),
+  ]);
   const rw = await containerSize(store, c).catch(() => 0);
   const base = await getImage(store, c.image)
     .then((i) => imageSizeCached(store, i))
@@ -89,7 +91,15 @@ export default defineCommand({
       return r.created;
     };
     for (const k of ['before', 'since']) for (const v of filters.get(k) ?? []) created(v);
-    cs = cs.filter((c) => matches(c, filters, { health: health.get(c.id)?.Status, created, networks: networksOf(store, c), volumes: volumesOf(c) }));
+    const parseMountSpec = filters.has('volume') ? (await import('../../engine/container/spec/mounts.js')).parseMountSpec : undefined;
+    cs = cs.filter((c) =>
+      matches(c, filters, {
+        health: health.get(c.id)?.Status,
+        created,
+        networks: filters.has('network') ? networksOf(store, c) : [],
+        volumes: parseMountSpec ? volumesOf(c, parseMountSpec) : [],
+      }),
+    );
     if (limit !== undefined) cs = cs.slice(0, limit);
     if (flags.quiet) return ctx.out(cs.map((c) => (flags['no-trunc'] ? c.id : shortId(c.id)) + '\n').join(''));
     const sizes = new Map<string, string>();

@@ -1,16 +1,14 @@
 // How containers look in lists: docker ps's rows (for tables, templates and
 // --format json). The inspect documents live in the engine
 // (engine/container/inspect.ts, engine/image/inspect.ts) so the Engine API
-// serves the same ones; they are re-exported here for the CLI.
+// serves the same ones; they are not re-exported here, so that ps and images
+// do not load them.
 import type { ContainerView } from '../../store/containers.js';
 import { ago, dockerCommand, ellipsis } from '../../util/human.js';
 import { shortId } from '../../store/ids.js';
-import { statusText } from '../../engine/container/inspect.js';
+import { statusText } from '../../engine/container/status.js';
 import type { HealthState } from '../../engine/container/health.js';
 import { goType } from './template.js';
-
-export { statusText, inspectContainer } from '../../engine/container/inspect.js';
-export { inspectImage } from '../../engine/image/inspect.js';
 
 /** Go's time.Time.String() of a whole second, as the CLI prints CreatedAt: "2026-12-01 22:59:31 +0000 UTC". */
 export function goTimeString(iso: string): string {

@@ -1,6 +1,6 @@
 // stop, restart, wait, pause/unpause and rename of a container. Starting is
 // in run.ts; the monitor records every exit, so these only signal and wait.
-import { existsSync } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerState } from '../../store/types.js';
@@ -14,7 +14,6 @@ import { containerEvent } from '../../store/events.js';
 import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { parseSignal } from './signal.js';
 import { checkName } from './names.js';
-import { startDetached } from './run.js';
 import { stopProber } from './health.js';
 
 function monitorOf(s: ContainerState) {
@@ -67,6 +66,7 @@ async function stopRuns(store: Store, c: ContainerView, o: { timeoutSec?: number
 
 export async function restartContainer(store: Store, query: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {
   const c = await stopContainer(store, query, o);
+  const { startDetached } = await import('./run.js'); // not loaded for stop, wait, pause or rename
   await startDetached(store, await getContainer(store, c.id));
   containerEvent(store.paths.root, 'restart', c);
 }
@@ -75,22 +75,75 @@ export async function restartContainer(store: Store, query: string, o: { timeout
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 /** Block until the container stops (or its next exit, if it restarts); its exit status. An aborted signal gives up (undefined). */
+/**
+ * Wakes on every change in a directory (inotify: state.json is replaced by a
+ * rename there, and the directory itself goes at rm), with a timer as well
+ * for what no file shows: a monitor killed before it could record the exit.
+ */
+class DirWatch {
+  private watcher?: FSWatcher;
+  private changed = false;
+  private wake?: () => void;
+
+  constructor(dir: string) {
+    const poke = () => {
+      this.changed = true;
+      this.wake?.();
+    };
+    try {
+      // Output appended to log.jsonl says nothing about the state: not a wake-up per line.
+      this.watcher = watch(dir, (_, name) => void (name?.startsWith('log.jsonl') || poke()));
+      this.watcher.on('error', poke);
+    } catch {
+      // gone already, or no inotify: the timer still looks
+    }
+  }
+
+  /** Until something changed since the last call, ms passed, or signal aborts. */
+  async next(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.changed && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          this.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done);
+        this.wake = done;
+      });
+    }
+    this.changed = false;
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+}
+
 export async function waitContainer(store: Store, query: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<number> {
   const c = await getContainer(store, query);
   const finished = c.state.finishedAt;
   let last = c.state;
-  for (;;) {
-    // A removed container's state reads as fresh: its directory tells. Its last exit seen is what we know.
-    if (!existsSync(store.paths.container(c.id))) return last.exitCode;
-    const s = await readState(store, c.id).catch(() => undefined);
-    if (!s) return last.exitCode;
-    last = s;
-    const exitedSince = s.finishedAt !== finished && !isRunning(s);
-    if (condition === 'not-running' && (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running'))) return s.exitCode;
-    if (condition === 'next-exit' && exitedSince) return s.exitCode;
-    if (signal?.aborted) return s.exitCode;
-    // An --rm container is removed soon after its exit is recorded: look often enough to see that exit.
-    await sleep(condition === 'removed' ? 20 : 100);
+  // Watching starts before the first look, so no change between the two is missed.
+  const changes = new DirWatch(store.paths.container(c.id));
+  try {
+    for (;;) {
+      // A removed container's state reads as fresh: its directory tells. Its last exit seen is what we know.
+      if (!existsSync(store.paths.container(c.id))) return last.exitCode;
+      const s = await readState(store, c.id).catch(() => undefined);
+      if (!s) return last.exitCode;
+      last = s;
+      const exitedSince = s.finishedAt !== finished && !isRunning(s);
+      if (condition === 'not-running' && (!isRunning(s) || (s.finishedAt !== finished && s.status !== 'running'))) return s.exitCode;
+      if (condition === 'next-exit' && exitedSince) return s.exitCode;
+      if (signal?.aborted) return s.exitCode;
+      // An --rm container is removed soon after its exit is recorded: look often enough to see that exit.
+      await changes.next(condition === 'removed' ? 20 : 250, signal);
+    }
+  } finally {
+    changes.close();
   }
 }
 

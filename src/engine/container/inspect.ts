@@ -6,7 +6,7 @@ import type { Store } from '../../store/store.js';
 import type { ContainerState, HostConfig, RunConfig } from '../../store/types.js';
 import type { ContainerView } from '../../store/containers.js';
 import { hostsFile, resolvFile } from '../../network/model.js';
-import { healthSuffix, type HealthState } from './health.js';
+import type { HealthState } from './health.js';
 import { networkSettings } from './network-views.js';
 import { hostnameFile, inspectMounts } from './spec/mounts.js';
 import { volumePath } from '../volume/volumes.js';
@@ -14,27 +14,8 @@ import { containerSize } from '../system/df.js';
 import { imageSizeCached } from './diff.js';
 import { runningExecs } from './execs.js';
 import { getImage } from '../image/images.js';
-import { ago, humanDuration } from '../../util/human.js';
 
-/** "Up 3 minutes", "Exited (1) 2 seconds ago", "Created": docker ps's STATUS. */
-export function statusText(s: ContainerState, now = Date.now(), health?: HealthState): string {
-  switch (s.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))}${healthSuffix(health)}`;
-    case 'paused':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
-    case 'restarting':
-      return `Restarting (${s.exitCode}) ${ago(s.finishedAt, now)}`;
-    case 'exited':
-      return `Exited (${s.exitCode}) ${ago(s.finishedAt, now)}`;
-    case 'dead':
-      return 'Dead';
-    case 'removing':
-      return 'Removal In Progress';
-    default:
-      return 'Created';
-  }
-}
+export { statusText } from './status.js';
 
 /** Config, in Docker's key order; the keys Docker omits when empty are left out the same way. */
 export function dockerConfig(cfg: RunConfig, zeroLabels: Record<string, string> | null): Record<string, unknown> {

@@ -9,14 +9,13 @@ import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
 import { containerEvent } from '../../store/events.js';
 import { containerState } from '../../store/schema.js';
-import { abandoned, freshState, getContainer, listRecords, trueState, updateState, writeState } from '../../store/containers.js';
+import { abandoned, freshState, getContainer, listDiskStates, readRecord, trueState, updateState, writeState } from '../../store/containers.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
 import { thaw } from '../../runtime/freezer.js';
 import { sleep } from '../../sys/proc.js';
 import * as hooks from './hooks.js';
 import { removeContainer } from './remove.js';
 import { shouldRestart } from './restart.js';
-import { startDetached } from './run.js';
 import { stopProber } from './health.js';
 
 /** SIGKILL every process in the container's cgroup; true once none is left (5 s at most). */
@@ -56,6 +55,8 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
     await removeContainer(store, rec.id, { force: true, volumes: true });
   } else if (shouldRestart(rec, last, last.exitCode)) {
     await updateState(store, rec.id, (s) => ({ ...s, restartCount: (s.restartCount ?? 0) + 1 }));
+    // Loaded here: the run path is large, and every store open sweeps.
+    const { startDetached } = await import('./run.js');
     await startDetached(store, await getContainer(store, rec.id)).catch((e: Error) =>
       store.warn(`could not restart container ${rec.id.slice(0, 12)}: ${e.message}`),
     );
@@ -64,7 +65,10 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
 
 /** Recover every running record whose monitor died: done when the store opens, not on every read. */
 export async function recoverAbandonedContainers(store: Store): Promise<void> {
-  for (const { rec, disk } of await listRecords(store)) {
-    if (abandoned(disk)) await recoverAbandoned(store, rec).catch((e: Error) => store.warn(`recovering container ${rec.id.slice(0, 12)}: ${e.message}`));
+  // state.json alone tells; the record is read only for the few that need recovering.
+  for (const { id, disk } of listDiskStates(store)) {
+    if (!abandoned(disk)) continue;
+    const rec = readRecord(store, id)?.rec;
+    if (rec) await recoverAbandoned(store, rec).catch((e: Error) => store.warn(`recovering container ${rec.id.slice(0, 12)}: ${e.message}`));
   }
 }

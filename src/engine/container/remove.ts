@@ -1,6 +1,5 @@
 // Removing a container, and finishing a removal or creation a crashed process
 // left half done (a running record whose monitor died: recover.ts).
-import { mountsOf } from './spec/mounts.js';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeContainerCgroups } from '../../runtime/cgroups.js';
@@ -13,9 +12,8 @@ import { getContainer, isRunning, signalOwner, updateState, waitGone } from '../
 import { Conflict } from '../../errors.js';
 import { containerEvent } from '../../store/events.js';
 import * as btrfs from '../../snapshots/btrfs.js';
-import { layersInUse } from '../image/images.js';
-import { gcLayers } from '../content/layers.js';
-import { removeAnonymousVolumes } from '../volume/volumes.js';
+import { readJsonSyncOr } from '../../store/json.js';
+import { imageRecord } from '../../store/schema.js';
 import { stopProber } from './health.js';
 
 /** Remove a container (rm); on a full store, with the reserved space (store/reserve.ts). */
@@ -44,9 +42,26 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
   await removeContainerCgroups(c.id);
   await destroyContainerDir(store, doomed, c.id);
   containerEvent(store.paths.root, 'destroy', c);
-  if (opts.volumes) await removeAnonymousVolumes(store, mountsOf(c));
-  await gcLayers(store, () => layersInUse(store));
+  if (opts.volumes) {
+    const [{ removeAnonymousVolumes }, { mountsOf }] = await Promise.all([import('../volume/volumes.js'), import('./spec/mounts.js')]);
+    await removeAnonymousVolumes(store, mountsOf(c));
+  }
+  // The layer below the container outlives it only if its image was removed
+  // meanwhile (rmi keeps what a container uses): collect then. Otherwise rm
+  // is the subvolume delete and the record, with no scan of the whole store.
+  if (!imageHolds(store, c)) {
+    const [{ gcLayers }, { layersInUse }] = await Promise.all([import('../content/layers.js'), import('../image/images.js')]);
+    await gcLayers(store, () => layersInUse(store));
+  }
   return c;
+}
+
+/** The container's image is still here and holds the layer the container was made from. */
+function imageHolds(store: Store, c: ContainerRecord): boolean {
+  if (c.layer === 'empty') return true; // the empty base is never collected
+  if (!c.image || !c.layer) return false;
+  const img = readJsonSyncOr(store.paths.image(c.image), imageRecord, null);
+  return !!img && img.layers.includes(c.layer);
 }
 
 async function destroyContainerDir(store: Store, dir: string, id: string): Promise<void> {

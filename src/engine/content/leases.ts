@@ -37,7 +37,8 @@ export class Lease {
     for (const d of o.blobs ?? []) if (!this.blobs.has(d)) changed = !!this.blobs.add(d);
     if (!changed) return;
     await mkdir(dir(this.store), { recursive: true });
-    await writeJson(this.path, { layers: [...this.layers], blobs: [...this.blobs] } satisfies LeaseFile);
+    // No fsync: a lease lives only while its command runs (a SIGKILL keeps the page cache).
+    await writeJson(this.path, { layers: [...this.layers], blobs: [...this.blobs] } satisfies LeaseFile, { durable: false });
   }
 
   async release(): Promise<void> {

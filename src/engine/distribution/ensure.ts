@@ -7,7 +7,6 @@ import { InvalidArgument, NotFound } from '../../errors.js';
 import { parseReference } from '../../oci/reference.js';
 import { DOCKER_HUB } from '../../registry/settings.js';
 import { getImage } from '../image/images.js';
-import { pullImage } from './pull.js';
 import type { Progress } from '../progress.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never';
@@ -27,8 +26,10 @@ export async function ensureImage(store: Store, ref: string, o: { pull?: PullPol
   }
   if (/^(sha256:)?[0-9a-f]{12,64}$/.test(ref)) return;
   const policy = o.pull ?? (named.domain === DOCKER_HUB ? 'never' : 'missing');
+  // The pull code (HTTP, TLS, zlib) loads only when a pull happens.
+  const pullImage = async (r: string, p: { progress: Progress }) => (await import('./pull.js')).pullImage(store, r, p);
   if (policy === 'always') {
-    await pullImage(store, ref, { progress: o.progress });
+    await pullImage(ref, { progress: o.progress });
     return;
   }
   if (policy === 'never') return;
@@ -37,7 +38,7 @@ export async function ensureImage(store: Store, ref: string, o: { pull?: PullPol
   } catch (e) {
     if (!(e instanceof NotFound)) throw e;
     o.warn(`Unable to find image '${ref}' locally\n`);
-    await pullImage(store, ref, { progress: o.progress });
+    await pullImage(ref, { progress: o.progress });
   }
 }
 

@@ -13,7 +13,7 @@ import { selectManifest, hostPlatform, platformMatches, formatPlatform } from '.
 import { Registry } from '../../registry/client.js';
 import { readBody } from '../../registry/http.js';
 import { BlobWriter, CorruptBlob, hasBlob, readBlob, writeBlob, removeAbandonedBlobs } from '../content/blobs.js';
-import { parseConfig, unpackImage, shortDigest, type LayerInput } from './unpack.js';
+import { parseConfig, unpackImage, shortDigest, type BlobStream, type LayerInput } from './unpack.js';
 import { readRefs } from '../image/images.js';
 import { throttled, type Progress } from '../progress.js';
 import type { ImageRecord } from '../../store/types.js';
@@ -36,7 +36,11 @@ export interface PullResult {
 
 const MAX_CONFIG = 16 << 20;
 
-/** Download one blob into the content store, resuming after a cut if it can. */
+/**
+ * Download one blob into the content store, resuming after a cut if it can.
+ * tap, if given, sees each chunk once written, with the blob's length so far
+ * (a download the registry would not resume starts over from 0).
+ */
 export async function downloadBlob(
   store: Store,
   reg: Registry,
@@ -44,6 +48,7 @@ export async function downloadBlob(
   desc: { digest: string; size: number },
   progress: Progress,
   signal?: AbortSignal,
+  tap?: (chunk: Buffer, end: number) => Promise<void>,
 ): Promise<void> {
   const id = shortDigest(desc.digest);
   const w = await BlobWriter.create(store);
@@ -64,6 +69,7 @@ export async function downloadBlob(
           }
           await w.write(chunk);
           report(w.size);
+          if (tap) await tap(chunk, w.size);
         }
       } catch (e) {
         failure = res.bodyError(e);
@@ -85,6 +91,89 @@ export async function downloadBlob(
     await w.abort();
     throw e;
   }
+}
+
+/** How far a download may run ahead of the unpacker (decompress buffers more after it). */
+const STREAM_AHEAD = 4 << 20;
+
+/**
+ * A layer blob for the unpacker while it downloads into the content store:
+ * one pass over the data, no waiting for the whole blob first. The bytes
+ * reach the unpacker before they are verified, so finish() must succeed
+ * before anything made from them is kept: it lets the download run to its
+ * end (past whatever the unpacker did not read, such as padding after the
+ * tar's end), checks size and digest, and stores the blob.
+ */
+export function streamBlob(
+  store: Store,
+  reg: Registry,
+  repo: string,
+  desc: { digest: string; size: number },
+  progress: Progress,
+  signal?: AbortSignal,
+): BlobStream {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let sent = 0;
+  let detached = false;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined; // the unpacker, waiting for data
+  let room: (() => void) | undefined; // the download, waiting for the unpacker
+  const poke = () => {
+    const f = wake;
+    wake = undefined;
+    f?.();
+  };
+  const free = () => {
+    const f = room;
+    room = undefined;
+    f?.();
+  };
+  const tap = async (chunk: Buffer, end: number) => {
+    const fresh = end - sent;
+    if (fresh <= 0 || detached) return; // already passed on (a download that started over), or nobody reads
+    sent = end;
+    const c = fresh >= chunk.length ? chunk : chunk.subarray(chunk.length - fresh);
+    queue.push(c);
+    queued += c.length;
+    poke();
+    while (queued > STREAM_AHEAD && !detached) await new Promise<void>((r) => (room = r));
+  };
+  const done = downloadBlob(store, reg, repo, desc, progress, signal, tap).finally(() => {
+    ended = true;
+    poke();
+  });
+  done.catch((e: Error) => (failure = e));
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const c = queue.shift();
+      if (c) {
+        queued -= c.length;
+        if (queued <= STREAM_AHEAD) free();
+        yield c;
+        continue;
+      }
+      if (detached) return;
+      if (ended) {
+        await done.catch(() => {}); // failure is set once done has settled
+        if (failure) throw failure;
+        return;
+      }
+      await new Promise<void>((r) => (wake = r));
+    }
+  }
+  return {
+    chunks: chunks(),
+    async finish() {
+      detached = true;
+      queue.length = 0;
+      queued = 0;
+      free();
+      poke();
+      await done;
+    },
+  };
 }
 
 /** A small blob (a config) into the content store and memory. */
@@ -158,6 +247,7 @@ function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest
     blob: { digest: d.digest, size: d.size, compression: layerCompression(d.mediaType)! },
     source: `${r.domain}/${r.path}`,
     fetch: (progress, signal) => downloadBlob(store, reg, r.path, d, progress, signal),
+    stream: (progress, signal) => streamBlob(store, reg, r.path, d, progress, signal),
   }));
 }
 

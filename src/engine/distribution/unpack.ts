@@ -2,10 +2,12 @@
 // layers and an image record. Shared by pull and load.
 //
 // Layers are keyed by chain id, so what is already here is skipped without
-// being fetched. Missing blobs are fetched in parallel into the content
-// store (verified); layers are applied in order as soon as their blob is
-// there, each on a snapshot of the one below, its diff id checked against
-// the config before it is sealed. The image record is written last: a
+// being fetched. The first missing layer is applied as its blob downloads
+// (streamed: decompressed straight into the tar reader, the blob written to
+// the content store and verified on the way); the other missing blobs are
+// fetched in parallel into the content store (verified) meanwhile. Layers
+// are applied in order, each on a snapshot of the one below, and each is
+// sealed only once its blob's digest and its diff id are both checked. The image record is written last: a
 // failure leaves no partial image, only verified blobs and complete layers
 // (which a retry reuses).
 import { existsSync } from 'node:fs';
@@ -34,10 +36,22 @@ export interface LayerInput {
   blob?: LayerBlob;
   /** Get the blob into the content store, verified (a download, a copy). */
   fetch?: (progress: Progress, signal: AbortSignal) => Promise<void>;
+  /** Or stream the blob while it is fetched into the content store (see BlobStream). */
+  stream?: (progress: Progress, signal: AbortSignal) => BlobStream;
   /** Or the raw layer (any compression); it is stored gzip-compressed while it is applied. */
   open?: () => AsyncIterable<Buffer>;
   /** A repository (registry/path) that holds the blob, for cross-repository mounts later. */
   source?: string;
+}
+
+/**
+ * A blob's bytes as they download. They are not verified yet: finish()
+ * (which reads whatever the reader left, checks the digest and stores the
+ * blob) must succeed before anything made from them is kept.
+ */
+export interface BlobStream {
+  chunks: AsyncIterable<Buffer>;
+  finish(): Promise<void>;
 }
 
 export interface UnpackInput {
@@ -137,14 +151,17 @@ export async function unpackImage(store: Store, input: UnpackInput): Promise<Unp
 async function applyMissing(store: Store, lease: Lease, input: UnpackInput, keys: string[], chains: string[], present: boolean[]): Promise<void> {
   const ctl = new AbortController();
   const limit = limiter(input.concurrency ?? 3);
-  // Start every fetch the missing layers need; apply in order as they land.
+  // The first missing layer streams (applied as it downloads); every other
+  // fetch starts at once, and they are applied in order as they land.
+  const first = present.indexOf(false);
   const fetches = input.layers.map((l, i) => {
-    if (present[i] || !l.blob || !l.fetch) return Promise.resolve();
+    if (present[i] || !l.blob || (!l.fetch && !l.stream)) return Promise.resolve();
     const short = shortDigest(l.blob.digest);
     if (hasBlob(store, l.blob.digest)) {
       input.progress({ id: short, status: 'Download complete' });
       return Promise.resolve();
     }
+    if (l.stream && (i === first || !l.fetch)) return Promise.resolve(); // applyOne streams it
     input.progress({ id: short, status: 'Waiting' });
     return limit(() => (ctl.signal.aborted ? Promise.reject(ctl.signal.reason) : l.fetch!(input.progress, ctl.signal)));
   });
@@ -153,7 +170,7 @@ async function applyMissing(store: Store, lease: Lease, input: UnpackInput, keys
     for (let i = 0; i < keys.length; i++) {
       if (present[i]) continue;
       await fetches[i];
-      await applyOne(store, lease, input.layers[i], i === 0 ? null : keys[i - 1], keys[i], chains[i], input.progress);
+      await applyOne(store, lease, input.layers[i], i === 0 ? null : keys[i - 1], keys[i], chains[i], input.progress, ctl.signal);
     }
   } catch (e) {
     ctl.abort(e);
@@ -162,19 +179,33 @@ async function applyMissing(store: Store, lease: Lease, input: UnpackInput, keys
   }
 }
 
-async function applyOne(store: Store, lease: Lease, l: LayerInput, parent: string | null, key: string, chainId: string, progress: Progress): Promise<void> {
+async function applyOne(
+  store: Store,
+  lease: Lease,
+  l: LayerInput,
+  parent: string | null,
+  key: string,
+  chainId: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<void> {
   const short = shortDigest(l.blob?.digest ?? l.diffId);
-  const scratch = await scratchLayer(store, parent);
+  const have = !!l.blob && hasBlob(store, l.blob.digest);
+  // Streamed: the download starts before the scratch subvolume is made, so the two overlap.
+  const tapped = !have && l.blob && l.stream ? l.stream(progress, signal) : undefined;
+  let scratch: string | undefined;
   let writer: CompressingWriter | undefined;
   try {
+    scratch = await scratchLayer(store, parent);
     let raw: AsyncIterable<Buffer>;
     const total = l.blob?.size;
-    if (l.blob && hasBlob(store, l.blob.digest)) raw = openBlob(store, l.blob.digest);
+    if (have) raw = openBlob(store, l.blob!.digest);
+    else if (tapped) raw = tapped.chunks;
     else if (l.open) raw = l.open();
     else throw new InvalidArgument(`layer ${short} has no data`);
     const report = throttled((n) => progress({ id: short, status: 'Extracting', progress: { current: n, total } }));
     let stream = await decompress(counting(raw, report));
-    if (!l.blob || !hasBlob(store, l.blob.digest)) {
+    if (!tapped && (!l.blob || !have)) {
       // A raw tar (an archive's layer): keep it compressed in the content store as it goes by.
       writer = await gzipWriter(store);
       stream = tee(stream, writer);
@@ -182,6 +213,7 @@ async function applyOne(store: Store, lease: Lease, l: LayerInput, parent: strin
     const d = digesting(stream);
     const stats = await applyLayer(d.stream, scratch);
     for await (const _ of d.stream); // the diff id covers the padding after the end marker too
+    await tapped?.finish(); // the blob verified and stored before the layer counts
     const { digest, size } = d.result();
     if (digest !== l.diffId)
       throw new CorruptBlob(`layer ${short} does not match its diff id: expected ${l.diffId}, got ${digest} (corrupt or tampered layer)`);
@@ -204,9 +236,12 @@ async function applyOne(store: Store, lease: Lease, l: LayerInput, parent: strin
       ...(l.source ? { sources: [l.source] } : {}),
     });
     progress({ id: short, status: 'Pull complete' });
-  } catch (e) {
+  } catch (err) {
+    let e = err;
+    // Unverified bytes may fail to decompress or unpack: a digest mismatch is then the real cause.
+    if (tapped) await tapped.finish().catch((f) => (e = f instanceof CorruptBlob ? f : e));
     await writer?.abort();
-    await btrfs.remove(scratch).catch(() => {});
+    if (scratch) await btrfs.remove(scratch).catch(() => {});
     // Out of space: wait until BTRFS has really freed the scratch, so the store works at once.
     if ((e as NodeJS.ErrnoException).code === 'ENOSPC') await btrfs.syncDeleted(store.paths.root).catch(() => {});
     const code = (e as NodeJS.ErrnoException)?.code;

@@ -1,12 +1,8 @@
 // Bringing a store up (init) and down (deinit).
 import type { Config } from '../../config.js';
 import { Store } from '../../store/store.js';
-import { ensureEmptyLayer, EMPTY_LAYER } from '../content/layers.js';
-import { listImages, saveImage, tagImage } from '../image/images.js';
 import { isRunning, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { sweep } from './sweep.js';
-import { makeBusyboxImage } from '../image/base-busybox.js';
-import { hostPlatform } from '../image/importer.js';
 import * as hooks from '../container/hooks.js';
 import { storeOf } from './subsystems.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
@@ -15,6 +11,7 @@ export const EMPTY_IMAGE_REF = 'empty:latest';
 
 /** The original's base of all images: no layers at all. */
 async function makeEmptyImage(store: Store) {
+  const [{ saveImage, tagImage }, { hostPlatform }] = await Promise.all([import('../image/images.js'), import('../image/importer.js')]);
   const created = new Date(0).toISOString();
   const img = await saveImage(store, {
     created,
@@ -45,6 +42,12 @@ export async function init(cfg: Config, log: (line: string) => void = () => {}):
     if (mounted) log(`mounted ${cfg.loopFile} on ${cfg.root}`);
     await sweep(store);
     if (store.ready) return; // it was set up before: mounting it again was all it needed
+    // Loaded only here: every other command opens a ready store and needs none of this.
+    const [{ ensureEmptyLayer }, { listImages }, { makeBusyboxImage }] = await Promise.all([
+      import('../content/layers.js'),
+      import('../image/images.js'),
+      import('../image/base-busybox.js'),
+    ]);
     await ensureEmptyLayer(store);
     const names = new Set((await listImages(store)).flatMap((i) => i.names));
     if (!names.has(formatReference(parseReference(EMPTY_IMAGE_REF)))) await makeEmptyImage(store);
@@ -85,5 +88,3 @@ export async function deinit(cfg: Config): Promise<void> {
     await store.destroy();
   });
 }
-
-export { EMPTY_LAYER };

@@ -9,11 +9,8 @@ import type { Store } from '../../store/store.js';
 import { isAbandoned } from '../../store/scratch.js';
 import { removeAbandonedTemps } from '../../store/json.js';
 import { sweepLocks } from '../../store/lock.js';
-import { removeAbandoned } from '../content/layers.js';
-import { removeAbandonedBlobs } from '../content/blobs.js';
 import { leased } from '../content/leases.js';
-import { removeAbandonedContainers } from '../container/remove.js';
-import { recoverAbandonedContainers } from '../container/recover.js';
+import { abandoned, listDiskStates } from '../../store/containers.js';
 
 async function list(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => [] as string[]);
@@ -36,11 +33,22 @@ async function removeStaleEarlyLogs(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A layers/ listing with something for removeAbandoned (layers.ts) to do: a
+ * scratch subvolume, or a layer without its record. Checked here so that a
+ * clean store never loads the layer code (tar, btrfs) on every command.
+ */
+function layersNeedSweep(names: string[]): boolean {
+  const have = new Set(names);
+  return names.some((n) => isAbandoned(n) || (!n.endsWith('.json') && !n.startsWith('.') && n !== 'empty' && !have.has(`${n}.json`)));
+}
+
 export async function sweep(store: Store): Promise<void> {
   const p = store.paths;
   await sweepLocks(p.locks);
-  await removeAbandoned(store);
-  await removeAbandonedBlobs(store);
+  // The modules that clean up load only when there is something to clean up.
+  if (layersNeedSweep(await list(p.layers))) await (await import('../content/layers.js')).removeAbandoned(store);
+  if ((await list(join(p.root, 'blobs', 'incoming'))).some(isAbandoned)) await (await import('../content/blobs.js')).removeAbandonedBlobs(store);
   await leased(store); // drops the leases of dead holders
   await removeAbandonedScratch(p.tmp);
   await removeStaleEarlyLogs(p.tmp);
@@ -50,6 +58,6 @@ export async function sweep(store: Store): Promise<void> {
   for (const n of await list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n));
   for (const n of await list(p.containers)) if (!n.startsWith('.')) dirs.push(p.container(n));
   for (const d of dirs) await removeAbandonedTemps(d);
-  await removeAbandonedContainers(store);
-  await recoverAbandonedContainers(store);
+  if ((await list(p.containers)).some(isAbandoned)) await (await import('../container/remove.js')).removeAbandonedContainers(store);
+  if (listDiskStates(store).some(({ disk }) => abandoned(disk))) await (await import('../container/recover.js')).recoverAbandonedContainers(store);
 }

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { HostConfig, MountPoint } from '../../store/types.js';
 import { resolveInRoot } from '../../oci/securejoin.js';
-import { copyTree } from '../container/copy.js';
 import type { Store } from '../../store/store.js';
 import { Conflict, CorruptState, InvalidArgument, NotFound, dockerWording } from '../../errors.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
@@ -250,6 +249,7 @@ export async function seedVolumes(store: Store, rootfs: string, mounts: MountPoi
     if (!st?.isDirectory()) continue;
     await store.lock(`volume-${m.Name}`, async () => {
       if ((await readdir(dir)).length) return;
+      const { copyTree } = await import('../container/copy.js'); // only when a new volume is filled from the image
       await copyTree(src, dir, warn);
     });
   }

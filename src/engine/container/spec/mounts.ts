@@ -279,6 +279,7 @@ export async function containerMounts(store: Store, c: ContainerRecord, volume: 
   const out: MountEntry[] = [];
   const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
   const made = new Set(await readJsonOr(madeFile, stringList, []));
+  const before = made.size;
   const mountPoint = (r: string, t: string, k: 'dir' | 'file') => makeMountPoint(r, t, k, made);
   await writeFile(hostnameFile(store, c.id), `${c.config.Hostname || c.id.slice(0, 12)}\n`);
   out.push({ source: hostnameFile(store, c.id), target: await mountPoint(rootfs, '/etc/hostname', 'file'), fstype: 'none', options: ['bind'] });
@@ -334,7 +335,8 @@ export async function containerMounts(store: Store, c: ContainerRecord, volume: 
   }
   // A stable sort: mounts at the same depth keep the order they were given in.
   for (const m of all.sort((a, b) => depth(a.target) - depth(b.target))) out.push(await m.entry());
-  await writeJson(madeFile, [...made].sort());
+  // Made again on every start: written only when it grew, and without an fsync (json.ts).
+  if (made.size !== before) await writeJson(madeFile, [...made].sort(), { durable: false });
   return out;
 }
 

@@ -121,7 +121,8 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
   spec.mounts = orderMounts(spec.mounts ?? []);
   const configFile = store.paths.lxcConf(c.id);
   try {
-    await writeFileAtomic(configFile, renderConfig(spec)); // private: it holds the environment
+    // Private (0600): it holds the environment. Rendered again on every start, so no fsync.
+    await writeFileAtomic(configFile, renderConfig(spec), { durable: false });
   } catch (e) {
     await hooks.afterStop(store, c); // beforeStart succeeded: undo it
     throw e;

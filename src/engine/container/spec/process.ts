@@ -66,8 +66,9 @@ export async function processModel(store: Store, c: ContainerRecord, spec: LxcSp
   // /.dockerenv: made in the rootfs and recorded as dockerlite's, so diff and commit leave it out (Docker's init layer).
   const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
   const made = new Set(await readJsonOr(madeFile, stringList, []));
+  const before = made.size;
   await makeMountPoint(spec.rootfs, '/.dockerenv', 'file', made);
-  await writeJson(madeFile, [...made].sort());
+  if (made.size !== before) await writeJson(madeFile, [...made].sort(), { durable: false });
   // LXC starts dl-init as root; dl-init becomes the user.
   const { uid, gid } = spec;
   spec.uid = 0;
