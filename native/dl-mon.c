@@ -27,7 +27,7 @@
  * two records never cross.
  *
  * Hook, run with an environment of PATH alone, stdout read by dl-mon:
- *   HOOK... exit STATUS OOMKILLS DROPPED STARTED(0|1)
+ *   HOOK... exit STATUS OOMKILLS DROPPED STARTED(0|1) LASTWAIT_MS
  *     -> "done [MESSAGE]" (MESSAGE: why it never ran) or "restart WAIT_MS"
  *   HOOK... restart  (after WAIT_MS, or at once on SIGTERM)
  *     -> "go" once it wrote DIR/restart.argv (NUL-ended words: the lxc-start
@@ -381,9 +381,6 @@ static void spawn(char **argv, char **envp) {
     if (in_fd < 0 || grantpt(in_fd) < 0 || unlockpt(in_fd) < 0) die("pty");
     slave = open(ptsname(in_fd), O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (slave < 0) die("pty slave");
-    /* Raw: LXC's inner console already turns \n into \r\n; a second onlcr here would log \r\r\n. */
-    struct termios t;
-    if (tcgetattr(slave, &t) == 0) { cfmakeraw(&t); tcsetattr(slave, TCSANOW, &t); }
     set_size(rows, cols);
     out_fd[1] = fcntl(in_fd, F_DUPFD_CLOEXEC, 3);
   } else {
@@ -431,6 +428,27 @@ static void spawn(char **argv, char **envp) {
 static int lsock = -1;
 static pid_t hook_pid;
 
+/*
+ * LXC's console already turned the command's \n into \r\n, and LXC sets
+ * our pty to onlcr too (it cannot be turned off before LXC sets it), so each
+ * \n arrives as \r\r\n. onlcr maps \n to \r\n and nothing else: dropping
+ * the \r before each \n undoes it exactly. A \r that ends a read waits for
+ * the next one. b[0] is free room for it; returns the length, data at b.
+ */
+static int cr_held;
+static ssize_t undo_onlcr(char *b, ssize_t n) {
+  char *in = b + 1, *out = b;
+  ssize_t k = 0;
+  if (cr_held) out[k++] = '\r';
+  cr_held = 0;
+  for (ssize_t i = 0; i < n; i++) {
+    if (in[i] == '\n' && k > 0 && out[k - 1] == '\r') k--;
+    out[k++] = in[i];
+  }
+  if (k > 0 && out[k - 1] == '\r') cr_held = 1, k--;
+  return k;
+}
+
 /* One turn of the loop: serve clients, the command's stdio, signals; wait at most ms (-1: no limit). */
 static void step(int ms) {
   struct pollfd p[MAX_CLIENTS + 8];
@@ -474,11 +492,13 @@ static void step(int ms) {
   for (int s = 1; s <= 2; s++) {
     if (!p[2 + s].revents) continue;
     char b[65536];
-    ssize_t n = read(out_fd[s], b, sizeof b);
+    ssize_t n = read(out_fd[s], b + 1, sizeof b - 1);
     if (n > 0) {
-      broadcast(s, b, (size_t)n);
-      log_chunk(s, b, (size_t)n);
+      char *d = b + 1;
+      ssize_t len = tty ? undo_onlcr(d = b, n) : n;
+      if (len) broadcast(s, d, (size_t)len), log_chunk(s, d, (size_t)len);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) { /* EOF, or EIO from a pty master once all is read */
+      if (tty && cr_held) broadcast(s, "\r", 1), log_chunk(s, "\r", 1), cr_held = 0;
       close(out_fd[s]);
       out_fd[s] = -1;
     }
@@ -655,6 +675,7 @@ int main(int argc, char **argv) {
   }
   char **cmd = argv + optind, **envp = environ;
   int code;
+  long long last_wait = 0;
   for (;;) {
     got_go = 0;
     code = run(cmd, envp);
@@ -666,20 +687,21 @@ int main(int argc, char **argv) {
       hook_wait();
     }
     if (logfd >= 0) { close(logfd); logfd = -1; }
-    char a[4][24], line[4096];
+    char a[5][24], line[4096];
     snprintf(a[0], 24, "%d", code);
     snprintf(a[1], 24, "%lld", oom_kills);
     snprintf(a[2], 24, "%lld", dropped);
     snprintf(a[3], 24, "%d", started);
-    const char *ex[] = {"exit", a[0], a[1], a[2], a[3]};
-    hook_run(ex, 5, line, sizeof line, NULL);
+    snprintf(a[4], 24, "%lld", last_wait);
+    const char *ex[] = {"exit", a[0], a[1], a[2], a[3], a[4]};
+    hook_run(ex, 6, line, sizeof line, NULL);
     hook_wait();
     if (!strncmp(line, "done ", 5)) say(tell, "error %s\n", line + 5);
     else if (!started) say(tell, "exited %d\n", code);
     if (tell >= 0) { close(tell); tell = -1; }
     if (strncmp(line, "restart ", 8) != 0) break;
     /* The backoff: clients stay served, SIGTERM (stop) ends it early. */
-    long long wait_ms = atoll(line + 8);
+    long long wait_ms = last_wait = atoll(line + 8);
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long long el = 0; el < wait_ms && got_go != 2;) {

@@ -32,9 +32,9 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
     thaw(c.id);
     if (!(await waitGone(c.state))) throw new Conflict(`container ${c.name} did not stop after SIGKILL`);
   }
-  // Let its monitor finish recording the exit and running afterStop (unless we are that monitor, removing --rm).
+  // Let its monitor finish recording the exit and running afterStop (unless we are its exit hook, removing --rm).
   const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
-  if (monitor.pid !== process.pid) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
+  if (monitor.pid !== process.pid && monitor.pid !== process.ppid) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
   await stopProber(store, c.id);
   await hooks.beforeRemove(store, c);
   // Take it out of the listing in one step (under its lock, so no state write
