@@ -23,8 +23,9 @@
  * fd 3, when open, is the starter's channel: dl-mon writes "listening",
  * then "started PID" (PID: lxc-start, the container's owner) once the
  * command runs, or "error MESSAGE" when it never ran. The starter records the
- * start and closes fd 3; the exit hook runs only after that close, so the
- * two records never cross.
+ * start, writes "ok" and closes fd 3; the exit hook runs only after that
+ * close, so the two records never cross. A starter that closes it without
+ * "ok" (killed) leaves the record to "HOOK... started PID".
  *
  * Hook, run with an environment of PATH alone, stdout read by dl-mon:
  *   HOOK... exit STATUS OOMKILLS DROPPED STARTED(0|1) LASTWAIT_MS
@@ -32,11 +33,16 @@
  *   HOOK... restart  (after WAIT_MS, or at once on SIGTERM)
  *     -> "go" once it wrote DIR/restart.argv (NUL-ended words: the lxc-start
  *        argv, an empty word, the environment); dl-mon then writes
- *        "started PID" or "exited STATUS" on its stdin; or -> "done".
+ *        "started PID" on its stdin (it exits 0 once it recorded it), or
+ *        closes it; or -> "done".
+ *   HOOK... started PID  (the starter died before recording the start)
  * After "done", dl-mon sends the Exit frame to attach clients and quits.
  *
  * Attach frames (src/runtime/frames.ts): [type:1][len:4 BE][payload].
- * Stdin 0, Stdout 1, Stderr 2, StdinEof 3, Resize 4 ("ROWS COLS"), Exit 5, Go 6.
+ * Stdin 0, Stdout 1, Stderr 2, StdinEof 3, Resize 4 ("ROWS COLS"), Exit 5, Go 6,
+ * Finish 7 (a client will do the exit work: it gets Exited 8, the hook's
+ * words, instead of the hook running, and answers Finished 9, the hook's
+ * answer line; if it goes away first, the hook runs).
  *
  * The command's status comes from the kernel's process events (lxc-start -F
  * always exits 0): the exit of lxc-start's direct child is the container's
@@ -94,6 +100,9 @@ static void die(const char *what) {
   fprintf(stderr, "dl-mon: %s: %s\n", what, strerror(errno));
   exit(125);
 }
+
+static void hook_run(const char **extra, int nextra, char *line, size_t cap, int *to_hook);
+static void hook_wait(void);
 
 /* ---- options ---- */
 static int dirfd_, tty, stdin_open, wait_go, rows, cols, nhook;
@@ -214,12 +223,14 @@ static void log_flush(void) {
 /* ---- attach clients ---- */
 struct client { int fd; struct buf in, out; };
 static struct client clients[MAX_CLIENTS];
-static int got_go;
+static int got_go, finisher = -1, fin_got; /* the client that does the exit work (Finish), and its answer */
+static char fin_answer[4096];
 static struct buf stdin_q; /* bytes for the command's stdin, early ones too */
 static int stdin_eof;
 static int in_fd = -1, out_fd[3] = {-1, -1, -1}; /* our ends: stdin pipe or pty master; stdout, stderr */
 
 static void client_close(struct client *c) {
+  if (finisher >= 0 && &clients[finisher] == c) finisher = -1;
   close(c->fd);
   c->fd = -1;
   free(c->in.p);
@@ -249,8 +260,12 @@ static void set_size(int r, int c) {
   if (tty && in_fd >= 0 && r > 0 && c > 0) ioctl(in_fd, TIOCSWINSZ, &ws);
 }
 
-static void on_frame(int type, const char *p, size_t n) {
-  if (type == 0 && stdin_open && !stdin_eof) put(&stdin_q, p, n);
+static void on_frame(struct client *c, int type, const char *p, size_t n) {
+  if (type == 7) finisher = (int)(c - clients);
+  else if (type == 9 && finisher == (int)(c - clients)) {
+    snprintf(fin_answer, sizeof fin_answer, "%.*s", (int)(n < sizeof fin_answer ? n : sizeof fin_answer - 1), p);
+    fin_got = 1;
+  } else if (type == 0 && stdin_open && !stdin_eof) put(&stdin_q, p, n);
   else if (type == 3 && !tty) stdin_eof = 1;
   else if (type == 4) {
     char s[32];
@@ -272,7 +287,7 @@ static void client_read(struct client *c) {
     const unsigned char *h = (const unsigned char *)c->in.p;
     size_t len = ((size_t)h[1] << 24) | ((size_t)h[2] << 16) | ((size_t)h[3] << 8) | h[4];
     if (c->in.len < 5 + len) break;
-    on_frame(h[0], c->in.p + 5, len);
+    on_frame(c, h[0], c->in.p + 5, len);
     drop(&c->in, 5 + len);
   }
 }
@@ -331,7 +346,7 @@ static void read_events(void) {
 }
 
 /* ---- one run of lxc-start ---- */
-static int sfd, child_status, started, tell = 3;
+static int sfd, child_status, started, recorded, tell = 3;
 static long long oom_kills;
 static sigset_t oldmask;
 
@@ -422,7 +437,7 @@ static void spawn(char **argv, char **envp) {
   filter_events(child);
   child_status = -1;
   status = -1;
-  started = 0;
+  started = recorded = 0;
 }
 
 static int lsock = -1;
@@ -509,7 +524,17 @@ static void step(int ms) {
     else if (w < 0 && errno != EAGAIN && errno != EINTR) stdin_q.len = 0, stdin_eof = 1;
     if (!stdin_q.len && stdin_eof && !tty) { close(in_fd); in_fd = -1; }
   }
-  if (p[6].revents) { close(tell); tell = -1; }
+  if (p[6].revents) { /* the starter: "ok" once it recorded the start, then it closes */
+    char b[64];
+    ssize_t r = read(tell, b, sizeof b);
+    if (r > 0 && memchr(b, 'o', (size_t)r)) recorded = 1;
+    if (r <= 0 || !memchr(b, '\n', (size_t)r)) {
+      close(tell);
+      tell = -1;
+      int st; /* a restart's hook answers by its exit status */
+      if (hook_pid > 0 && waitpid(hook_pid, &st, 0) == hook_pid) recorded |= WIFEXITED(st) && WEXITSTATUS(st) == 0, hook_pid = 0;
+    }
+  }
   for (int i = 0; i < MAX_CLIENTS; i++) {
     struct client *c = &clients[i];
     if (ci[i] < 0 || c->fd < 0 || !p[ci[i]].revents) continue;
@@ -537,6 +562,14 @@ static int run(char **argv, char **envp) {
       say(tell, "started %d\n", (int)child);
     }
     if (oomfile && now >= next_oom && child_status == -1) { sample_oom(); next_oom = now + 100; }
+    if (started == 1 && tell < 0 && !recorded && child_status == -1) { /* the starter died before it recorded the start */
+      char pid[24], line[256];
+      snprintf(pid, sizeof pid, "%d", (int)child);
+      const char *sx[] = {"started", pid};
+      started = 2;
+      hook_run(sx, 2, line, sizeof line, NULL);
+      hook_wait();
+    }
     int ms = !started && child_status == -1 ? 2 : oomfile && child_status == -1 ? 100 : -1;
     step(ms);
   }
@@ -691,10 +724,19 @@ int main(int argc, char **argv) {
     snprintf(a[0], 24, "%d", code);
     snprintf(a[1], 24, "%lld", oom_kills);
     snprintf(a[2], 24, "%lld", dropped);
-    snprintf(a[3], 24, "%d", started);
+    snprintf(a[3], 24, "%d", started != 0);
     snprintf(a[4], 24, "%lld", last_wait);
     const char *ex[] = {"exit", a[0], a[1], a[2], a[3], a[4]};
-    hook_run(ex, 6, line, sizeof line, NULL);
+    line[0] = 0;
+    if (finisher >= 0) { /* the attached client does the exit work; if it goes away, the hook does */
+      char w[128];
+      int wl = snprintf(w, sizeof w, "%s %s %s %s %s", a[0], a[1], a[2], a[3], a[4]);
+      frame(&clients[finisher].out, 8, w, (size_t)wl);
+      for (fin_got = 0; !fin_got && finisher >= 0;) step(-1);
+      if (fin_got) snprintf(line, sizeof line, "%s", fin_answer);
+    }
+    if (!fin_got) hook_run(ex, 6, line, sizeof line, NULL);
+    fin_got = 0;
     hook_wait();
     if (!strncmp(line, "done ", 5)) say(tell, "error %s\n", line + 5);
     else if (!started) say(tell, "exited %d\n", code);

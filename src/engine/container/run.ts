@@ -16,6 +16,7 @@ import { DL_MON, startArgv } from '../../runtime/lxc.js';
 import { oomCounterFile } from '../../runtime/oom.js';
 import { logLimits } from './logconfig.js';
 import { monitorEnv, recordStart } from './started.js';
+import { exitWork } from './exitwork.js';
 import { prepare } from './spec/prepare.js';
 import * as hooks from './hooks.js';
 import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
@@ -70,6 +71,8 @@ interface Launched {
   next: () => Promise<string | undefined>;
   /** Close our end of fd 3: dl-mon may now run the exit hook. */
   release: () => void;
+  /** Tell dl-mon the start is recorded. */
+  ack: () => void;
   monitor: ProcId | undefined;
 }
 
@@ -116,6 +119,7 @@ function spawnMonitor(
       pipe.destroy();
       child.unref();
     },
+    ack: () => void pipe.write('ok\n'),
     monitor: child.pid ? identify(child.pid) : undefined,
   };
 }
@@ -155,7 +159,10 @@ async function started(store: Store, l: Launched, c: ContainerView): Promise<voi
   const line = await l.next();
   try {
     const m = /^started (\d+)$/.exec(line ?? '');
-    if (m) return await recordStart(store, c, identify(Number(m[1])), l.monitor);
+    if (m) {
+      await recordStart(store, c, identify(Number(m[1])), l.monitor);
+      return l.ack();
+    }
     if (line?.startsWith('exited ')) return;
   } finally {
     l.release();
@@ -217,7 +224,9 @@ export async function startAttached(store: Store, c: ContainerView, o: AttachOpt
   const l = await launch(store, c, { argv: o.argv, waitAttach: true, size });
   let session: Session;
   try {
-    session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys }, io);
+    // This process does the exit work when the container ends: no second node start-up for it.
+    const finish = (words: string[]) => exitWork(store, c.id, words, (m) => store.warn(m));
+    session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys, finish }, io);
   } catch (e) {
     l.release();
     throw e;
