@@ -1,6 +1,7 @@
 // What idle containers cost in memory (issue 11's goals: a monitor at most
 // 2 MB private, 100 idle `sleep` containers at most 250 MB private in all,
-// monitors and LXC processes included). Private memory is Private_Clean +
+// monitors and LXC processes included). The monitor is native/dl-mon, with
+// lxc-start under it and the container's processes under that. Private memory is Private_Clean +
 // Private_Dirty of /proc/PID/smaps_rollup: what the process alone holds,
 // without the shared libraries and node binary that every copy shares.
 //   npm run bench -- memory            (100 containers)
@@ -62,7 +63,7 @@ export async function memory(n = Number(process.env.DL_BENCH_IDLE ?? 100)): Prom
       let sum = 0;
       for (const pid of tree(st.monitorPid)) {
         const k = privateKb(pid);
-        const name = pid === st.monitorPid ? 'monitor' : comm(pid);
+        const name = pid === st.monitorPid ? `monitor (${comm(pid)})` : comm(pid);
         (byKind[name] ??= []).push(k);
         sum += k;
       }

@@ -13,6 +13,12 @@ export const enum Frame {
   Exit = 5,
   /** The client is ready: an attached run starts the container now. */
   Go = 6,
+  /** Client: I will do the exit work (the attached client of `run`); the monitor then sends me Exited instead of running its hook. */
+  Finish = 7,
+  /** Monitor to its finisher: "STATUS OOMKILLS DROPPED STARTED LASTWAIT", the words its exit hook would get. */
+  Exited = 8,
+  /** Finisher to the monitor: the exit hook's answer ("done [ERROR]" or "restart MS"). */
+  Finished = 9,
 }
 
 export function encode(type: Frame, payload: Buffer | string = ''): Buffer {

@@ -11,6 +11,8 @@ import { children, identify, sleep, type ProcId } from '../sys/proc.js';
 
 /** The compiled native/dl-run.c (npm run build puts it in dist/native). */
 export const DL_RUN = fileURLToPath(new URL('../../native/dl-run', import.meta.url));
+/** The compiled native/dl-mon.c: a running container's monitor (see its header for the protocol). */
+export const DL_MON = fileURLToPath(new URL('../../native/dl-mon', import.meta.url));
 /** The compiled native/dl-init.c (static): the container's first program, which execs its command (or stays as --init). */
 export const DL_INIT = fileURLToPath(new URL('../../native/dl-init', import.meta.url));
 
@@ -33,7 +35,12 @@ export interface ExecuteOptions {
  * it inherits beyond stdio, so nothing of ours reaches the container.
  */
 export function executeArgv(o: Omit<ExecuteOptions, 'stdio'>): string[] {
-  const args = [DL_RUN, 'lxc-start', '-F', '-C', '-P', o.lxcPath, '-n', o.name, '-f', o.configFile];
+  return [DL_RUN, ...startArgv(o)];
+}
+
+/** lxc-start -F -C -P PATH -n NAME -f CONFIG [-o LOG -l ERROR -q] -- ARGV... (what dl-mon runs). */
+export function startArgv(o: Omit<ExecuteOptions, 'stdio'>): string[] {
+  const args = ['lxc-start', '-F', '-C', '-P', o.lxcPath, '-n', o.name, '-f', o.configFile];
   if (o.logFile) args.push('-o', o.logFile, '-l', 'ERROR', '-q');
   return [...args, '--', ...o.argv];
 }

@@ -3,7 +3,7 @@
 // monitor samples the counter while it runs and, when the container ends
 // with SIGKILL, also looks for the kill in the kernel log, which names the
 // cgroup whose limit was hit.
-import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { hierarchies } from './cgroups.js';
 
@@ -23,6 +23,18 @@ export function oomKillCount(name: string): number {
     }
   }
   return 0;
+}
+
+/** The file that counts the container's OOM kills (it exists while the container runs), for dl-mon to sample. */
+export function oomCounterFile(name: string): string | undefined {
+  for (const h of hierarchies()) {
+    // v1: the memory controller's own hierarchy; v2: the unified one.
+    if (existsSync(join(h, 'memory.oom_control'))) return join(h, `lxc.payload.${name}`, 'memory.oom_control');
+    if (existsSync(join(h, 'cgroup.controllers')) && readFileSync(join(h, 'cgroup.controllers'), 'utf8').includes('memory')) {
+      return join(h, `lxc.payload.${name}`, 'memory.events');
+    }
+  }
+  return undefined;
 }
 
 /** Does /dev/kmsg hold an OOM kill charged to this container's cgroup? */

@@ -11,8 +11,7 @@ import { connectionStreams, MUX_STREAM, RAW_STREAM } from '../stream.js';
 import { getContainer, isRunning, listContainers, type ContainerView } from '../../store/containers.js';
 import { createContainer, type CreateOptions } from '../../engine/container/create.js';
 import { checkHostConfig } from '../../engine/container/spec/validate.js';
-import { startAttached, startDetached, attachRunning, spawnMonitor, type EarlyMonitor } from '../../engine/container/run.js';
-import { randomId } from '../../store/ids.js';
+import { startAttached, startDetached, attachRunning } from '../../engine/container/run.js';
 import { pauseContainer, renameContainer, restartContainer, stopContainer, waitContainer, type WaitCondition } from '../../engine/container/control.js';
 import { killContainer } from '../../engine/container/signal.js';
 import { removeContainer } from '../../engine/container/remove.js';
@@ -48,24 +47,6 @@ function takePending(id: string): PendingAttach | undefined {
   const p = list?.shift();
   if (list && !list.length) pending.delete(id);
   return p;
-}
-
-/**
- * Monitors started with a create, for the start that usually follows at once
- * (docker run, the SDKs): node's start-up then overlaps the create and the
- * client's next requests, as the CLI's run does. A few at most, each dropped
- * if no start takes it soon, so a burst of creates costs no memory.
- */
-const MAX_EARLY = 4;
-const EARLY_MS = 10_000;
-const earlyMonitors = new Map<string, { mon: EarlyMonitor; timer: NodeJS.Timeout }>();
-
-function takeEarly(id: string): EarlyMonitor | undefined {
-  const e = earlyMonitors.get(id);
-  if (!e) return undefined;
-  earlyMonitors.delete(id);
-  clearTimeout(e.timer);
-  return e.mon;
 }
 
 /** A signal aborted when the client's connection closes: long waits and follows stop with it. */
@@ -369,20 +350,7 @@ const routes: Route[] = [
     handler: async (r, { store }) => {
       const body = await readJson(r.req);
       const name = r.query.str('name')?.replace(/^\//, '') || undefined;
-      const id = randomId();
-      const mon = earlyMonitors.size < MAX_EARLY ? spawnMonitor(store, id) : undefined;
-      let rec;
-      try {
-        rec = await createContainer(store, { ...createOptions(body, name), id });
-      } catch (e) {
-        mon?.abort();
-        throw e;
-      }
-      if (mon) {
-        const timer = setTimeout(() => takeEarly(id)?.abort(), EARLY_MS);
-        timer.unref();
-        earlyMonitors.set(id, { mon, timer });
-      }
+      const rec = await createContainer(store, createOptions(body, name));
       sendJson(r.res, 201, { Id: rec.id, Warnings: [] });
     },
   },
@@ -401,14 +369,13 @@ const routes: Route[] = [
     handler: async (r, { store }) => {
       const c = await container(r, store);
       if (isRunning(c.state)) return sendEmpty(r.res, 304);
-      const monitor = takeEarly(c.id);
       const p = takePending(c.id);
       if (!p) {
-        await startDetached(store, c, undefined, monitor);
+        await startDetached(store, c);
         return sendEmpty(r.res, 204);
       }
       try {
-        const { exit } = await startAttached(store, c, { interactive: p.stdin && !!c.config.OpenStdin, detachKeys: p.detachKeys, monitor }, p.io);
+        const { exit } = await startAttached(store, c, { interactive: p.stdin && !!c.config.OpenStdin, detachKeys: p.detachKeys }, p.io);
         p.take(exit);
       } catch (e) {
         p.take(e as Error);

@@ -4,7 +4,7 @@ import { CREATE_FLAGS, toCreateOptions, checkCidFile, writeCidFile } from '../ru
 import { createContainer } from '../../engine/container/create.js';
 import { getContainer } from '../../store/containers.js';
 import { removeContainer } from '../../engine/container/remove.js';
-import { runAttached, spawnMonitor, startDetached } from '../../engine/container/run.js';
+import { runAttached, startDetached } from '../../engine/container/run.js';
 import { randomId } from '../../store/ids.js';
 import { CommandNotRunnable, DockerliteError } from '../../errors.js';
 import { ensureImage, pullPolicy } from '../../engine/distribution/ensure.js';
@@ -28,9 +28,7 @@ export default defineCommand({
     if (flags.interactive && flags.tty && !flags.detach) notATty();
     const store = await ctx.store();
     let id: string | undefined;
-    // The monitor starts now: its node start-up overlaps the pull, create and prepare.
     const chosen = randomId();
-    const monitor = spawnMonitor(store, chosen);
     try {
       const opts = toCreateOptions(flags, image, cmd);
       checkCidFile(flags.cidfile);
@@ -39,16 +37,15 @@ export default defineCommand({
       writeCidFile(flags.cidfile, id);
       const c = await getContainer(store, id);
       if (flags.detach) {
-        await startDetached(store, c, undefined, monitor);
+        await startDetached(store, c);
         ctx.out(`${id}\n`);
         return 0;
       }
       // --sig-proxy=false: the user's signals are dockerlite's own, not the container's.
       const io = terminalStreams();
       if (flags['sig-proxy'] === false) delete io.onSignal;
-      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'], monitor }, io);
+      return await runAttached(store, c, { interactive: !!flags.interactive, detachKeys: flags['detach-keys'] }, io);
     } catch (e) {
-      if (!id) monitor.abort(); // launch() aborts it once the container exists
       if (id && flags.rm) await removeContainer(store, id, { force: true }).catch(() => {});
       // Docker's convention: 125 when dockerlite itself failed, 126/127 for the command.
       if (e instanceof DockerliteError && !(e instanceof CommandNotRunnable)) e.exitCode = 125;

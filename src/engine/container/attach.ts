@@ -37,6 +37,8 @@ export interface AttachOptions {
   stdin: boolean;
   tty: boolean;
   detachKeys?: string;
+  /** Do the monitor's exit work here (exitwork.ts), saving it a node start-up: given the words, returns its answer. */
+  finish?: (words: string[]) => Promise<string>;
 }
 
 /**
@@ -93,8 +95,15 @@ export async function openSession(store: Store, id: string, o: AttachOptions, io
       if (type === Frame.Stdout) io.stdout.write(payload);
       else if (type === Frame.Stderr) io.stderr.write(payload);
       else if (type === Frame.Exit) result = Number(payload.toString());
+      else if (type === Frame.Exited && o.finish) {
+        void o.finish(payload.toString().split(' ')).then(
+          (answer) => socket.write(encode(Frame.Finished, answer)),
+          () => socket.destroy(), // the monitor's own hook does it
+        );
+      }
     }),
   );
+  if (o.finish) socket.write(encode(Frame.Finish));
   socket.on('error', () => {});
   // The caller's output closed (an API client went away): the session ends, the container runs on.
   io.stdout.once('close', () => socket.destroy());

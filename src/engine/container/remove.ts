@@ -17,11 +17,16 @@ import { imageRecord } from '../../store/schema.js';
 import { stopProber } from './health.js';
 
 /** Remove a container (rm); on a full store, with the reserved space (store/reserve.ts). */
-export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
+/** monitorDone: the caller does its monitor's exit work (--rm): the monitor waits for it, not the reverse. */
+export async function removeContainer(
+  store: Store,
+  query: string,
+  opts: { force: boolean; volumes?: boolean; monitorDone?: boolean },
+): Promise<ContainerRecord> {
   return store.withReserve(() => removeOne(store, query, opts));
 }
 
-async function removeOne(store: Store, query: string, opts: { force: boolean; volumes?: boolean }): Promise<ContainerRecord> {
+async function removeOne(store: Store, query: string, opts: { force: boolean; volumes?: boolean; monitorDone?: boolean }): Promise<ContainerRecord> {
   const c = await getContainer(store, query);
   if (isRunning(c.state)) {
     if (!opts.force) throw new Conflict(`container ${c.name} is running; stop it first, or use rm -f`);
@@ -30,9 +35,9 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
     thaw(c.id);
     if (!(await waitGone(c.state))) throw new Conflict(`container ${c.name} did not stop after SIGKILL`);
   }
-  // Let its monitor finish recording the exit and running afterStop (unless we are that monitor, removing --rm).
+  // Let its monitor finish recording the exit and running afterStop (unless we do its exit work, removing --rm).
   const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
-  if (monitor.pid !== process.pid) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
+  if (!opts.monitorDone) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
   await stopProber(store, c.id);
   await hooks.beforeRemove(store, c);
   // Take it out of the listing in one step (under its lock, so no state write

@@ -4,24 +4,27 @@
 // owns it from then on. An attached run is the same plus an attach session:
 // the monitor waits for it before starting, so no output is missed, and the
 // logs hold what an attached run printed too.
-import { openSync, closeSync, rmSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../store/store.js';
 import type { Duplex, Readable } from 'node:stream';
 import { Conflict, SystemError } from '../../errors.js';
 import { start } from '../../sys/exec.js';
-import { sleep } from '../../sys/proc.js';
-import type { MonitorArgs } from './monitor.js';
+import { identify, sleep, type ProcId } from '../../sys/proc.js';
+import { DL_MON, startArgv } from '../../runtime/lxc.js';
+import { oomCounterFile } from '../../runtime/oom.js';
+import { logLimits } from './logconfig.js';
+import { monitorEnv, recordStart } from './started.js';
+import { exitWork } from './exitwork.js';
 import { prepare } from './spec/prepare.js';
 import * as hooks from './hooks.js';
 import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { openSession, type AttachStreams, type Session } from './attach.js';
 import { startProber } from './health.js';
 
-const MONITOR = fileURLToPath(new URL('./monitor.js', import.meta.url));
-/** Keep each monitor's heap small and its threads few: there is one per running container. */
-export const MONITOR_NODE_FLAGS = ['--max-old-space-size=24', '--max-semi-space-size=1', '--single-threaded', '--v8-pool-size=0'];
+/** The store side of the monitor: dl-mon runs it at each exit (the "hook"). */
+const MONITOR_HOOK = fileURLToPath(new URL('./monitor.js', import.meta.url));
 
 export interface AttachOptions {
   /** Connect our stdin to the container (-i). */
@@ -32,8 +35,6 @@ export interface AttachOptions {
   autoRemove?: boolean;
   /** Docker's --detach-keys. */
   detachKeys?: string;
-  /** A monitor already started for this container (spawnMonitor). */
-  monitor?: EarlyMonitor;
 }
 
 /** Lines the monitor writes on fd 3 while it starts: listening, started PID, error MESSAGE. */
@@ -68,80 +69,76 @@ function lineReader(stream: Readable): () => Promise<string | undefined> {
 
 interface Launched {
   next: () => Promise<string | undefined>;
+  /** Close our end of fd 3: dl-mon may now run the exit hook. */
   release: () => void;
+  /** Tell dl-mon the start is recorded. */
+  ack: () => void;
+  monitor: ProcId | undefined;
 }
 
-/** A monitor started before its container is ready: node's start-up overlaps create and prepare. */
-export interface EarlyMonitor extends Launched {
-  /** Hand it the container: it starts from here. */
-  go(args: Pick<MonitorArgs, 'argv' | 'passEnv' | 'waitAttach' | 'size'>): void;
-  /** Not needed after all (create or prepare failed): it exits. */
-  abort(): void;
-}
-
-/** Start a container's monitor now; it waits for go(). The container need not exist yet. */
-export function spawnMonitor(store: Store, id: string): EarlyMonitor {
-  // Its output goes to a file in tmp/ that it renames into the container's directory on go.
-  const earlyLog = join(store.paths.tmp, `monitor-${id}.log`);
-  const args: MonitorArgs = { cfg: store.cfg, id, argv: [], waitAttach: false, early: true, earlyLog };
-  const logFd = openSync(earlyLog, 'a', 0o640);
+/**
+ * dl-mon -d DIR [-l log.jsonl -s MAX -n FILES] [-i] [-t -r ROWS -c COLS] [-w] [-o OOMFILE]
+ *        -x node -x monitor.js -x CFG -x ID -- lxc-start -F ... -- ARGV...
+ * Detached, with fd 3 a socket pair to us, its own output in monitor.log.
+ */
+function spawnMonitor(
+  store: Store,
+  c: ContainerView,
+  argv: string[],
+  passEnv: Record<string, string>,
+  o: { waitAttach: boolean; size?: { rows: number; cols: number } },
+): Launched {
+  const dir = store.paths.container(c.id);
+  const tty = !!c.config.Tty;
+  const args = ['-d', dir];
+  const limits = logLimits(c.hostConfig.LogConfig);
+  if (limits) args.push('-l', 'log.jsonl', '-s', String(limits.maxSize), '-n', String(limits.maxFiles));
+  if (c.config.OpenStdin || tty) args.push('-i');
+  if (tty) args.push('-t');
+  if (tty && o.size && o.size.rows > 0 && o.size.cols > 0) args.push('-r', String(o.size.rows | 0), '-c', String(o.size.cols | 0));
+  if (o.waitAttach) args.push('-w');
+  const oomFile = c.hostConfig.Memory ? oomCounterFile(c.id) : undefined;
+  if (oomFile) args.push('-o', oomFile);
+  for (const w of [process.execPath, MONITOR_HOOK, JSON.stringify(store.cfg), c.id]) args.push('-x', w);
+  const lxcLog = join(dir, 'lxc.log');
+  writeFileSync(lxcLog, '');
+  args.push('--', ...startArgv({ lxcPath: store.paths.lxc, name: c.id, configFile: store.paths.lxcConf(c.id), argv, logFile: lxcLog }));
+  const logFd = openSync(join(dir, 'monitor.log'), 'a', 0o640);
   let child;
   try {
-    child = start(process.execPath, [...MONITOR_NODE_FLAGS, MONITOR, JSON.stringify(args)], {
-      stdio: ['ignore', logFd, logFd, 'pipe'],
-      detached: true,
-      cwd: '/',
-    });
+    child = start(DL_MON, args, { stdio: ['ignore', logFd, logFd, 'pipe'], detached: true, cwd: '/', env: monitorEnv(passEnv) });
   } finally {
     closeSync(logFd);
   }
   child.on('error', () => {});
   const pipe = child.stdio[3] as Duplex;
   pipe.on('error', () => {});
-  const release = () => {
-    pipe.destroy();
-    child.unref();
-  };
   return {
     next: lineReader(pipe),
-    release,
-    go: (a) => void pipe.write(`go ${JSON.stringify(a)}\n`),
-    abort: () => {
-      pipe.end();
+    release: () => {
+      pipe.destroy();
       child.unref();
-      rmSync(earlyLog, { force: true });
     },
+    ack: () => void pipe.write('ok\n'),
+    monitor: child.pid ? identify(child.pid) : undefined,
   };
 }
 
-/** Prepare the container and hand it to its monitor (started here unless given); resolves once the monitor listens. */
-async function launch(
-  store: Store,
-  c: ContainerView,
-  o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } },
-  early?: EarlyMonitor,
-): Promise<Launched> {
-  const mon = early ?? spawnMonitor(store, c.id);
-  let argv: string[];
-  let passEnv: Record<string, string>;
-  try {
-    if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
-    if (c.corrupt) throw new Conflict(`cannot start container ${c.id.slice(0, 12)}: ${c.corrupt}; remove it with 'dockerlite rm -f ${c.id.slice(0, 12)}'`);
-    ({ argv, passEnv } = await prepare(store, c, o.argv));
-  } catch (e) {
-    mon.abort();
-    throw e;
-  }
+/** Prepare the container and hand it to its monitor; resolves once the monitor listens. */
+async function launch(store: Store, c: ContainerView, o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } }): Promise<Launched> {
+  if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
+  if (c.corrupt) throw new Conflict(`cannot start container ${c.id.slice(0, 12)}: ${c.corrupt}; remove it with 'dockerlite rm -f ${c.id.slice(0, 12)}'`);
+  const { argv, passEnv } = await prepare(store, c, o.argv);
+  let mon: Launched;
   try {
     // As the original's runc, a new command becomes the container's recorded command.
     if (o.argv) await setCommand(store, c.id, o.argv);
     await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }));
+    mon = spawnMonitor(store, c, argv, passEnv, o);
   } catch (e) {
-    mon.abort();
     await hooks.afterStop(store, c).catch(() => {});
     throw e;
   }
-  mon.go({ argv, passEnv, waitAttach: o.waitAttach, size: o.size });
   const first = await mon.next();
   if (first !== 'listening') {
     // No monitor will ever run afterStop for what prepare()'s beforeStart set up.
@@ -153,17 +150,29 @@ async function launch(
   return mon;
 }
 
-/** Wait for the monitor to say the container runs; an LXC failure becomes an error (exit 125). */
-async function started(l: Launched, c: ContainerView): Promise<void> {
+/**
+ * Wait for the monitor to say the container runs, and record it (then the
+ * monitor may record its end); an LXC failure becomes an error (exit 125).
+ * "exited": it ran and ended already, and the exit hook recorded it all.
+ */
+async function started(store: Store, l: Launched, c: ContainerView): Promise<void> {
   const line = await l.next();
-  l.release();
-  if (line?.startsWith('started')) return;
+  try {
+    const m = /^started (\d+)$/.exec(line ?? '');
+    if (m) {
+      await recordStart(store, c, identify(Number(m[1])), l.monitor);
+      return l.ack();
+    }
+    if (line?.startsWith('exited ')) return;
+  } finally {
+    l.release();
+  }
   throw new SystemError(`cannot start container ${c.name}: ${line?.replace(/^error /, '') ?? 'its monitor ended unexpectedly'}`);
 }
 
 /** Start detached: returns once the container's command runs. */
-export async function startDetached(store: Store, c: ContainerView, argv?: string[], early?: EarlyMonitor): Promise<void> {
-  await started(await launch(store, c, { argv, waitAttach: false }, early), c);
+export async function startDetached(store: Store, c: ContainerView, argv?: string[]): Promise<void> {
+  await started(store, await launch(store, c, { argv, waitAttach: false }), c);
   await startProber(store, c.id, c.config).catch((e: Error) => store.warn(`cannot start the health checks of ${c.name}: ${e.message}`));
 }
 
@@ -212,10 +221,12 @@ export async function runAttached(store: Store, c: ContainerView, o: AttachOptio
 export async function startAttached(store: Store, c: ContainerView, o: AttachOptions, io: AttachStreams): Promise<{ exit: Promise<number> }> {
   const tty = !!c.config.Tty;
   const size = tty ? io.size?.() : undefined;
-  const l = await launch(store, c, { argv: o.argv, waitAttach: true, size }, o.monitor);
+  const l = await launch(store, c, { argv: o.argv, waitAttach: true, size });
   let session: Session;
   try {
-    session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys }, io);
+    // This process does the exit work when the container ends: no second node start-up for it.
+    const finish = (words: string[]) => exitWork(store, c.id, words, (m) => store.warn(m));
+    session = await openSession(store, c.id, { stdin: o.interactive, tty, detachKeys: o.detachKeys, finish }, io);
   } catch (e) {
     l.release();
     throw e;
@@ -223,7 +234,7 @@ export async function startAttached(store: Store, c: ContainerView, o: AttachOpt
   const unproxy = proxySignals(store, c, tty, io);
   session.go();
   try {
-    await started(l, c);
+    await started(store, l, c);
   } catch (e) {
     unproxy();
     session.close();
