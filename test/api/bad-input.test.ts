@@ -58,10 +58,10 @@ test('missing containers are 404, conflicts 409, bad parameters 400', { skip }, 
     s!.sock,
     'POST',
     '/containers/create',
-    JSON.stringify({ Image: 'busybox', HostConfig: { Devices: [{ PathOnHost: '/dev/null' }] } }),
+    JSON.stringify({ Image: 'busybox', HostConfig: { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } }),
   );
   assert.equal(refused.status, 400);
-  assert.match(refused.body, /HostConfig.Devices is not supported/);
+  assert.match(refused.body, /HostConfig.DeviceRequests is not supported/);
   const made = await httpRaw(s!.sock, 'POST', '/containers/create?name=dup', JSON.stringify({ Image: 'busybox', Cmd: ['true'] }));
   assert.equal(made.status, 201);
   assert.equal((await httpRaw(s!.sock, 'POST', '/containers/create?name=dup', JSON.stringify({ Image: 'busybox' }))).status, 409);
