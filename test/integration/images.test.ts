@@ -274,7 +274,8 @@ test('history, images --filter, image inspect and system df describe what is the
     rows.map((r) => r.Type),
     ['Images', 'Containers', 'Local Volumes', 'Build Cache', 'Content store'],
   );
-  assert.equal(rows[1].Active, 0);
+  // Docker's json rows hold strings: {"Active":"0",...}.
+  assert.equal(rows[1].Active, '0');
   assert.match(rows[1].Size, /^1\.05MB$/, 'the container wrote a megabyte');
   const verbose = await env.ok(['system', 'df', '-v']);
   const line = verbose.split('\n').find((l) => l.startsWith('df '))!;
