@@ -139,6 +139,17 @@ static void rotate(void) {
   log_open();
 }
 
+/* Lines lost to a full disk: counted in log.dropped as soon as a write works again (the exit hook records the total). */
+static long long noted;
+static void note_dropped(void) {
+  int fd = openat(dirfd_, "log.dropped", O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return;
+  char n[24];
+  int len = snprintf(n, sizeof n, "%lld\n", dropped);
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, n, (size_t)len, 0) == len) noted = dropped;
+  close(fd);
+}
+
 /* Go's encoding (Docker's): invalid UTF-8 is U+FFFD per byte; <, >, & and controls as \u00XX. */
 static size_t utf8_len(const unsigned char *s, size_t n) {
   unsigned c = s[0];
@@ -198,7 +209,7 @@ static void log_line(int stream, const char *s, size_t n) {
   if (w != (ssize_t)o.len) {
     dropped++;
     if (w > 0 && write(logfd, "\n", 1) == 1) logbytes++; /* end the cut line, so the next one parses */
-  }
+  } else if (dropped > noted) note_dropped();
 }
 
 /* Split at newlines, and at MAX_LINE bytes without one, as Docker's json-file. */

@@ -52,8 +52,36 @@ function ls(dir: string): string[] {
 const TEMP = /^\.tmp-|\.tmp$|\.lock\.\d+\.[0-9a-f]+$|\.steal$/;
 
 /** Everything in the store (and on the host) that nothing running or recorded owns. */
+/** Ids of this store's containers whose dl-mon is alive. */
+function supervised(): Set<string> {
+  const ids = new Set<string>();
+  for (const p of ls('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'dl-mon') continue;
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (cmd.includes(env.root)) for (const m of cmd.matchAll(/[0-9a-f]{64}/g)) ids.add(m[0]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ids;
+}
+
 async function orphans(): Promise<string[]> {
-  const rows = (await env.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.State}}'])).split('\n').filter(Boolean);
+  const psRows = async () => (await env.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.State}}'])).split('\n').filter(Boolean);
+  // A start whose CLI was killed before it recorded it is recorded by dl-mon's fallback hook
+  // (one node start-up later): wait for that, so the check below is strict about the rest.
+  let rows = await psRows();
+  await eventually(
+    async () => {
+      rows = await psRows();
+      const live = supervised();
+      return !rows.some((r) => r.endsWith(' created') && live.has(r.split(' ')[0]));
+    },
+    'dl-mon to record the start its killed starter left unrecorded',
+    30_000,
+  );
   const all = new Set(rows.map((r) => r.split(' ')[0]));
   const running = new Set(rows.filter((r) => /running|paused|restarting/.test(r)).map((r) => r.split(' ')[0]));
   for (const id of all) env.containerIds.add(id);

@@ -55,7 +55,8 @@ export async function sweep(store: Store): Promise<void> {
   await removeAbandonedScratch(join(p.tmp, 'build'));
   await removeAbandonedScratch(p.networks); // a network create killed before its rename
   const dirs = [p.root, p.layers, p.images, join(p.root, 'buildcache'), join(p.root, 'leases'), p.volumes, p.networks];
-  for (const n of await list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n));
+  // A network's own files, and its address leases (ips/), which a killed start may leave half-written.
+  for (const n of await list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n), join(p.networks, n, 'ips'));
   for (const n of await list(p.containers)) if (!n.startsWith('.')) dirs.push(p.container(n));
   for (const d of dirs) await removeAbandonedTemps(d);
   if ((await list(p.containers)).some(isAbandoned)) await (await import('../container/remove.js')).removeAbandonedContainers(store);
