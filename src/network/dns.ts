@@ -46,7 +46,9 @@ interface Member {
 async function runningMembers(store: Store): Promise<Member[]> {
   const out: Member[] = [];
   for (const c of await listContainers(store)) {
-    if (isRunning(c.state) && modeOf(c).kind === 'bridge') out.push({ c, net: readNet(store, c) });
+    // A container that is starting (its command already runs, its start not yet recorded) has its
+    // addresses already, and may be asking: it counts, as in Docker, where the endpoint comes first.
+    if ((isRunning(c.state) || c.state.status === 'created') && modeOf(c).kind === 'bridge') out.push({ c, net: readNet(store, c) });
   }
   return out;
 }

@@ -162,15 +162,28 @@ test('a start that fails is reported on fd 3 with the hook’s message', { skip 
 });
 
 /** A client of attach.sock: the frames it got, in order. */
-function client(dir: string): { sock: Socket; frames: Array<[Frame, string]>; closed: Promise<void> } {
-  const sock = connect(join(dir, 'attach.sock'));
-  const frames: Array<[Frame, string]> = [];
-  sock.on(
-    'data',
-    decoder((t, p) => frames.push([t, p.toString()])),
-  );
-  const closed = new Promise<void>((r) => sock.on('close', () => r()));
-  return { sock, frames, closed };
+/** Connect to dl-mon's attach socket; the file exists from bind(), a moment before listen(): retry until it accepts. */
+async function client(dir: string): Promise<{ sock: Socket; frames: Array<[Frame, string]>; closed: Promise<void> }> {
+  for (let i = 0; ; i++) {
+    const sock = connect(join(dir, 'attach.sock'));
+    const err = await new Promise<Error | undefined>((r) => {
+      sock.once('connect', () => r(undefined));
+      sock.once('error', (e) => r(e));
+    });
+    if (err) {
+      sock.destroy();
+      if (i > 500) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
+    const frames: Array<[Frame, string]> = [];
+    sock.on(
+      'data',
+      decoder((t, p) => frames.push([t, p.toString()])),
+    );
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    return { sock, frames, closed };
+  }
 }
 const until = async (f: () => boolean) => {
   while (!f()) await new Promise((r) => setTimeout(r, 10));
@@ -179,8 +192,7 @@ const until = async (f: () => boolean) => {
 test('attach: Go starts a waiting run, Stdin and StdinEof reach the command, output frames keep their stream, Exit comes last', { skip }, async () => {
   const m = mon(['-w', '-i', '-l', 'log.jsonl'], ['sh', '-c', 'cat; echo err >&2; exit 3']);
   await until(() => existsSync(join(m.dir, 'attach.sock')));
-  const c = client(m.dir);
-  await new Promise((r) => c.sock.once('connect', r));
+  const c = await client(m.dir);
   c.sock.write(encode(Frame.Stdin, 'hello\n'));
   c.sock.write(encode(Frame.Go));
   c.sock.write(encode(Frame.StdinEof));
@@ -208,8 +220,7 @@ test('-t: the command has a terminal of the given size, raw on our side (no \\r 
 test('-t: a Resize frame sets the terminal size', { skip }, async () => {
   const m = mon(['-t', '-w', '-l', 'log.jsonl'], ['sh', '-c', 'read x; stty size']);
   await until(() => existsSync(join(m.dir, 'attach.sock')));
-  const c = client(m.dir);
-  await new Promise((r) => c.sock.once('connect', r));
+  const c = await client(m.dir);
   c.sock.write(encode(Frame.Resize, '40 120'));
   c.sock.write(encode(Frame.Go));
   c.sock.write(encode(Frame.Stdin, 'go\n'));
@@ -266,8 +277,7 @@ test('with LXC: the log of `run -t busybox echo hi` holds hi\\r\\n, as Docker’
 test('a finisher client does the exit work instead of the hook; if it goes away first, the hook does', { skip }, async () => {
   const a = mon(['-w'], ['sh', '-c', 'exit 4']);
   await until(() => existsSync(join(a.dir, 'attach.sock')));
-  const c = client(a.dir);
-  await new Promise((r) => c.sock.once('connect', r));
+  const c = await client(a.dir);
   c.sock.write(encode(Frame.Finish));
   c.sock.write(encode(Frame.Go));
   await until(() => c.frames.some((f) => f[0] === Frame.Exited));
@@ -280,8 +290,7 @@ test('a finisher client does the exit work instead of the hook; if it goes away 
 
   const b = mon(['-w'], ['sh', '-c', 'exit 5']);
   await until(() => existsSync(join(b.dir, 'attach.sock')));
-  const d = client(b.dir);
-  await new Promise((r) => d.sock.once('connect', r));
+  const d = await client(b.dir);
   d.sock.write(encode(Frame.Finish));
   d.sock.write(encode(Frame.Go));
   await until(() => d.frames.some((f) => f[0] === Frame.Exited));
