@@ -10,6 +10,7 @@ import type { ContainerRecord } from '../../store/types.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
 import { getContainer, isRunning, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { Conflict } from '../../errors.js';
+import { isAlive } from '../../sys/proc.js';
 import { containerEvent } from '../../store/events.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { readJsonSyncOr } from '../../store/json.js';
@@ -37,6 +38,16 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
   }
   // Let its monitor finish recording the exit and running afterStop (unless we do its exit work, removing --rm).
   const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
+  if (c.state.status === 'created' && isAlive(monitor)) {
+    // Starting: its command may run already, its start not yet recorded. It counts as running.
+    if (!opts.force) throw new Conflict(`container ${c.name} is starting; stop it first, or use rm -f`);
+    await updateState(store, c.id, (s) => ({ ...s, stopRequested: true }));
+    try {
+      process.kill(monitor.pid, 'SIGKILL'); // its lxc-start and the container go with it (parent-death signal)
+    } catch {
+      // ended meanwhile
+    }
+  }
   if (!opts.monitorDone) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
   await stopProber(store, c.id);
   await hooks.beforeRemove(store, c);

@@ -135,6 +135,9 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
     if (o.argv) await setCommand(store, c.id, o.argv);
     await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }));
     mon = spawnMonitor(store, c, argv, passEnv, o);
+    // Known before the start is: rm -f and deinit can then end a container whose starter dies in between.
+    const m = mon.monitor;
+    if (m) await updateState(store, c.id, (s) => ({ ...s, monitorPid: m.pid, monitorStart: m.start })).catch(() => {});
   } catch (e) {
     await hooks.afterStop(store, c).catch(() => {});
     throw e;

@@ -2,6 +2,7 @@
 import type { Config } from '../../config.js';
 import { Store } from '../../store/store.js';
 import { isRunning, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
+import { isAlive } from '../../sys/proc.js';
 import { sweep } from './sweep.js';
 import * as hooks from '../container/hooks.js';
 import { storeOf } from './subsystems.js';
@@ -81,7 +82,16 @@ export async function deinit(cfg: Config): Promise<void> {
         // No restart policy may bring it back while the store goes away; then let its monitor finish.
         if (isRunning(c.state)) await updateState(store, c.id, (s) => ({ ...s, stopRequested: true })).catch(() => {});
         if (signalOwner(c.state, 'SIGKILL')) await waitGone(c.state);
-        await waitGone({ ...c.state, pid: c.state.monitorPid ?? 0, pidStart: c.state.monitorStart ?? 0 });
+        const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
+        // One still starting (its start not recorded) has no owner on record: end it through its monitor.
+        if (!isRunning(c.state) && isAlive(monitor)) {
+          try {
+            process.kill(monitor.pid, 'SIGKILL');
+          } catch {
+            // ended meanwhile
+          }
+        }
+        await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
       }
       await hooks.beforeDeinit(store);
     }
