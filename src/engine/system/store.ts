@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { Store } from '../../store/store.js';
 import { isRunning, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { isAlive } from '../../sys/proc.js';
+import { thaw } from '../../runtime/freezer.js';
 import { sweep } from './sweep.js';
 import * as hooks from '../container/hooks.js';
 import { storeOf } from './subsystems.js';
@@ -81,7 +82,10 @@ export async function deinit(cfg: Config): Promise<void> {
       for (const c of await listContainers(store)) {
         // No restart policy may bring it back while the store goes away; then let its monitor finish.
         if (isRunning(c.state)) await updateState(store, c.id, (s) => ({ ...s, stopRequested: true })).catch(() => {});
-        if (signalOwner(c.state, 'SIGKILL')) await waitGone(c.state);
+        if (signalOwner(c.state, 'SIGKILL')) {
+          thaw(c.id); // a paused container's processes take the kill only once thawed
+          await waitGone(c.state);
+        }
         const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
         // One still starting (its start not recorded) has no owner on record: end it through its monitor.
         if (!isRunning(c.state) && isAlive(monitor)) {
