@@ -10,10 +10,11 @@
 // --runroot and containers.conf (no default ulimits: this machine refuses
 // raising them), with --network none so it never touches the host firewall.
 // dockerlite runs with its defaults (a bridge and a veth per container).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync, rmSync, openSync, closeSync, existsSync, symlinkSync, copyFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync, existsSync, symlinkSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, BIN } from '../test/helpers/env.js';
+import { Dockerd, removeTree } from '../test/helpers/dockerd.js';
 import { TestRegistry } from '../test/helpers/registry.js';
 import { measure, timeCmd } from './lib.js';
 
@@ -46,63 +47,6 @@ function usedBytes(path: string, whole: boolean): number {
   }
   const r = spawnSync('du', ['-sxB1', path], { encoding: 'utf8' });
   return Number(r.stdout.split('\t')[0]);
-}
-
-class Dockerd {
-  child?: ChildProcess;
-  constructor(readonly dir: string) {}
-  get sock(): string {
-    return `unix://${this.dir}/docker.sock`;
-  }
-  async start(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    const log = openSync(join(this.dir, 'dockerd.log'), 'a');
-    const d = this.dir;
-    this.child = spawn(
-      'dockerd',
-      [
-        '--data-root',
-        `${d}/data`,
-        '--exec-root',
-        `${d}/exec`,
-        '--pidfile',
-        `${d}/docker.pid`,
-        '--bridge=none',
-        '--iptables=false',
-        '--ip-masq=false',
-        '-H',
-        this.sock,
-      ],
-      { stdio: ['ignore', log, log] },
-    );
-    closeSync(log);
-    for (let i = 0; i < 600; i++) {
-      if (this.child.exitCode !== null) throw new Error(`dockerd exited: ${readFileSync(join(d, 'dockerd.log'), 'utf8').slice(-2000)}`);
-      if (spawnSync('docker', ['version'], { env: { ...process.env, DOCKER_HOST: this.sock }, stdio: 'ignore' }).status === 0) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('dockerd did not start in 60 s');
-  }
-  async stop(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
-    await gone;
-    clearTimeout(t);
-  }
-}
-
-/** Unmount whatever a peer left mounted under dir (overlay, shm), then remove it. */
-function removeTree(dir: string): void {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((m) => m?.startsWith(dir + '/'))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) spawnSync('umount', ['-l', m]);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 export interface PeersOptions {
