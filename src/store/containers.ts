@@ -183,6 +183,16 @@ export function signalOwner(state: ContainerState, signal: NodeJS.Signals | numb
   }
 }
 
+/** SIGKILL a container's monitor (dl-mon): its parent-death signal takes lxc-start and the container with it. */
+export function killMonitor(state: ContainerState): void {
+  if (!state.monitorPid) return;
+  try {
+    process.kill(state.monitorPid, 'SIGKILL');
+  } catch {
+    // ended meanwhile
+  }
+}
+
 /** Wait until the owning process is gone. */
 export async function waitGone(state: ContainerState, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@ import * as hooks from './hooks.js';
 import type { Store } from '../../store/store.js';
 import type { ContainerRecord } from '../../store/types.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
-import { getContainer, isRunning, signalOwner, updateState, waitGone } from '../../store/containers.js';
+import { getContainer, isRunning, killMonitor, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { Conflict } from '../../errors.js';
 import { isAlive } from '../../sys/proc.js';
 import { containerEvent } from '../../store/events.js';
@@ -42,11 +42,7 @@ async function removeOne(store: Store, query: string, opts: { force: boolean; vo
     // Starting: its command may run already, its start not yet recorded. It counts as running.
     if (!opts.force) throw new Conflict(`container ${c.name} is starting; stop it first, or use rm -f`);
     await updateState(store, c.id, (s) => ({ ...s, stopRequested: true }));
-    try {
-      process.kill(monitor.pid, 'SIGKILL'); // its lxc-start and the container go with it (parent-death signal)
-    } catch {
-      // ended meanwhile
-    }
+    killMonitor(c.state);
   }
   if (!opts.monitorDone) await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
   await stopProber(store, c.id);

@@ -1,7 +1,7 @@
 // Bringing a store up (init) and down (deinit).
 import type { Config } from '../../config.js';
 import { Store } from '../../store/store.js';
-import { isRunning, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
+import { isRunning, killMonitor, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { isAlive } from '../../sys/proc.js';
 import { thaw } from '../../runtime/freezer.js';
 import { sweep } from './sweep.js';
@@ -88,13 +88,7 @@ export async function deinit(cfg: Config): Promise<void> {
         }
         const monitor = { pid: c.state.monitorPid ?? 0, start: c.state.monitorStart ?? 0 };
         // One still starting (its start not recorded) has no owner on record: end it through its monitor.
-        if (!isRunning(c.state) && isAlive(monitor)) {
-          try {
-            process.kill(monitor.pid, 'SIGKILL');
-          } catch {
-            // ended meanwhile
-          }
-        }
+        if (!isRunning(c.state) && isAlive(monitor)) killMonitor(c.state);
         await waitGone({ ...c.state, pid: monitor.pid, pidStart: monitor.start });
       }
       await hooks.beforeDeinit(store);
