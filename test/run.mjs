@@ -26,10 +26,11 @@ function leftovers() {
   const loops = spawnSync('losetup', ['-a'], { encoding: 'utf8' }).stdout ?? '';
   for (const line of loops.split('\n')) if (line.includes('dltest-')) found.push(`loop: ${line}`);
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout ?? '';
-  for (const line of ps.split('\n')) if (/lxc-(execute|start|attach).*dltest-/.test(line)) found.push(`process: ${line.trim()}`);
-  // Test bridges (dlt + the test's id), user-network bridges (dl-<id>), container veths (vdl...).
+  for (const line of ps.split('\n')) if (/(lxc-(execute|start|attach)|dockerd).*dltest-/.test(line)) found.push(`process: ${line.trim()}`);
+  // Test bridges (dlt + the test's id), user-network bridges (dl-<id>), container veths (vdl...),
+  // and the bridges of the comparison dockerd's networks (br-<id>).
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
-  for (const line of links.split('\n')) if (/^\d+: (dlt[0-9a-f]{6}|dl-[0-9a-f]{12}|vdl)/.test(line)) found.push(`link: ${line.split(':')[1].trim()}`);
+  for (const line of links.split('\n')) if (/^\d+: (dlt[0-9a-f]{6}|dl-[0-9a-f]{12}|br-[0-9a-f]{12}|vdl)/.test(line)) found.push(`link: ${line.split(':')[1].trim()}`);
   // iptables chains and rules of test stores (named and commented after their bridge).
   for (const table of ['filter', 'nat', 'raw']) {
     const rules = spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';

@@ -1,12 +1,21 @@
 // A real dockerd for comparisons (tests and bench/): its data root, exec root,
 // pid file and socket under a directory of the caller's, --bridge=none and
-// --iptables=false so it never touches the host's network, stopped by pid.
+// --iptables=false so it never touches the host's firewall, stopped by pid.
+// Its user networks still get bridges (br-<id>), which dockerd leaves behind
+// when it stops: stop() removes the ones that appeared while it ran.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The host's br-<id> links (dockerd's bridges for user networks). */
+function dockerBridges(): Set<string> {
+  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
+  return new Set([...out.matchAll(/^\d+: (br-[0-9a-f]{12})[@:]/gm)].map((m) => m[1]));
+}
+
 export class Dockerd {
   child?: ChildProcess;
+  private bridgesBefore = new Set<string>();
   constructor(readonly dir: string) {}
   /** The socket's path. */
   get path(): string {
@@ -21,6 +30,7 @@ export class Dockerd {
   }
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
+    this.bridgesBefore = dockerBridges();
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
     const d = this.dir;
     // dockerd --data-root D/data --exec-root D/exec --pidfile D/docker.pid --bridge=none --iptables=false --ip-masq=false -H unix://D/docker.sock
@@ -49,15 +59,18 @@ export class Dockerd {
     }
     throw new Error('dockerd did not start in 60 s');
   }
-  /** SIGTERM by pid (SIGKILL after 20 s), then wait for it to exit. */
+  /** SIGTERM by pid (SIGKILL after 20 s), wait for it to exit, then remove its bridges. */
   async stop(): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
-    await gone;
-    clearTimeout(t);
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
+      await gone;
+      clearTimeout(t);
+    }
+    if (!c) return;
+    for (const b of dockerBridges()) if (!this.bridgesBefore.has(b)) spawnSync('ip', ['link', 'del', b]);
   }
 }
 
