@@ -12,8 +12,8 @@
 // dockerd runs as bench/peers.ts starts it: data root, exec root and socket
 // under the bench directory, --bridge=none --iptables=false, stopped by pid.
 // Both get the same busybox: a `docker import` of /bin/busybox through each
-// server. dockerlite's containers get a veth on its default bridge; dockerd's
-// have no network (--bridge=none), so dockerlite does a little more work.
+// server. The containers of both run with --network none (dockerd's default
+// with --bridge=none), so both servers do the same work.
 //   DL_BENCH_RUNS=N (default 15), DL_BENCH_REQS=N (default 4000 per server)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -79,7 +79,7 @@ c = docker.DockerClient(base_url=sys.argv[1], version='1.41')
 out = []
 for i in range(int(sys.argv[2]) + 1):
     t0 = time.perf_counter()
-    ct = c.containers.create('busybox', ['true'])
+    ct = c.containers.create('busybox', ['true'], network_mode='none')
     ct.start()
     ct.wait()
     ct.remove()
@@ -133,8 +133,8 @@ export async function apiBench(): Promise<void> {
     const rows: Array<{ op: string; cells: Cells; unit: string; higherIsBetter?: boolean }> = [];
 
     const run: Cells = {};
-    for (const s of servers) run[s.name] = (await measure(n, () => timeCmd('docker', ['run', '--rm', 'busybox', 'true'], dockerEnvOf(s, cfg)))).median;
-    rows.push({ op: '`docker run --rm busybox true`', cells: run, unit: 'ms' });
+    for (const s of servers) run[s.name] = (await measure(n, () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], dockerEnvOf(s, cfg)))).median;
+    rows.push({ op: '`docker run --rm --network none busybox true`', cells: run, unit: 'ms' });
     console.error(`run: ${JSON.stringify(run)}`);
 
     const sdk: Cells = {};
