@@ -133,7 +133,8 @@ export async function apiBench(): Promise<void> {
     const rows: Array<{ op: string; cells: Cells; unit: string; higherIsBetter?: boolean }> = [];
 
     const run: Cells = {};
-    for (const s of servers) run[s.name] = (await measure(n, () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], dockerEnvOf(s, cfg)))).median;
+    for (const s of servers)
+      run[s.name] = (await measure(n, () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], dockerEnvOf(s, cfg)))).median;
     rows.push({ op: '`docker run --rm --network none busybox true`', cells: run, unit: 'ms' });
     console.error(`run: ${JSON.stringify(run)}`);
 

@@ -30,7 +30,8 @@ function leftovers() {
   // Test bridges (dlt + the test's id), user-network bridges (dl-<id>), container veths (vdl...),
   // and the bridges of the comparison dockerd's networks (br-<id>).
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
-  for (const line of links.split('\n')) if (/^\d+: (dlt[0-9a-f]{6}|dl-[0-9a-f]{12}|br-[0-9a-f]{12}|vdl)/.test(line)) found.push(`link: ${line.split(':')[1].trim()}`);
+  for (const line of links.split('\n'))
+    if (/^\d+: (dlt[0-9a-f]{6}|dl-[0-9a-f]{12}|br-[0-9a-f]{12}|vdl)/.test(line)) found.push(`link: ${line.split(':')[1].trim()}`);
   // iptables chains and rules of test stores (named and commented after their bridge).
   for (const table of ['filter', 'nat', 'raw']) {
     const rules = spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Store } from './store.js';
 import type { ContainerRecord, ContainerState } from './types.js';
 import { ZERO_TIME } from './types.js';
-import { readJson, readJsonOrSync, writeJson } from './json.js';
+import { readJson, readJsonOrSync, writeJson, type WriteOptions } from './json.js';
 import { resolve, type Named } from './resolve.js';
 import { children, isAlive, nsPid, sleep } from '../sys/proc.js';
 import { Conflict, CorruptState, NotFound } from '../errors.js';
@@ -81,16 +81,22 @@ export async function readState(store: Store, id: string): Promise<ContainerStat
   return trueState((await readDiskState(store, id)).state);
 }
 
-export async function writeState(store: Store, id: string, state: ContainerState): Promise<void> {
-  await writeJson(store.paths.containerState(id), state);
+export async function writeState(store: Store, id: string, state: ContainerState, opts: WriteOptions = {}): Promise<void> {
+  await writeJson(store.paths.containerState(id), state, opts);
 }
 
-/** Read-modify-write of state.json under the container's lock. */
-export async function updateState(store: Store, id: string, fn: (s: ContainerState) => ContainerState): Promise<ContainerState> {
+/**
+ * Read-modify-write of state.json under the container's lock. The runtime
+ * steps of a start (the monitor's pid, running) pass `durable: false`: a
+ * power cut ends every container anyway, and a running record whose
+ * processes are gone reads back as exited (trueState), so an fsync there
+ * buys nothing; the rename still makes each write all-or-nothing.
+ */
+export async function updateState(store: Store, id: string, fn: (s: ContainerState) => ContainerState, opts: WriteOptions = {}): Promise<ContainerState> {
   return store.lock(`container-${id}`, async () => {
     if (!existsSync(store.paths.container(id))) throw new NotFound(`no such container: ${id} (it was removed)`);
     const next = fn((await readDiskState(store, id)).state);
-    await writeState(store, id, next);
+    await writeState(store, id, next, opts);
     return next;
   });
 }

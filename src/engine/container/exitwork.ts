@@ -54,26 +54,32 @@ export async function exitWork(store: Store, id: string, words: string[], warn: 
   let ranMs = 0;
   let unrecordedStart = false;
   // The exit and the restart decision are one write: `stop` never sees a gap between them.
-  const s = await updateState(store, id, (st: ContainerState) => {
-    // It ran and ended before the starter could record it: the start is recorded here.
-    unrecordedStart = !err && st.status !== 'running' && st.status !== 'paused';
-    const startedAt = unrecordedStart || st.startedAt === ZERO_TIME ? finishedAt : st.startedAt;
-    ranMs = Date.now() - Date.parse(startedAt);
-    const restart = !err && shouldRestart(rec, st, status);
-    return {
-      ...st,
-      status: restart ? 'restarting' : 'exited',
-      pid: 0,
-      pidStart: 0,
-      startedAt,
-      exitCode: status,
-      finishedAt,
-      oomKilled,
-      ...(dropped ? { logDropped: dropped } : {}),
-      ...(restart ? { restartCount: (st.restartCount ?? 0) + 1 } : {}),
-      ...(err ? { error: err } : {}),
-    };
-  }).catch(() => undefined);
+  // Durable, as Docker's, unless the container is removed next (--rm).
+  const s = await updateState(
+    store,
+    id,
+    (st: ContainerState) => {
+      // It ran and ended before the starter could record it: the start is recorded here.
+      unrecordedStart = !err && st.status !== 'running' && st.status !== 'paused';
+      const startedAt = unrecordedStart || st.startedAt === ZERO_TIME ? finishedAt : st.startedAt;
+      ranMs = Date.now() - Date.parse(startedAt);
+      const restart = !err && shouldRestart(rec, st, status);
+      return {
+        ...st,
+        status: restart ? 'restarting' : 'exited',
+        pid: 0,
+        pidStart: 0,
+        startedAt,
+        exitCode: status,
+        finishedAt,
+        oomKilled,
+        ...(dropped ? { logDropped: dropped } : {}),
+        ...(restart ? { restartCount: (st.restartCount ?? 0) + 1 } : {}),
+        ...(err ? { error: err } : {}),
+      };
+    },
+    { durable: !rec.hostConfig.AutoRemove },
+  ).catch(() => undefined);
   if (unrecordedStart) {
     volumeMountEvents(store.paths.root, 'mount', rec);
     containerEvent(store.paths.root, 'start', rec);

@@ -23,6 +23,9 @@ import { getContainer, isRunning, readState, setCommand, signalOwner, updateStat
 import { openSession, type AttachStreams, type Session } from './attach.js';
 import { startProber } from './health.js';
 
+/** State writes of a start need no fsync (see updateState). */
+const RUNTIME = { durable: false };
+
 /** The store side of the monitor: dl-mon runs it at each exit (the "hook"). */
 const MONITOR_HOOK = fileURLToPath(new URL('./monitor.js', import.meta.url));
 
@@ -133,11 +136,11 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
   try {
     // As the original's runc, a new command becomes the container's recorded command.
     if (o.argv) await setCommand(store, c.id, o.argv);
-    await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }));
+    await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }), RUNTIME);
     mon = spawnMonitor(store, c, argv, passEnv, o);
     // Known before the start is: rm -f and deinit can then end a container whose starter dies in between.
     const m = mon.monitor;
-    if (m) await updateState(store, c.id, (s) => ({ ...s, monitorPid: m.pid, monitorStart: m.start })).catch(() => {});
+    if (m) await updateState(store, c.id, (s) => ({ ...s, monitorPid: m.pid, monitorStart: m.start }), RUNTIME).catch(() => {});
   } catch (e) {
     await hooks.afterStop(store, c).catch(() => {});
     throw e;

@@ -20,18 +20,24 @@ export function monitorEnv(passEnv: Record<string, string>): Record<string, stri
 
 export async function recordStart(store: Store, rec: ContainerRecord, owner: ProcId | undefined, monitor: ProcId | undefined): Promise<void> {
   // Not recorded (a full store): it runs on all the same, and a reader recovers the state.
-  await updateState(store, rec.id, (s) => ({
-    ...s,
-    status: 'running',
-    pid: owner?.pid ?? 0,
-    pidStart: owner?.start ?? 0,
-    startedAt: nowRfc3339Nano(),
-    exitCode: 0,
-    error: undefined,
-    oomKilled: false,
-    monitorPid: monitor?.pid,
-    monitorStart: monitor?.start,
-  })).catch((e: Error) => store.warn(`recording the start of ${rec.id.slice(0, 12)}: ${e.message}`));
+  await updateState(
+    store,
+    rec.id,
+    (s) => ({
+      ...s,
+      status: 'running',
+      pid: owner?.pid ?? 0,
+      pidStart: owner?.start ?? 0,
+      startedAt: nowRfc3339Nano(),
+      exitCode: 0,
+      error: undefined,
+      oomKilled: false,
+      monitorPid: monitor?.pid,
+      monitorStart: monitor?.start,
+      // No fsync: after a power cut it is not running, whatever this says (see updateState).
+    }),
+    { durable: false },
+  ).catch((e: Error) => store.warn(`recording the start of ${rec.id.slice(0, 12)}: ${e.message}`));
   volumeMountEvents(store.paths.root, 'mount', rec);
   containerEvent(store.paths.root, 'start', rec);
   await hooks.afterStart(store, rec).catch((e: Error) => store.warn(`afterStart of ${rec.id.slice(0, 12)}: ${e.message}`));
