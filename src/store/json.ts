@@ -3,7 +3,7 @@
 // (store/schema.ts): a file that is garbage, empty, null or the wrong shape
 // is a CorruptState error naming the file and what is wrong, never a TypeError
 // later on.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
@@ -126,6 +126,9 @@ export function readJsonOrSync<T, F = T>(path: string, schema: Schema<T>, fallba
 
 /** Read JSON, or return the fallback when the file is missing or corrupt (for files that can be rebuilt). */
 export function readJsonSyncOr<T, F = T>(path: string, schema: Schema<T>, fallback: F): T | F {
+  // A missing file is the common case (a container's network file before its first start):
+  // asking first costs one syscall, a failed read an exception, which node makes dear.
+  if (!existsSync(path)) return fallback;
   try {
     return parseState(path, readFileSync(path, 'utf8'), schema);
   } catch {

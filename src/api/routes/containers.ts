@@ -79,7 +79,8 @@ function mountsOf(store: Store, c: ContainerView) {
 }
 
 function listEntry(ctxStore: Parameters<typeof publishedPorts>[0], c: ContainerView) {
-  const ns = networkSettings(ctxStore, c) as { Networks?: Record<string, unknown> };
+  // One read of the container's network file serves both Ports and Networks.
+  const ns = networkSettings(ctxStore, c) as { Networks?: Record<string, unknown>; Ports: ReturnType<typeof publishedPorts> };
   return {
     Id: c.id,
     Names: [`/${c.name}`],
@@ -87,7 +88,7 @@ function listEntry(ctxStore: Parameters<typeof publishedPorts>[0], c: ContainerV
     ImageID: `sha256:${c.image}`,
     Command: shellJoin([c.path, ...c.args]),
     Created: unixSeconds(c.created),
-    Ports: portList(c, publishedPorts(ctxStore, c)),
+    Ports: portList(c, ns.Ports),
     Labels: c.config.Labels ?? {},
     State: c.state.status,
     Status: statusText(c.state),

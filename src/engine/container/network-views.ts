@@ -7,16 +7,16 @@ import { sha256, shortId } from '../../store/ids.js';
 import { children } from '../../sys/proc.js';
 import { portsView, readNet } from '../../network/endpoints.js';
 import { formatPortsColumn, type PortMap } from '../../network/ports.js';
-import { DEFAULT_NETWORK, modeOf, type NetworkRecord } from '../../network/model.js';
+import { DEFAULT_NETWORK, modeOf, type ContainerNet, type NetworkRecord } from '../../network/model.js';
 
 function running(c: ContainerView): boolean {
   return c.state.status === 'running' || c.state.status === 'paused';
 }
 
 /** NetworkSettings.Ports: what is published while the container runs. */
-export function publishedPorts(store: Store, c: ContainerView): PortMap {
+export function publishedPorts(store: Store, c: ContainerView, net?: ContainerNet): PortMap {
   if (modeOf(c).kind !== 'bridge') return {};
-  return portsView(c, readNet(store, c).Ports, running(c));
+  return portsView(c, (net ?? readNet(store, c)).Ports, running(c));
 }
 
 /** The PORTS column of ps. */
@@ -76,7 +76,7 @@ export function networkSettings(store: Store, c: ContainerView): Record<string, 
     SandboxID: '',
     SandboxKey: init ? `/proc/${init}/ns/net` : '',
     HairpinMode: false,
-    Ports: publishedPorts(store, c),
+    Ports: publishedPorts(store, c, net),
     // The legacy top-level fields describe the default bridge, as in Docker.
     Gateway: def?.Gateway ?? '',
     IPAddress: def?.IPAddress ?? '',
