@@ -2,27 +2,17 @@
 // python3-websocket (websocket-client) over the server's unix socket. As
 // dockerd: never multiplexed, binary messages from API 1.28 and text before,
 // stdin from the client's messages, the server closes when the container ends.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { TestEnv, missingPrereq, eventually } from '../helpers/env.js';
-import { httpRaw, serve, stop, type Served } from './server.js';
+import { httpRaw, servedStore } from './server.js';
 
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'python3'] });
 const env = new TestEnv();
-let s: Served | undefined;
-
-before(async () => {
-  if (skip) return;
-  await env.ok(['init']);
-  s = await serve(env);
-});
-after(async () => {
-  await stop(s);
-  await env.cleanup();
-});
+const api = servedStore(env, skip);
 
 // Connects, prints "open", sends argv[3] as one text message when told to on
 // stdin, then prints each message received as JSON [opcode, text] until the close.
@@ -46,7 +36,7 @@ print('closed', flush=True)
 
 /** Run the client against path; `ready` is called once it is connected, and it gets `input` after that. */
 async function wsClient(path: string, input: string, ready: () => Promise<void>): Promise<{ messages: Array<[number, string]>; out: string }> {
-  const p = spawn(PY, ['-c', CLIENT, s!.sock, path, input], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const p = spawn(PY, ['-c', CLIENT, api.s!.sock, path, input], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -76,7 +66,7 @@ async function create(name: string): Promise<string> {
     StdinOnce: true,
     AttachStdin: true,
   });
-  const r = await httpRaw(s!.sock, 'POST', `/containers/create?name=${name}`, body);
+  const r = await httpRaw(api.s!.sock, 'POST', `/containers/create?name=${name}`, body);
   assert.equal(r.status, 201, r.body);
   return (JSON.parse(r.body) as { Id: string }).Id;
 }
@@ -84,7 +74,7 @@ async function create(name: string): Promise<string> {
 test('attach/ws before start (API 1.51): stdin in, stdout and stderr out as binary messages, closed at exit', { skip }, async () => {
   const id = await create('ws1');
   const { messages } = await wsClient(`/v1.51/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1`, 'hello\n', async () => {
-    assert.equal((await httpRaw(s!.sock, 'POST', `/containers/${id}/start`)).status, 204);
+    assert.equal((await httpRaw(api.s!.sock, 'POST', `/containers/${id}/start`)).status, 204);
   });
   assert.ok(messages.length > 0);
   assert.ok(
@@ -95,14 +85,14 @@ test('attach/ws before start (API 1.51): stdin in, stdout and stderr out as bina
   // Not multiplexed: the plain bytes, no stdcopy headers.
   assert.ok(text.includes('got:hello\n') && text.includes('oops\n'), JSON.stringify(text));
   assert.equal(text.length, 'got:hello\noops\n'.length);
-  const w = await httpRaw(s!.sock, 'POST', `/containers/${id}/wait`);
+  const w = await httpRaw(api.s!.sock, 'POST', `/containers/${id}/wait`);
   assert.equal(JSON.parse(w.body).StatusCode, 0);
-  await httpRaw(s!.sock, 'DELETE', `/containers/${id}`);
+  await httpRaw(api.s!.sock, 'DELETE', `/containers/${id}`);
 });
 
 test('attach/ws to a running container with API 1.27: text messages, all three streams', { skip }, async () => {
   const id = await create('ws2');
-  assert.equal((await httpRaw(s!.sock, 'POST', `/containers/${id}/start`)).status, 204);
+  assert.equal((await httpRaw(api.s!.sock, 'POST', `/containers/${id}/start`)).status, 204);
   const { messages } = await wsClient(`/v1.27/containers/${id}/attach/ws?stream=1`, 'there\n', async () => {});
   assert.ok(
     messages.every(([op]) => op === 1),
@@ -110,13 +100,13 @@ test('attach/ws to a running container with API 1.27: text messages, all three s
   );
   const text = messages.map(([, d]) => d).join('');
   assert.ok(text.includes('got:there\n') && text.includes('oops\n'), JSON.stringify(text));
-  await httpRaw(s!.sock, 'DELETE', `/containers/${id}?force=1`);
+  await httpRaw(api.s!.sock, 'DELETE', `/containers/${id}?force=1`);
 });
 
 test('attach/ws: a missing container is 404, a plain GET without the handshake 400', { skip }, async () => {
-  assert.equal((await httpRaw(s!.sock, 'GET', '/containers/nope/attach/ws?stream=1')).status, 404);
+  assert.equal((await httpRaw(api.s!.sock, 'GET', '/containers/nope/attach/ws?stream=1')).status, 404);
   const id = await create('ws3');
-  assert.equal((await httpRaw(s!.sock, 'GET', `/containers/${id}/attach/ws?stream=1`)).status, 400);
-  await httpRaw(s!.sock, 'DELETE', `/containers/${id}`);
-  assert.equal((await httpRaw(s!.sock, 'GET', '/_ping')).body, 'OK');
+  assert.equal((await httpRaw(api.s!.sock, 'GET', `/containers/${id}/attach/ws?stream=1`)).status, 400);
+  await httpRaw(api.s!.sock, 'DELETE', `/containers/${id}`);
+  assert.equal((await httpRaw(api.s!.sock, 'GET', '/_ping')).body, 'OK');
 });

@@ -1,28 +1,17 @@
 // SDK clients against `dockerlite serve`: dockerode (the Node SDK that
 // Testcontainers and many tools are built on) and Testcontainers for Node,
 // unchanged, with DOCKER_HOST pointing at the server.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { TestEnv, missingPrereq } from '../helpers/env.js';
-import { serve, stop, type Served } from './server.js';
+import { servedStore } from './server.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'iptables'] });
 const env = new TestEnv();
-let s: Served | undefined;
-
-before(async () => {
-  if (skip) return;
-  await env.ok(['init']);
-  s = await serve(env);
-});
-after(async () => {
-  await stop(s);
-  await env.cleanup();
-  assert.deepEqual(env.leaks(), [], 'nothing of this store is left on the host');
-});
+const api = servedStore(env, skip);
 
 /** Everything a stream gives until it ends. */
 function drain(stream: NodeJS.ReadableStream): Promise<string> {
@@ -35,7 +24,7 @@ function drain(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 test('dockerode: create, start, exec, logs, inspect, wait, remove', { skip }, async () => {
-  const docker = new Docker({ socketPath: s!.sock });
+  const docker = new Docker({ socketPath: api.s!.sock });
   const c = await docker.createContainer({
     Image: 'busybox',
     name: 'sdk',
@@ -104,7 +93,7 @@ function get(port: number): Promise<string> {
 }
 
 test('Testcontainers: a container with a wait strategy, exec, its mapped port, stop', { skip }, async () => {
-  process.env.DOCKER_HOST = `unix://${s!.sock}`;
+  process.env.DOCKER_HOST = `unix://${api.s!.sock}`;
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   const { GenericContainer, Wait } = await import('testcontainers');
   const started = await new GenericContainer('busybox')

@@ -1,29 +1,19 @@
 // The real docker CLI (DOCKER_HOST=unix://...) driving `dockerlite serve`: what
 // a user types, with the outputs and exit codes dockerd gives.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, missingPrereq } from '../helpers/env.js';
-import { docker, serve, stop, type Served } from './server.js';
+import { docker, servedStore } from './server.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'docker', 'script'] });
 const env = new TestEnv();
-let s: Served | undefined;
-
-before(async () => {
-  if (skip) return;
-  await env.ok(['init']);
-  s = await serve(env);
-});
-after(async () => {
-  await stop(s);
-  await env.cleanup();
-});
+const api = servedStore(env, skip);
 
 const ok = (args: string[], input?: string) => {
-  const r = docker(s!, args, { input });
+  const r = docker(api.s!, args, { input });
   assert.equal(r.status, 0, `docker ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };
@@ -36,7 +26,7 @@ test('version, info and ps talk to dockerlite', { skip }, () => {
 });
 
 test('run --rm: output, stderr apart, the exit status, and the container is gone', { skip }, () => {
-  const r = docker(s!, ['run', '--rm', '--name', 'once', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  const r = docker(api.s!, ['run', '--rm', '--name', 'once', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
   assert.equal(r.status, 3, r.stderr);
   assert.equal(r.stdout, 'out\n');
   assert.match(r.stderr, /err/);
@@ -49,14 +39,14 @@ test('run -d, logs, exec, inspect, top, stop, rm -f', { skip }, () => {
   assert.match(id, /^[0-9a-f]{64}$/);
   assert.match(ok(['ps', '--format', '{{.Names}} {{.State}}']), /bg running/);
   assert.equal(ok(['exec', 'bg', 'sh', '-c', 'echo in-exec; exit 0']), 'in-exec\n');
-  assert.equal(docker(s!, ['exec', 'bg', 'sh', '-c', 'exit 7']).status, 7);
+  assert.equal(docker(api.s!, ['exec', 'bg', 'sh', '-c', 'exit 7']).status, 7);
   assert.equal(ok(['logs', 'bg']), 'started\n');
   assert.equal(ok(['inspect', '--format', '{{.State.Running}} {{.Name}}', 'bg']).trim(), 'true /bg');
   assert.match(ok(['top', 'bg']), /sleep 300/);
   ok(['stop', '-t', '1', 'bg']);
   assert.match(ok(['ps', '-a', '--format', '{{.Names}} {{.State}}']), /bg exited/);
   ok(['rm', '-f', 'bg']);
-  const gone = docker(s!, ['inspect', 'bg']);
+  const gone = docker(api.s!, ['inspect', 'bg']);
   assert.equal(gone.status, 1);
   assert.match(gone.stderr, /No such|no such/);
 });
@@ -94,7 +84,7 @@ test('run -it and exec -it get a terminal (under script(1) for a pty)', { skip }
 
 function ptyRun(cmd: string): { status: number; out: string } {
   const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
-    env: { ...process.env, DOCKER_HOST: `unix://${s!.sock}` },
+    env: { ...process.env, DOCKER_HOST: `unix://${api.s!.sock}` },
     encoding: 'utf8',
     input: '',
     timeout: 60_000,
@@ -107,8 +97,7 @@ test('the CLI and the server share the store, and containers outlive a server re
   assert.match(ok(['ps', '--format', '{{.Names}}']), /fromcli/);
   ok(['run', '-d', '--name', 'fromapi', 'busybox', 'sleep', '300']);
   assert.match(await env.ok(['ps', '--format', '{{.Names}}']), /fromapi/);
-  await stop(s);
-  s = await serve(env);
+  await api.restart();
   assert.match(ok(['ps', '--format', '{{.Names}} {{.State}}']), /fromapi running/);
   ok(['rm', '-f', 'fromcli', 'fromapi']);
 });

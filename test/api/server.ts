@@ -1,6 +1,8 @@
 // A `dockerlite serve` on a socket inside a TestEnv, for the api suite: started, pinged, stopped by pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { BIN, type TestEnv } from '../helpers/env.js';
 
@@ -55,6 +57,33 @@ export async function stop(s: Served | undefined): Promise<void> {
   const t = setTimeout(() => s.proc.kill('SIGKILL'), 15_000);
   await done;
   clearTimeout(t);
+}
+
+/**
+ * The usual api test file's server: its store initialised and served before
+ * the tests (unless skip), stopped and removed after, even on failure, and
+ * nothing of that store left on the host.
+ * `api.s` is the running server; `api.restart()` stops and serves again.
+ */
+export function servedStore(env: TestEnv, skip: string | false | undefined) {
+  const api = {
+    s: undefined as Served | undefined,
+    async restart(): Promise<void> {
+      await stop(api.s);
+      api.s = await serve(env);
+    },
+  };
+  before(async () => {
+    if (skip) return;
+    await env.ok(['init']);
+    api.s = await serve(env);
+  });
+  after(async () => {
+    await stop(api.s);
+    await env.cleanup();
+    assert.deepEqual(env.leaks(), [], 'nothing of this store is left on the host');
+  });
+  return api;
 }
 
 /** The docker CLI against the server. */
