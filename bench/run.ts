@@ -9,6 +9,13 @@ import { peers } from './peers.js';
 import { memory } from './memory.js';
 import { apiBench } from './api.js';
 
+// This development machine sets NODE_EXTRA_CA_CERTS for its own tools; with it,
+// every node process (dockerlite's commands and the `node -e 0` baseline alike)
+// builds a certificate store before any JavaScript runs, ~48 ms here, which a
+// user's machine does not pay and Go's docker and podman never do. The
+// benchmarks talk to registries on loopback over plain HTTP and need no CA.
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 const all: Record<string, () => Promise<void>> = {
   foundation: () => foundation(),
   lifecycle: () => lifecycle(),
