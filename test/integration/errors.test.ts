@@ -42,7 +42,7 @@ function monitorsOf(root: string): number[] {
         return '';
       }
     })();
-    if (cmd.includes('monitor.js') && cmd.includes(`"root":"${root}"`)) out.push(Number(pid));
+    if (cmd.includes('--dl-monitor-hook') && cmd.includes(`"root":"${root}"`)) out.push(Number(pid));
   }
   return out;
 }

@@ -12,9 +12,16 @@
 //     after the back-off: unless stopped meanwhile, prepares the next run,
 //     writes restart.argv for dl-mon and prints "go"; then reads "started
 //     PID" and records the start (started.ts). Prints "done" if stopped.
+//
+// dl-mon runs it as `node bin/dockerlite --dl-monitor-hook CFG-JSON ID ...`:
+// the launcher then loads the bundle dist/monitor.cjs with its code cache
+// (scripts/bundle.mjs), several times faster than the ES modules behind it,
+// and `wait` waits for this hook. Run as `node monitor.js ...` it still works
+// (a container started by an older build calls it so).
 import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
+import type { Store } from '../../store/store.js';
 import { readContainer, readState, updateState } from '../../store/containers.js';
 import { identify } from '../../sys/proc.js';
 import { startArgv } from '../../runtime/lxc.js';
@@ -23,12 +30,7 @@ import { monitorEnv, recordStart } from './started.js';
 import { exitWork } from './exitwork.js';
 
 const [cfgJson, id, mode, ...rest] = process.argv.slice(2);
-const store = storeOf(JSON.parse(cfgJson) as Config);
-const dir = store.paths.container(id);
-process.stdout.on('error', () => {});
-process.stderr.on('error', () => {});
 const warn = (m: string) => void process.stderr.write(`${m}\n`);
-store.warn = warn;
 
 /** One line of stdin (dl-mon's answer), or '' at its end. */
 function readLine(): Promise<string> {
@@ -44,7 +46,7 @@ function readLine(): Promise<string> {
   });
 }
 
-async function onRestart(): Promise<string | undefined> {
+async function onRestart(store: Store, dir: string): Promise<string | undefined> {
   const rec = await readContainer(store, id);
   const st = await readState(store, id).catch(() => undefined);
   if (!st || st.stopRequested || !existsSync(dir)) {
@@ -73,15 +75,30 @@ async function onRestart(): Promise<string | undefined> {
 }
 
 /** The starter died before it recorded the start: record it for it. */
-async function onStarted(): Promise<undefined> {
+async function onStarted(store: Store): Promise<undefined> {
   await recordStart(store, await readContainer(store, id), identify(Number(rest[0])), identify(process.ppid));
   return undefined;
 }
 
-let answer: string | undefined = 'done';
-try {
-  answer = mode === 'restart' ? await onRestart() : mode === 'started' ? await onStarted() : await exitWork(store, id, rest, warn);
-} catch (e) {
-  warn(`monitor hook ${mode}: ${(e as Error).stack}`);
+// No top-level await: the bundle is CommonJS.
+async function main(): Promise<void> {
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  // `--dl-code-cache`: only load (npm run build makes the code cache so).
+  if (cfgJson === '--dl-code-cache') return;
+  const store = storeOf(JSON.parse(cfgJson) as Config);
+  store.warn = warn;
+  let answer: string | undefined = 'done';
+  try {
+    answer =
+      mode === 'restart'
+        ? await onRestart(store, store.paths.container(id))
+        : mode === 'started'
+          ? await onStarted(store)
+          : await exitWork(store, id, rest, warn);
+  } catch (e) {
+    warn(`monitor hook ${mode}: ${(e as Error).stack}`);
+  }
+  if (answer) process.stdout.write(answer + '\n');
 }
-if (answer) process.stdout.write(answer + '\n');
+void main();

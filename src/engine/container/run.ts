@@ -26,8 +26,8 @@ import { startProber } from './health.js';
 /** State writes of a start need no fsync (see updateState). */
 const RUNTIME = { durable: false };
 
-/** The store side of the monitor: dl-mon runs it at each exit (the "hook"). */
-const MONITOR_HOOK = fileURLToPath(new URL('./monitor.js', import.meta.url));
+/** The store side of the monitor: dl-mon runs it at each exit (the "hook"), from its bundle (monitor.ts). */
+const MONITOR_HOOK = [fileURLToPath(new URL('../../../../bin/dockerlite', import.meta.url)), '--dl-monitor-hook'];
 
 export interface AttachOptions {
   /** Connect our stdin to the container (-i). */
@@ -81,7 +81,7 @@ interface Launched {
 
 /**
  * dl-mon -d DIR [-l log.jsonl -s MAX -n FILES] [-i] [-t -r ROWS -c COLS] [-w] [-o OOMFILE]
- *        -x node -x monitor.js -x CFG -x ID -- lxc-start -F ... -- ARGV...
+ *        -x node -x bin/dockerlite -x --dl-monitor-hook -x CFG -x ID -- lxc-start -F ... -- ARGV...
  * Detached, with fd 3 a socket pair to us, its own output in monitor.log.
  */
 function spawnMonitor(
@@ -102,7 +102,7 @@ function spawnMonitor(
   if (o.waitAttach) args.push('-w');
   const oomFile = c.hostConfig.Memory ? oomCounterFile(c.id) : undefined;
   if (oomFile) args.push('-o', oomFile);
-  for (const w of [process.execPath, MONITOR_HOOK, JSON.stringify(store.cfg), c.id]) args.push('-x', w);
+  for (const w of [process.execPath, ...MONITOR_HOOK, JSON.stringify(store.cfg), c.id]) args.push('-x', w);
   const lxcLog = join(dir, 'lxc.log');
   writeFileSync(lxcLog, '');
   args.push('--', ...startArgv({ lxcPath: store.paths.lxc, name: c.id, configFile: store.paths.lxcConf(c.id), argv, logFile: lxcLog }));
