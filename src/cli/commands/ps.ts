@@ -1,6 +1,7 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { isRunning, listContainers } from '../../store/containers.js';
+import { isRunning } from '../../store/containers.js';
+import { listContainersSwept } from '../../engine/system/sweep.js';
 import { containerRow } from '../format/views.js';
 import { matches, parseFilters } from '../format/filters.js';
 import { formatList } from '../format/table.js';
@@ -79,8 +80,9 @@ export default defineCommand({
     const filters = parseFilters(flags.filter);
     if (flags.last !== undefined && !/^\d+$/.test(flags.last)) throw new InvalidArgument(`invalid --last '${flags.last}': give a number`);
     const limit = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
-    const store = await ctx.store();
-    let cs = (await listContainers(store)).sort((a, b) => b.created.localeCompare(a.created));
+    // Each record read once: the store's sweep leaves its state pass to this listing.
+    const store = await ctx.store({ listing: true });
+    let cs = (await listContainersSwept(store)).sort((a, b) => b.created.localeCompare(a.created));
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
     const all = cs;
