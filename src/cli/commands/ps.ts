@@ -82,7 +82,8 @@ export default defineCommand({
     const limit = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
     // Each record read once: the store's sweep leaves its state pass to this listing.
     const store = await ctx.store({ listing: true });
-    let cs = (await listContainersSwept(store)).sort((a, b) => b.created.localeCompare(a.created));
+    // Newest first. RFC 3339 times of one form order as strings; localeCompare (ICU) costs ~10 µs a comparison.
+    let cs = (await listContainersSwept(store)).sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
     const all = cs;
