@@ -8,7 +8,7 @@ import { formatList } from '../format/table.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
 import { portsColumn } from '../format/network-views.js';
-import { healthOf } from '../../engine/container/health.js';
+import { hasHealthcheck, healthOf } from '../../engine/container/health.js';
 import { readNet } from '../../network/endpoints.js';
 import { humanSize } from '../../util/human.js';
 import type { Store } from '../../store/store.js';
@@ -87,7 +87,8 @@ export default defineCommand({
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
     const all = cs;
-    const health = new Map(await Promise.all(cs.map(async (c) => [c.id, await healthOf(store, c)] as const)));
+    // Only containers with a check have a health file: no promise per container for the rest.
+    const health = new Map(await Promise.all(cs.filter((c) => hasHealthcheck(c.config)).map(async (c) => [c.id, await healthOf(store, c)] as const)));
     const created = (ref: string) => {
       const r = all.find((c) => c.id === ref || c.name === ref || c.name === ref.replace(/^\//, '')) ?? all.find((c) => c.id.startsWith(ref));
       if (!r) throw new NotFound(`no such container ${ref}`);
