@@ -17,7 +17,7 @@ fi
 RUNTIME=(lxc gcc libc6-dev btrfs-progs busybox-static iptables iproute2 attr util-linux procps debootstrap
   xz-utils zstd bzip2 ca-certificates)
 # The real programs the end-to-end tests and benchmarks talk to.
-PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3 dnsmasq-base docker-compose python3-docker python3-websocket)
+PEERS=(docker-registry skopeo umoci apache2-utils openssl tmux python3 dnsmasq-base docker-compose python3-docker python3-websocket strace)
 
 missing=()
 for p in "${RUNTIME[@]}" "${PEERS[@]}"; do

@@ -37,16 +37,32 @@ function out(e: Engine, args: string[], allowFail = false): string {
 }
 const time = (e: Engine, args: string[]) => timeCmd(e.cmd, [...e.pre, ...args], { env: e.env });
 
-/** Disk blocks in use under a path (du), or of the filesystem holding it (df) for a BTRFS store. */
-function usedBytes(path: string, whole: boolean): number {
-  spawnSync('sync');
-  if (whole) {
+/**
+ * Disk blocks in use under a path (du), or of the filesystem holding it (df)
+ * for a BTRFS store. BTRFS frees a deleted subvolume's space in the
+ * background (the commit row's 100 MB images were deleted just before): wait
+ * for those deletions (`btrfs subvolume sync`), then commit and read df until
+ * two readings agree, or a "before" taken mid-clean-up makes the difference
+ * negative ("+-524.4 MB").
+ */
+export function usedBytes(path: string, whole: boolean): number {
+  if (!whole) {
+    spawnSync('sync');
+    const r = spawnSync('du', ['-sxB1', path], { encoding: 'utf8' });
+    return Number(r.stdout.split('\t')[0]);
+  }
+  spawnSync('btrfs', ['subvolume', 'sync', path]);
+  let last = NaN;
+  for (let i = 0; i < 50; i++) {
+    spawnSync('sync');
     spawnSync('btrfs', ['filesystem', 'sync', path]);
     const r = spawnSync('df', ['-B1', '--output=used', path], { encoding: 'utf8' });
-    return Number(r.stdout.trim().split('\n').pop());
+    const used = Number(r.stdout.trim().split('\n').pop());
+    if (used === last) return used;
+    last = used;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // let the cleaner run between readings
   }
-  const r = spawnSync('du', ['-sxB1', path], { encoding: 'utf8' });
-  return Number(r.stdout.split('\t')[0]);
+  return last;
 }
 
 export interface PeersOptions {

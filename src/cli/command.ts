@@ -24,8 +24,8 @@ export interface Context {
   cfg: Config;
   /** Every command, for help. */
   catalog: Catalog;
-  /** The store, initialised first if needed. */
-  store: () => Promise<Store>;
+  /** The store, initialised first if needed (listing: see engine/system/sweep.ts; the first call's options win). */
+  store: (opts?: { listing?: boolean }) => Promise<Store>;
   /** The name the user typed (an alias, maybe). */
   invokedAs: string;
   /** Data for stdout. */

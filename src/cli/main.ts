@@ -56,9 +56,9 @@ async function main(argv: string[]): Promise<number> {
     cfg,
     catalog,
     invokedAs,
-    store: () =>
+    store: (opts) =>
       (store ??= import('../engine/system/store.js').then(async (m) => {
-        const opened = await m.openStore(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`));
+        const opened = await m.openStore(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`), opts);
         opened.warn = (w) => process.stderr.write(`dockerlite: warning: ${w}\n`);
         return opened;
       })),

@@ -149,19 +149,20 @@ function placeholder(id: string, created: string): ContainerRecord {
   return { id, name: id, created, image: '', imageRef: '<corrupt>', layer: '', path: '', args: [], config: {}, hostConfig: {} };
 }
 
-function view({ rec, disk, corrupt }: DiskRecord): ContainerView {
+/** A record as read, its state checked against the host. */
+export function toView({ rec, disk, corrupt }: DiskRecord): ContainerView {
   return { ...rec, names: [rec.name], state: trueState(disk), ...(corrupt ? { corrupt } : {}) };
 }
 
 export async function listContainers(store: Store): Promise<ContainerView[]> {
-  return (await listRecords(store)).map(view);
+  return (await listRecords(store)).map(toView);
 }
 
 export async function getContainer(store: Store, query: string): Promise<ContainerView> {
   // A full id wins over everything else (resolve's first rule): read just that record.
   if (/^[0-9a-f]{64}$/.test(query)) {
     const r = readRecord(store, query);
-    if (r) return view(r);
+    if (r) return toView(r);
   }
   return resolve('container', query.replace(/^\//, ''), await listContainers(store));
 }

@@ -1,8 +1,17 @@
 // Where everything lives under DOCKERLITE_ROOT. Plain files you can cat.
 import { join } from 'node:path';
 
+/** A full container id: joins by concatenation, as path.join would give it (ps -a asks two files of each container, and join's normalising costs more than the read's JS). */
+const FULL_ID = /^[0-9a-f]{64}$/;
+
 export class Paths {
-  constructor(readonly root: string) {}
+  private readonly containersDir: string;
+  constructor(readonly root: string) {
+    this.containersDir = join(root, 'containers');
+  }
+  private containerFile(id: string, name: string): string {
+    return FULL_ID.test(id) ? `${this.containersDir}/${id}/${name}` : join(this.containersDir, id, name);
+  }
   /** Written last by init; its presence means the store is ready. */
   /** Space kept for removals on a full store (store/reserve.ts). */
   get reserve() {
@@ -45,10 +54,10 @@ export class Paths {
     return join(this.root, 'containers', id, 'rootfs');
   }
   containerConfig(id: string) {
-    return join(this.root, 'containers', id, 'config.json');
+    return this.containerFile(id, 'config.json');
   }
   containerState(id: string) {
-    return join(this.root, 'containers', id, 'state.json');
+    return this.containerFile(id, 'state.json');
   }
   lxcConf(id: string) {
     return join(this.root, 'containers', id, 'lxc.conf');

@@ -1,8 +1,8 @@
 // A small validator for JSON read at a trust boundary: state files read back,
 // image configs and manifests from registries and archives. Each schema
 // checks a parsed value and returns it typed (normalised where Docker's own
-// null forms mean "none"), or throws SchemaError naming the path of the first
-// thing wrong. Unknown keys are kept, so a record written by a newer
+// null forms mean "none"; the value itself when nothing needed it), or throws
+// SchemaError naming the path of the first thing wrong. Unknown keys are kept, so a record written by a newer
 // dockerlite (or an image config with fields we do not know) survives.
 // Own code, not a library: the project has no run-time npm dependencies, and
 // what is needed here is a few dozen lines.
@@ -61,16 +61,33 @@ export function matching(re: RegExp, what: string): Schema<string> {
 }
 
 export function arr<T>(item: Schema<T>): Schema<T[]> {
-  return (v, at) => (Array.isArray(v) ? v.map((x, i) => item(x, `${at}[${i}]`)) : fail(at, 'an array', v));
+  return (v, at) => {
+    if (!Array.isArray(v)) fail(at, 'an array', v);
+    let out: unknown[] | undefined; // copied on the first change only (see obj)
+    for (let i = 0; i < v.length; i++) {
+      const x = item(v[i], `${at}[${i}]`);
+      if (x === v[i]) continue;
+      out ??= v.slice();
+      out[i] = x;
+    }
+    return (out ?? v) as T[];
+  };
 }
 
 /** A JSON object used as a map: every value checked. */
 export function record<T>(value: Schema<T>): Schema<Record<string, T>> {
   return (v, at) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) fail(at, 'an object', v);
-    const out: Record<string, T> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = value(x, at ? `${at}.${k}` : k);
-    return out;
+    const src = v as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined; // copied on the first change only (see obj)
+    for (const k in src) {
+      if (!Object.hasOwn(src, k)) continue;
+      const x = value(src[k], at ? `${at}.${k}` : k);
+      if (x === src[k]) continue;
+      out ??= { ...src };
+      out[k] = x;
+    }
+    return (out ?? src) as Record<string, T>;
   };
 }
 
@@ -104,15 +121,35 @@ type Out<S extends Shape> = { [K in keyof S as undefined extends ReturnType<S[K]
  * whose schema returns undefined is left out rather than written as undefined.
  */
 export function obj<S extends Shape>(shape: S): Schema<Out<S>> {
+  // ps -a checks two records per container, once, in a process that ends
+  // at once: mostly in V8's interpreter, where a destructuring for-of and a
+  // spread of every object cost more than the checks. So: plain indexed
+  // loops, and the value itself returned when every field checked as it
+  // was (the usual case), copied only on the first normalised field.
+  const keys = Object.keys(shape);
+  const schemas = keys.map((k) => shape[k]);
+  // The fields' paths, for the path this schema was last checked at (almost always the same one).
+  let pathsAt = '';
+  let paths = keys;
   return (v, at) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) fail(at, 'an object', v);
-    const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
-    for (const [k, s] of Object.entries(shape)) {
-      const x = s((v as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+    if (at !== pathsAt) {
+      pathsAt = at;
+      paths = at ? keys.map((k) => `${at}.${k}`) : keys;
+    }
+    const fieldPaths = paths; // a nested check of this same schema may replace paths
+    const src = v as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const was = src[k];
+      const x = schemas[i](was, fieldPaths[i]);
+      if (x === was) continue;
+      out ??= { ...src };
       if (x === undefined) delete out[k];
       else out[k] = x;
     }
-    return out as Out<S>;
+    return (out ?? src) as Out<S>;
   };
 }
 

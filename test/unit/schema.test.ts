@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arr, int, obj, opt, orNone, parseJsonWith, SchemaError, str } from '../../src/util/schema.js';
+import { arr, int, obj, opt, orNone, parseJsonWith, record, SchemaError, str } from '../../src/util/schema.js';
 import { containerRecord, containerState, imageConfig, imageRecord, layerRecord, named, refs } from '../../src/store/schema.js';
 import { readJson, readJsonOr, readJsonSyncOr } from '../../src/store/json.js';
 import { CorruptState } from '../../src/errors.js';
@@ -208,4 +208,20 @@ test('store/json: readers take a schema; garbage, empty, null and wrong shapes a
   await assert.rejects(readJson(join(dir, 'missing.json'), containerState), { code: 'ENOENT' });
   writeFileSync(f, JSON.stringify(state()));
   assert.equal((await readJson(f, containerState)).finishedAt, '2026-01-01T00:00:01Z');
+});
+
+test('a value that needs no normalising is returned as it is; one that does is copied, the input left alone', () => {
+  const s = obj({ a: str, n: orNone(str), list: arr(obj({ x: int, y: orNone(int) })), m: opt(record(obj({ y: orNone(int) }))) });
+  const clean = { a: 'x', list: [{ x: 1 }], m: { k: { y: 1 } }, extra: true };
+  assert.equal(s(clean, ''), clean);
+  const input = { a: 'x', n: null, list: [{ x: 1 }, { x: 2, y: null }], m: { k: { y: null }, j: { y: 2 } } };
+  const copy = JSON.parse(JSON.stringify(input));
+  const out = s(input, '');
+  assert.deepEqual(out, { a: 'x', list: [{ x: 1 }, { x: 2 }], m: { k: {}, j: { y: 2 } } });
+  assert.ok(!('n' in out) && !('y' in out.list[1]) && !('y' in out.m.k), 'null-as-none keys are left out');
+  assert.equal(out.list[0], input.list[0], 'an unchanged element is shared');
+  assert.deepEqual(input, copy, 'the input is not changed');
+  // Paths still name the place, whatever order the same schema meets them in.
+  assert.throws(() => s({ a: 'x', list: [{ x: 1 }, { x: 'no' }] }, ''), /^SchemaError: list\[1\]\.x: expected an integer/);
+  assert.throws(() => s({ a: 'x', list: [{ x: 'no' }] }, 'top'), /^SchemaError: top\.list\[0\]\.x: expected an integer/);
 });

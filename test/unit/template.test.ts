@@ -156,3 +156,22 @@ test('tables are Go tabwriter columns: minimum width 10, padding 3', () => {
   assert.equal(formatList('', [], { table: 'table {{.Repository}}\t{{.ID}}', headers: { ID: 'IMAGE ID' } }), 'REPOSITORY   IMAGE ID\n');
   assert.equal(formatList('json', [{ a: 1 }]), '{"a":1}\n');
 });
+
+test('a template of text and plain fields prints as the interpreter does, strings or not', () => {
+  const row = Object.defineProperty(
+    {
+      ID: 'abc',
+      Names: 'web',
+      Size: 3,
+      get Lazy() {
+        return 'l';
+      },
+    },
+    goType,
+    { value: '*formatter.ContainerContext', enumerable: false },
+  );
+  assert.equal(parseTemplate('{{.ID}}\t{{.Names}}-{{.Lazy}}').execute(row), 'abc\tweb-l');
+  assert.equal(parseTemplate('{{.ID}} {{.Size}}').execute(row), 'abc 3', 'a number goes through the interpreter');
+  assert.throws(() => parseTemplate('{{.ID}} {{.Nope}}').execute(row), TemplateError, 'a missing field of a struct is still an error');
+  assert.equal(parseTemplate('{{.a}}/{{.b}}').execute({ a: 'x' }), 'x/<no value>', 'a missing map key prints <no value>');
+});

@@ -1,13 +1,14 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { isRunning, listContainers } from '../../store/containers.js';
+import { isRunning } from '../../store/containers.js';
+import { listContainersSwept } from '../../engine/system/sweep.js';
 import { containerRow } from '../format/views.js';
 import { matches, parseFilters } from '../format/filters.js';
 import { formatList } from '../format/table.js';
 import { shortId } from '../../store/ids.js';
 import { InvalidArgument } from '../../errors.js';
 import { portsColumn } from '../format/network-views.js';
-import { healthOf } from '../../engine/container/health.js';
+import { hasHealthcheck, healthOf } from '../../engine/container/health.js';
 import { readNet } from '../../network/endpoints.js';
 import { humanSize } from '../../util/human.js';
 import type { Store } from '../../store/store.js';
@@ -79,12 +80,15 @@ export default defineCommand({
     const filters = parseFilters(flags.filter);
     if (flags.last !== undefined && !/^\d+$/.test(flags.last)) throw new InvalidArgument(`invalid --last '${flags.last}': give a number`);
     const limit = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
-    const store = await ctx.store();
-    let cs = (await listContainers(store)).sort((a, b) => b.created.localeCompare(a.created));
+    // Each record read once: the store's sweep leaves its state pass to this listing.
+    const store = await ctx.store({ listing: true });
+    // Newest first. RFC 3339 times of one form order as strings; localeCompare (ICU) costs ~10 µs a comparison.
+    let cs = (await listContainersSwept(store)).sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     // As Docker: a status filter, -n or -l look beyond the running ones.
     if (!flags.all && !filters.has('status') && !filters.has('exited') && limit === undefined) cs = cs.filter((c) => isRunning(c.state));
     const all = cs;
-    const health = new Map(await Promise.all(cs.map(async (c) => [c.id, await healthOf(store, c)] as const)));
+    // Only containers with a check have a health file: no promise per container for the rest.
+    const health = new Map(await Promise.all(cs.filter((c) => hasHealthcheck(c.config)).map(async (c) => [c.id, await healthOf(store, c)] as const)));
     const created = (ref: string) => {
       const r = all.find((c) => c.id === ref || c.name === ref || c.name === ref.replace(/^\//, '')) ?? all.find((c) => c.id.startsWith(ref));
       if (!r) throw new NotFound(`no such container ${ref}`);

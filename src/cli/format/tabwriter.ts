@@ -14,12 +14,18 @@ export interface TabOptions {
   padding?: number;
 }
 
+/** Go counts runes: code points, which differ from UTF-16 units only where there are surrogate pairs. */
+function runeCount(t: string): number {
+  return SURROGATE.test(t) ? [...t].length : t.length;
+}
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export function tabwrite(text: string, opts: TabOptions = {}): string {
   const minwidth = opts.minwidth ?? 10;
   const padding = opts.padding ?? 3;
   const trailingNewline = text.endsWith('\n');
   const rawLines = (trailingNewline ? text.slice(0, -1) : text).split('\n');
-  const lines: Cell[][] = rawLines.map((l) => l.split('\t').map((t) => ({ text: t, width: [...t].length })));
+  const lines: Cell[][] = rawLines.map((l) => l.split('\t').map((t) => ({ text: t, width: runeCount(t) })));
   const widths: number[] = [];
   let out = '';
 

@@ -1095,13 +1095,49 @@ export interface Template {
   execute(data: unknown, opts?: ExecOptions): string;
 }
 
+/** A template of text and plain {{.Field}} actions only, as its parts; undefined for anything else. */
+type PlainPart = { text: string; field?: undefined } | { text?: undefined; field: string };
+
+function plainFields(tree: Node[]): PlainPart[] | undefined {
+  const parts: PlainPart[] = [];
+  for (const n of tree) {
+    if (n.k === 'text') parts.push({ text: n.s });
+    else if (n.k === 'action' && !n.pipe.decl.length && n.pipe.cmds.length === 1 && n.pipe.cmds[0].args.length === 1) {
+      const a = n.pipe.cmds[0].args[0];
+      if (a.k !== 'field' || a.recv !== null || a.names.length !== 1) return undefined;
+      parts.push({ field: a.names[0] });
+    } else return undefined;
+  }
+  return parts;
+}
+
+/** A list row through text and {{.Field}} only (ps's table): when every field is a string of its own, Go prints it as it is. */
+function runPlain(parts: PlainPart[], data: unknown): string | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const row = data as Record<string, unknown>;
+  let out = '';
+  for (const part of parts) {
+    if (part.field === undefined) {
+      out += part.text;
+      continue;
+    }
+    const v = row[part.field];
+    if (typeof v !== 'string' || !Object.hasOwn(row, part.field)) return undefined;
+    out += v;
+  }
+  return out;
+}
+
 /** Parse a Go template; throws TemplateError (phase 'parse') with Go's message. */
 export function parseTemplate(src: string, extraFuncs: Funcs = {}): Template {
   const funcs = { ...DOCKER_FUNCS, ...extraFuncs };
   const p = new Parser(src, new Set(Object.keys(funcs)));
   const tree = p.parse();
+  const plain = plainFields(tree);
   return {
     execute(data, opts = {}) {
+      const fast = plain && runPlain(plain, data);
+      if (fast !== undefined) return fast;
       const ex = new Exec(src, p.defs, { ...funcs, ...opts.funcs }, opts.missingKey ?? 'default');
       ex.root(data);
       try {

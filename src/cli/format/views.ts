@@ -45,18 +45,28 @@ export function containerRow(c: ContainerView, o: RowOptions = {}): Record<strin
   const now = o.now ?? Date.now();
   const command = dockerCommand(c.path, c.args);
   const labels = c.config.Labels ?? {};
-  const mounts = (c.hostConfig.Binds ?? []).map((b) => {
-    const src = b.split(':')[0];
-    return src.startsWith('/') ? src : ellipsis(src, 15);
-  });
+  // Getters for the columns the default table does not show: ps -a of 500 containers need not compute them.
   const row: Record<string, unknown> = {
     Command: JSON.stringify(o.noTrunc ? command : ellipsis(command, 20)),
-    CreatedAt: goTimeString(c.created),
+    get CreatedAt() {
+      return goTimeString(c.created);
+    },
     ID: o.noTrunc ? c.id : shortId(c.id),
     Image: c.imageRef,
-    Labels: labelList(labels),
-    LocalVolumes: String((c.hostConfig.Binds ?? []).filter((b) => !b.startsWith('/')).length),
-    Mounts: mounts.join(','),
+    get Labels() {
+      return labelList(labels);
+    },
+    get LocalVolumes() {
+      return String((c.hostConfig.Binds ?? []).filter((b) => !b.startsWith('/')).length);
+    },
+    get Mounts() {
+      return (c.hostConfig.Binds ?? [])
+        .map((b) => {
+          const src = b.split(':')[0];
+          return src.startsWith('/') ? src : ellipsis(src, 15);
+        })
+        .join(',');
+    },
     Names: c.name,
     Networks: o.networks ?? (c.hostConfig.NetworkMode && c.hostConfig.NetworkMode !== 'default' ? c.hostConfig.NetworkMode : 'bridge'),
     Ports: o.ports ?? '',

@@ -4,7 +4,7 @@ import { Store } from '../../store/store.js';
 import { isRunning, killMonitor, listContainers, signalOwner, updateState, waitGone } from '../../store/containers.js';
 import { isAlive } from '../../sys/proc.js';
 import { thaw } from '../../runtime/freezer.js';
-import { sweep } from './sweep.js';
+import { sweep, type SweepOptions } from './sweep.js';
 import * as hooks from '../container/hooks.js';
 import { storeOf } from './subsystems.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
@@ -63,14 +63,14 @@ export async function init(cfg: Config, log: (line: string) => void = () => {}):
 }
 
 /** Open the store, initialising it first if it is not ready (log tells what init did). */
-export async function openStore(cfg: Config, log: (line: string) => void = () => {}): Promise<Store> {
+export async function openStore(cfg: Config, log: (line: string) => void = () => {}, opts: SweepOptions = {}): Promise<Store> {
   const store = storeOf(cfg);
   store.checkAccess();
   if (!store.ready) return init(cfg, log);
   await store.secure();
   // Finish what a crashed dockerlite left half done, and record the exits
   // that killed monitors could not (cheap: directory listings and state files).
-  await sweep(store);
+  await sweep(store, opts);
   return store;
 }
 

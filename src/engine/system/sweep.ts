@@ -10,7 +10,7 @@ import { isAbandoned } from '../../store/scratch.js';
 import { removeAbandonedTemps } from '../../store/json.js';
 import { sweepLocks } from '../../store/lock.js';
 import { leased } from '../content/leases.js';
-import { abandoned, listDiskStates } from '../../store/containers.js';
+import { abandoned, listDiskStates, listRecords, toView, type ContainerView } from '../../store/containers.js';
 
 async function list(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => [] as string[]);
@@ -43,7 +43,17 @@ function layersNeedSweep(names: string[]): boolean {
   return names.some((n) => isAbandoned(n) || (!n.endsWith('.json') && !n.startsWith('.') && n !== 'empty' && !have.has(`${n}.json`)));
 }
 
-export async function sweep(store: Store): Promise<void> {
+export interface SweepOptions {
+  /**
+   * The opener lists every container next (ps): it reads each record once
+   * through listContainersSwept, which does the state pass on what it read,
+   * and the per-container temp-file scan (garbage only, never read) waits
+   * for the next command that opens the store without it.
+   */
+  listing?: boolean;
+}
+
+export async function sweep(store: Store, o: SweepOptions = {}): Promise<void> {
   const p = store.paths;
   await sweepLocks(p.locks);
   // The modules that clean up load only when there is something to clean up.
@@ -57,8 +67,27 @@ export async function sweep(store: Store): Promise<void> {
   const dirs = [p.root, p.layers, p.images, join(p.root, 'buildcache'), join(p.root, 'leases'), p.volumes, p.networks];
   // A network's own files, and its address leases (ips/), which a killed start may leave half-written.
   for (const n of await list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n), join(p.networks, n, 'ips'));
-  for (const n of await list(p.containers)) if (!n.startsWith('.')) dirs.push(p.container(n));
+  const containers = await list(p.containers);
+  if (!o.listing) for (const n of containers) if (!n.startsWith('.')) dirs.push(p.container(n));
   for (const d of dirs) await removeAbandonedTemps(d);
-  if ((await list(p.containers)).some(isAbandoned)) await (await import('../container/remove.js')).removeAbandonedContainers(store);
-  if (listDiskStates(store).some(({ disk }) => abandoned(disk))) await (await import('../container/recover.js')).recoverAbandonedContainers(store);
+  if (containers.some(isAbandoned)) await (await import('../container/remove.js')).removeAbandonedContainers(store);
+  if (!o.listing && listDiskStates(store).some(({ disk }) => abandoned(disk))) await recoverAbandoned(store);
+}
+
+async function recoverAbandoned(store: Store): Promise<void> {
+  await (await import('../container/recover.js')).recoverAbandonedContainers(store);
+}
+
+/**
+ * Every container, each record read once, for a store opened with
+ * { listing: true }: the sweep's state pass done on the states just read
+ * (a running record whose monitor is gone is recovered, then read again).
+ */
+export async function listContainersSwept(store: Store): Promise<ContainerView[]> {
+  let records = await listRecords(store);
+  if (records.some(({ disk }) => abandoned(disk))) {
+    await recoverAbandoned(store);
+    records = await listRecords(store);
+  }
+  return records.map(toView);
 }
