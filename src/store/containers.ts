@@ -65,6 +65,16 @@ async function readDiskState(store: Store, id: string): Promise<{ state: Contain
 }
 
 function readDiskStateSync(store: Store, id: string): { state: ContainerState; corrupt?: string } {
+  const first = readStateFileSync(store, id);
+  // Running, but its processes are all gone: the monitor may have replaced the
+  // record with the exit just after we read it, then ended. Its write came
+  // before its end, so a second read after that liveness check sees it; else
+  // a waiter could report trueState's stand-in 255 for an exit that was recorded.
+  if (isRunning(first.state) && !isRunning(trueState(first.state))) return readStateFileSync(store, id);
+  return first;
+}
+
+function readStateFileSync(store: Store, id: string): { state: ContainerState; corrupt?: string } {
   try {
     return { state: readJsonOrSync(store.paths.containerState(id), containerState, freshState()) };
   } catch (e) {
