@@ -228,6 +228,16 @@ export class TestEnv {
   }
 }
 
+/** Whether a process of this pid exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function mountsOf(prefix: string): string[] {
   return readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
-import { TestEnv, missingPrereq, eventually, BIN } from '../helpers/env.js';
+import { TestEnv, missingPrereq, eventually, BIN, alive } from '../helpers/env.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'lxc-attach', 'btrfs', 'script', 'setpriv'] });
 const env = new TestEnv();
@@ -17,14 +17,6 @@ const state = (name: string) => env.ok(['inspect', '-f', '{{json .State}}', name
 const stateFile = async (name: string) => {
   const id = await env.ok(['inspect', '-f', '{{.Id}}', name]);
   return JSON.parse(readFileSync(`${env.root}/containers/${id}/state.json`, 'utf8'));
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 test('run -d prints the id at once; logs keep stdout and stderr apart, with -f while it writes', { skip }, async () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestEnv, missingPrereq, eventually, BIN } from '../helpers/env.js';
+import { TestEnv, missingPrereq, eventually, BIN, alive } from '../helpers/env.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'btrfs', 'setpriv', 'strace'] });
 const env = new TestEnv();
@@ -27,15 +27,6 @@ function opens(args: string[]): { paths: string[]; stdout: string } {
   rmSync(log, { force: true });
   return { paths, stdout: r.stdout };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('ps -a opens each container record once, and nothing else of a stopped container', { skip }, async () => {
   const ids: string[] = [];
