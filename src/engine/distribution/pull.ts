@@ -12,7 +12,7 @@ import { parseManifest, layerCompression, type ImageManifest, type Platform } fr
 import { selectManifest, hostPlatform, platformMatches, formatPlatform } from '../../oci/platform.js';
 import { Registry } from '../../registry/client.js';
 import { readBody } from '../../registry/http.js';
-import { BlobWriter, CorruptBlob, hasBlob, readBlob, writeBlob, removeAbandonedBlobs } from '../content/blobs.js';
+import { BlobWriter, CorruptBlob, hasBlob, readBlob, removeAbandonedBlobs, sha256Digest } from '../content/blobs.js';
 import { parseConfig, unpackImage, shortDigest, type BlobStream, type LayerInput } from './unpack.js';
 import { readRefs } from '../image/images.js';
 import { throttled, type Progress } from '../progress.js';
@@ -176,12 +176,16 @@ export function streamBlob(
   };
 }
 
-/** A small blob (a config) into the content store and memory. */
+/**
+ * A small blob (a config) into memory, verified. unpackImage stores it under
+ * its lease, off the critical path (its fsync overlaps the layer's work).
+ */
 async function fetchSmallBlob(store: Store, reg: Registry, repo: string, digest: string): Promise<Buffer> {
   if (hasBlob(store, digest)) return readBlob(store, digest);
   const res = await reg.getBlob(repo, digest);
   const bytes = await readBody(res, MAX_CONFIG, 'image config');
-  await writeBlob(store, bytes, digest);
+  const got = sha256Digest(bytes);
+  if (got !== digest) throw new CorruptBlob(`data failed verification: expected ${digest}, got ${got}`);
   return bytes;
 }
 
