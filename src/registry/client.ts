@@ -10,9 +10,8 @@ import { InvalidArgument, NotFound, Unauthorized, Unavailable, DockerliteError }
 import { Authorizer } from './auth.js';
 import { getCredentials, type Credentials } from './credentials.js';
 import { send, readBody, discard, NetworkError, type HttpResponse, type TlsOptions } from './http.js';
-import { apiHost, hostname, isInsecure, registrySettings, tlsMaterial, type RegistrySettings } from './settings.js';
+import { apiHost, hostname, ipFamily, isInsecure, registrySettings, tlsMaterial, type RegistrySettings } from './settings.js';
 import { MANIFEST_ACCEPT } from '../oci/manifest.js';
-import { isIP } from 'node:net';
 
 export const MAX_MANIFEST = 4 << 20;
 
@@ -72,7 +71,7 @@ export class Registry {
     else {
       const name = hostname(url.host);
       const listed = this.settings.insecure.includes(url.host) || this.settings.insecure.includes(name);
-      const loop = name === 'localhost' || name === '::1' || (isIP(name) === 4 && name.startsWith('127.'));
+      const loop = name === 'localhost' || name === '::1' || (ipFamily(name) === 4 && name.startsWith('127.'));
       verify = !mat.ca && !(listed || loop);
     }
     return { ...mat, verify };
