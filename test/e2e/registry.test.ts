@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { TestEnv, missingPrereq } from '../helpers/env.js';
 import { TestRegistry } from '../helpers/registry.js';
@@ -154,10 +154,15 @@ test('a second pull of the same image asks for its manifest once and fetches not
     const blobs = (seen: string[]) => seen.filter((r) => /^GET \/v2\/fixtures\/again\/blobs\//.test(r));
     assert.equal(blobs(proxy.seen).length, 3, `config and two layers, each once: ${proxy.seen.join(', ')}`);
 
+    const id = (await env.ok(['image', 'inspect', '-f', '{{.Id}}', ref])).slice(7);
+    const records = [join(env.root, 'refs.json'), join(env.root, 'images', `${id}.json`)];
+    const written = () => records.map((f) => statSync(f).mtimeMs);
+    const before = written();
     const mark = proxy.seen.length;
     const second = await env.dl(['pull', ref]);
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stderr, /Image is up to date/);
+    assert.deepEqual(written(), before, 'nothing changed, so neither the image record nor refs.json was rewritten');
     // Besides the version check (GET /v2/, which Docker's pull sends too): one manifest request, no blob.
     const asked = proxy.seen.slice(mark).filter((r) => r !== 'GET /v2/');
     assert.deepEqual(asked, ['GET /v2/fixtures/again/manifests/v1'], proxy.seen.slice(mark).join(', '));

@@ -143,12 +143,14 @@ export async function unpackImage(store: Store, input: UnpackInput): Promise<Unp
       const old = await readJsonOr(store.paths.image(id), imageRecord, null).catch(() => null);
       const repoDigests = [...new Set([...(old?.repoDigests ?? []), ...(input.repoDigest ? [input.repoDigest] : [])])];
       const rec: ImageRecord = { ...(old ?? {}), id, created, config, layers: keys, ...(repoDigests.length ? { repoDigests } : {}) };
-      await writeJson(store.paths.image(id), rec);
+      // An image pulled again is usually unchanged: no rewrite (and fsync) then.
+      if (JSON.stringify(rec) !== JSON.stringify(old)) await writeJson(store.paths.image(id), rec);
       return rec;
     });
     if (input.tags?.length) {
       await store.lock('refs', async () => {
         const refs = await readRefs(store);
+        if (input.tags!.every((t) => refs[t] === id)) return;
         for (const t of input.tags!) refs[t] = id;
         await writeJson(store.paths.refs, refs);
       });
