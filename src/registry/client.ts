@@ -10,9 +10,8 @@ import { InvalidArgument, NotFound, Unauthorized, Unavailable, DockerliteError }
 import { Authorizer } from './auth.js';
 import { getCredentials, type Credentials } from './credentials.js';
 import { send, readBody, discard, NetworkError, type HttpResponse, type TlsOptions } from './http.js';
-import { apiHost, hostname, isInsecure, registrySettings, tlsMaterial, type RegistrySettings } from './settings.js';
+import { apiHost, hostname, ipFamily, isInsecure, registrySettings, tlsMaterial, type RegistrySettings } from './settings.js';
 import { MANIFEST_ACCEPT } from '../oci/manifest.js';
-import { isIP } from 'node:net';
 
 export const MAX_MANIFEST = 4 << 20;
 
@@ -72,7 +71,7 @@ export class Registry {
     else {
       const name = hostname(url.host);
       const listed = this.settings.insecure.includes(url.host) || this.settings.insecure.includes(name);
-      const loop = name === 'localhost' || name === '::1' || (isIP(name) === 4 && name.startsWith('127.'));
+      const loop = name === 'localhost' || name === '::1' || (ipFamily(name) === 4 && name.startsWith('127.'));
       verify = !mat.ca && !(listed || loop);
     }
     return { ...mat, verify };
@@ -93,13 +92,20 @@ export class Registry {
   private async doPing(): Promise<void> {
     this.insecure = await isInsecure(this.host, this.settings);
     const schemes = this.insecure ? ['https:', 'http:'] : ['https:'];
-    let lastErr: unknown;
-    for (const scheme of schemes) {
+    // An insecure registry is asked over both at once; HTTPS is still preferred
+    // when it answers, but a plain-HTTP one no longer waits for the TLS failure first.
+    this.base = new URL(`${schemes[0]}//${this.host}`); // this.tls knows the registry by its host
+    const tries = schemes.map((scheme) => {
       const base = new URL(`${scheme}//${this.host}`);
+      const p = send({ method: 'GET', url: new URL('/v2/', base), tls: this.tls, timeoutMs: this.settings.timeoutMs });
+      p.then(discard, () => {});
+      return { base, p };
+    });
+    let lastErr: unknown;
+    for (const { base, p } of tries) {
       this.base = base;
       try {
-        const res = await send({ method: 'GET', url: new URL('/v2/', base), tls: this.tls, timeoutMs: this.settings.timeoutMs });
-        discard(res);
+        const res = await p;
         this.auth = new Authorizer(this.host, this.creds, { tls: this.tls, timeoutMs: this.settings.timeoutMs });
         if (res.status === 401) {
           this.auth.setChallenge(res.headers['www-authenticate']);

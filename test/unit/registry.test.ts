@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readFileSync, statSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChallenges, Authorizer } from '../../src/registry/auth.js';
-import { isInsecure, registrySettings, apiHost, hostname, tlsMaterial, type RegistrySettings } from '../../src/registry/settings.js';
+import { isInsecure, ipFamily, registrySettings, apiHost, hostname, tlsMaterial, type RegistrySettings } from '../../src/registry/settings.js';
+import { isIP } from 'node:net';
 import { getCredentials, storeCredentials, eraseCredentials, serverKey } from '../../src/registry/credentials.js';
 import { plainPrinter, ttyPrinter, bar } from '../../src/cli/progress.js';
 import { splitSearchTerm } from '../../src/engine/distribution/search.js';
@@ -42,6 +43,11 @@ test('WWW-Authenticate challenges, quoted or not, one or several', () => {
   assert.deepEqual(parseChallenges(undefined), []);
 });
 
+test('ipFamily is net.isIP, without the IPv6 check for what has no colon', () => {
+  for (const s of ['127.0.0.1', '10.0.0.5', '::1', 'fd00::5', '::ffff:1.2.3.4', 'localhost', 'registry.example.com', '1.2.3', '256.1.1.1', '', 'a:b'])
+    assert.equal(ipFamily(s), isIP(s), s);
+});
+
 test("insecure registries follow Docker's rules: loopback and listed names or CIDRs; a certs.d directory means verify", async (t) => {
   const d = tmp(t);
   assert.equal(await isInsecure('localhost:5000', settings()), true);
@@ -53,6 +59,13 @@ test("insecure registries follow Docker's rules: loopback and listed names or CI
   assert.equal(await isInsecure('myreg.example:5000', settings({ insecure: ['myreg.example:5000'] })), true);
   assert.equal(await isInsecure('myreg.example', settings({ insecure: ['myreg.example'] })), true);
   assert.equal(await isInsecure('registry.example.com', settings()), false);
+  // Lists that mix families: an address is checked against the subnets of its own family only.
+  const mixed = settings({ insecure: ['10.0.0.0/8', 'fd00::/8', 'nonsense/8'] });
+  assert.equal(await isInsecure('[fd00::5]:5000', mixed), true);
+  assert.equal(await isInsecure('[fe80::5]:5000', mixed), false);
+  assert.equal(await isInsecure('10.1.2.3', mixed), true);
+  assert.equal(await isInsecure('11.1.2.3', mixed), false);
+  assert.equal(await isInsecure('10.1.2.3', settings({ insecure: ['fd00::/8'] })), false);
   mkdirSync(join(d, '127.0.0.1:5000'));
   assert.equal(await isInsecure('127.0.0.1:5000', settings({ certsDir: d })), false, 'a CA was given: use it');
   writeFileSync(join(d, '127.0.0.1:5000', 'ca.crt'), '-----BEGIN CERTIFICATE-----\n');

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { expectArgs } from '../args.js';
-import { pullImage, remoteTags } from '../../engine/distribution/pull.js';
+import { connectEarly, pullImage, remoteTags } from '../../engine/distribution/pull.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference, repository } from '../../oci/reference.js';
 import { progressPrinter } from '../progress.js';
@@ -15,6 +15,8 @@ export default defineCommand({
   },
   async run({ flags, positionals }, ctx) {
     expectArgs('pull', positionals, 1, 1, 'an image reference');
+    // The registry's version check runs while the store opens.
+    const registry = flags['all-tags'] ? undefined : connectEarly(positionals[0]);
     const store = await ctx.store();
     const platform = flags.platform ? parsePlatform(flags.platform) : undefined;
     const progress = progressPrinter(flags.quiet);
@@ -28,7 +30,7 @@ export default defineCommand({
       return;
     }
     if (!given.tag && !given.digest && !flags.quiet) ctx.warn('Using default tag: latest\n');
-    const res = await pullImage(store, positionals[0], { platform, progress });
+    const res = await pullImage(store, positionals[0], { platform, progress, registry: await registry });
     ctx.out(`${res.ref}\n`);
   },
 });

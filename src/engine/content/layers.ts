@@ -53,20 +53,31 @@ export async function scratchLayer(store: Store, parent: string | null): Promise
 /**
  * Seal a scratch subvolume as layer `key` (read-only, renamed into place) and
  * record it. If that layer already exists (same chain), the scratch is dropped.
+ * `frozen`: the caller already made the scratch read-only (freezeScratch).
  */
-export async function sealLayer(store: Store, scratch: string, rec: LayerRecord): Promise<LayerRecord> {
+export async function sealLayer(store: Store, scratch: string, rec: LayerRecord, o: { frozen?: boolean } = {}): Promise<LayerRecord> {
   return store.lock('layers', async () => {
     const dest = store.paths.layer(rec.key);
     if (existsSync(store.paths.layerMeta(rec.key)) && existsSync(dest)) {
       await btrfs.remove(scratch);
       return readLayer(store, rec.key);
     }
-    await btrfs.setReadonly(scratch, true);
+    if (!o.frozen) await btrfs.setReadonly(scratch, true);
     if (existsSync(dest)) await btrfs.remove(dest); // a leftover without its record
     await rename(scratch, dest);
     await writeJson(store.paths.layerMeta(rec.key), rec);
     return rec;
   });
+}
+
+/**
+ * Make a scratch read-only ahead of sealLayer, so that the btrfs spawn can
+ * overlap other work (a blob's last bytes and fsync). The scratch keeps its
+ * scratch name until sealed, so it counts for nothing yet, and a read-only
+ * scratch is deleted like any other.
+ */
+export async function freezeScratch(scratch: string): Promise<void> {
+  await btrfs.setReadonly(scratch, true);
 }
 
 /** OCI chain id: the diff id for a base layer, else sha256(parentChain + " " + diffId). */

@@ -19,10 +19,10 @@ import { applyLayer } from '../../oci/apply.js';
 import { decompress } from '../../oci/compression.js';
 import { checkDigest, hexOf } from '../../oci/manifest.js';
 import * as btrfs from '../../snapshots/btrfs.js';
-import { chainIdOf, digesting, readLayer, scratchLayer, sealLayer, updateLayer } from '../content/layers.js';
+import { chainIdOf, digesting, freezeScratch, readLayer, scratchLayer, sealLayer, updateLayer } from '../content/layers.js';
 import { readRefs } from '../image/images.js';
 import { withLease, type Lease } from '../content/leases.js';
-import { CorruptBlob, gzipWriter, hasBlob, openBlob, tee, writeBlob, type CompressingWriter } from '../content/blobs.js';
+import { CorruptBlob, gzipWriter, hasBlob, openBlob, sha256Digest, tee, writeBlob, type CompressingWriter } from '../content/blobs.js';
 import { counting, throttled, type Progress } from '../progress.js';
 import { limiter } from '../../util/limit.js';
 import { writeJson } from '../../store/json.js';
@@ -114,9 +114,13 @@ export async function unpackImage(store: Store, input: UnpackInput): Promise<Unp
   const keys = chains.map((c) => hexOf(c));
 
   return withLease(store, async (lease) => {
-    await lease.hold({ layers: keys, blobs: [configDigest, ...input.layers.flatMap((l) => (l.blob ? [l.blob.digest] : []))] });
-    await writeBlob(store, input.configBytes, configDigest);
-    for (const b of input.keep ?? []) await lease.hold({ blobs: [await writeBlob(store, b)] });
+    const keep = input.keep ?? [];
+    // One lease write for everything named so far; the small blobs are then
+    // stored while the layers are made (their fsyncs off the critical path),
+    // and awaited before the image record names them.
+    await lease.hold({ layers: keys, blobs: [configDigest, ...input.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])), ...keep.map(sha256Digest)] });
+    const small = Promise.all([writeBlob(store, input.configBytes, configDigest), ...keep.map((b) => writeBlob(store, b))]);
+    small.catch(() => {});
 
     // Which layers are here (checked under the layers lock, after the lease is on record).
     const present = await store.lock('layers', async () => keys.map((k) => existsSync(store.paths.layerMeta(k)) && existsSync(store.paths.layer(k))));
@@ -127,19 +131,26 @@ export async function unpackImage(store: Store, input: UnpackInput): Promise<Unp
     });
     for (let i = 0; i < keys.length; i++) if (present[i]) await addSource(store, keys[i], input.layers[i].blob, input.layers[i].source);
 
-    await applyMissing(store, lease, input, keys, chains, present);
+    try {
+      await applyMissing(store, lease, input, keys, chains, present);
+    } finally {
+      await small.catch(() => {}); // settled before the lease goes
+    }
+    await small;
 
     const created = typeof config.created === 'string' ? config.created : new Date().toISOString();
     const image = await store.lock('refs', async () => {
       const old = await readJsonOr(store.paths.image(id), imageRecord, null).catch(() => null);
       const repoDigests = [...new Set([...(old?.repoDigests ?? []), ...(input.repoDigest ? [input.repoDigest] : [])])];
       const rec: ImageRecord = { ...(old ?? {}), id, created, config, layers: keys, ...(repoDigests.length ? { repoDigests } : {}) };
-      await writeJson(store.paths.image(id), rec);
+      // An image pulled again is usually unchanged: no rewrite (and fsync) then.
+      if (JSON.stringify(rec) !== JSON.stringify(old)) await writeJson(store.paths.image(id), rec);
       return rec;
     });
     if (input.tags?.length) {
       await store.lock('refs', async () => {
         const refs = await readRefs(store);
+        if (input.tags!.every((t) => refs[t] === id)) return;
         for (const t of input.tags!) refs[t] = id;
         await writeJson(store.paths.refs, refs);
       });
@@ -195,6 +206,7 @@ async function applyOne(
   const tapped = !have && l.blob && l.stream ? l.stream(progress, signal) : undefined;
   let scratch: string | undefined;
   let writer: CompressingWriter | undefined;
+  let frozen: Promise<void> | undefined;
   try {
     scratch = await scratchLayer(store, parent);
     let raw: AsyncIterable<Buffer>;
@@ -212,8 +224,12 @@ async function applyOne(
     }
     const d = digesting(stream);
     const stats = await applyLayer(d.stream, scratch);
+    // The read-only flag (a btrfs spawn) is set while the rest is read, verified and stored.
+    frozen = freezeScratch(scratch);
+    frozen.catch(() => {});
     for await (const _ of d.stream); // the diff id covers the padding after the end marker too
     await tapped?.finish(); // the blob verified and stored before the layer counts
+    await frozen;
     const { digest, size } = d.result();
     if (digest !== l.diffId)
       throw new CorruptBlob(`layer ${short} does not match its diff id: expected ${l.diffId}, got ${digest} (corrupt or tampered layer)`);
@@ -224,23 +240,29 @@ async function applyOne(
       await lease.hold({ blobs: [b.digest] });
       blob = { digest: b.digest, size: b.size, compression: 'gzip' };
     }
-    await sealLayer(store, scratch, {
-      key,
-      parent,
-      diffId: l.diffId,
-      chainId,
-      size: stats.bytes,
-      tarSize: size,
-      created: new Date().toISOString(),
-      ...(blob ? { blob } : {}),
-      ...(l.source ? { sources: [l.source] } : {}),
-    });
+    await sealLayer(
+      store,
+      scratch,
+      {
+        key,
+        parent,
+        diffId: l.diffId,
+        chainId,
+        size: stats.bytes,
+        tarSize: size,
+        created: new Date().toISOString(),
+        ...(blob ? { blob } : {}),
+        ...(l.source ? { sources: [l.source] } : {}),
+      },
+      { frozen: true },
+    );
     progress({ id: short, status: 'Pull complete' });
   } catch (err) {
     let e = err;
     // Unverified bytes may fail to decompress or unpack: a digest mismatch is then the real cause.
     if (tapped) await tapped.finish().catch((f) => (e = f instanceof CorruptBlob ? f : e));
     await writer?.abort();
+    await frozen?.catch(() => {}); // no flag set on a subvolume already deleted
     if (scratch) await btrfs.remove(scratch).catch(() => {});
     // Out of space: wait until BTRFS has really freed the scratch, so the store works at once.
     if ((e as NodeJS.ErrnoException).code === 'ENOSPC') await btrfs.syncDeleted(store.paths.root).catch(() => {});
