@@ -1,14 +1,14 @@
 // Names for half-made things (layers, containers being created or removed).
 // The name carries its creator's pid and start time, so any later process can
 // tell a crash leftover (creator gone) from work still in progress.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './ids.js';
 import { identify, isAlive } from '../sys/proc.js';
 
 export const SCRATCH_PREFIX = '.tmp-';
 const me = identify(process.pid);
 
 export function scratchName(): string {
-  return `${SCRATCH_PREFIX}${me?.pid}-${me?.start}-${randomBytes(4).toString('hex')}`;
+  return `${SCRATCH_PREFIX}${me?.pid}-${me?.start}-${randomHex(4)}`;
 }
 
 /** True for a scratch name whose creating process no longer exists. */
