@@ -11,6 +11,7 @@ import { Router, type ServerContext } from './router.js';
 import { acceptWebSocket } from './websocket.js';
 import { ROUTE_GROUPS } from './routes/index.js';
 import type { Store } from '../store/store.js';
+import { TextCache } from '../store/json.js';
 
 export interface TlsOptions {
   cert: Buffer;
@@ -54,6 +55,8 @@ export class ApiServer {
   /** A server with every route group loaded. */
   static async create(opts: ApiServerOptions): Promise<ApiServer> {
     const s = new ApiServer(opts);
+    // Listings read every container's record per request: keep their text while the files are unchanged.
+    opts.store.textCache ??= new TextCache();
     for (const load of ROUTE_GROUPS) s.router.add((await load()).default);
     return s;
   }

@@ -76,7 +76,7 @@ function readDiskStateSync(store: Store, id: string): { state: ContainerState; c
 
 function readStateFileSync(store: Store, id: string): { state: ContainerState; corrupt?: string } {
   try {
-    return { state: readJsonOrSync(store.paths.containerState(id), containerState, freshState()) };
+    return { state: readJsonOrSync(store.paths.containerState(id), containerState, freshState(), store.textCache) };
   } catch (e) {
     if (e instanceof CorruptState) return { state: deadState(e.message), corrupt: e.message };
     throw e;
@@ -138,7 +138,7 @@ export function listDiskStates(store: Store): Array<{ id: string; disk: Containe
 export function readRecord(store: Store, id: string): DiskRecord | undefined {
   let rec: ContainerRecord | null;
   try {
-    rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null);
+    rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null, store.textCache);
   } catch (e) {
     if (!(e instanceof CorruptState)) throw e;
     let created = ZERO_TIME;

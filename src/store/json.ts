@@ -3,7 +3,7 @@
 // (store/schema.ts): a file that is garbage, empty, null or the wrong shape
 // is a CorruptState error naming the file and what is wrong, never a TypeError
 // later on.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { randomHex } from './ids.js';
 import { dirname, basename, join } from 'node:path';
@@ -113,15 +113,42 @@ export async function readJsonOr<T, F = T>(path: string, schema: Schema<T>, fall
  * (every container's record for ps -a), where an async read's four trips
  * through libuv's pool cost far more than the read itself.
  */
-export function readJsonOrSync<T, F = T>(path: string, schema: Schema<T>, fallback: F): T | F {
-  let text: string;
+export function readJsonOrSync<T, F = T>(path: string, schema: Schema<T>, fallback: F, cache?: TextCache): T | F {
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    text = cache ? cache.read(path) : readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  return parseState(path, text, schema);
+  return text === undefined ? fallback : parseState(path, text, schema);
+}
+
+/**
+ * The text of files a long-lived reader reads again and again (the API
+ * server's listings: every container's record per request). One stat tells
+ * whether the cached text is still the file's: state files are replaced by a
+ * rename, so new content comes with a new inode (and size or mtime). The
+ * text is parsed and checked at each read as before; only the reads go.
+ */
+export class TextCache {
+  private files = new Map<string, { ino: bigint; size: bigint; mtime: bigint; text: string }>();
+  constructor(private readonly max = 8192) {}
+
+  /** The file's text, or undefined when it does not exist. */
+  read(path: string): string | undefined {
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (!st) {
+      this.files.delete(path);
+      return undefined;
+    }
+    const hit = this.files.get(path);
+    if (hit && hit.ino === st.ino && hit.size === st.size && hit.mtime === st.mtimeNs) return hit.text;
+    // Replaced between the stat and the read: the text is newer than the stat, and the next stat differs.
+    const text = readFileSync(path, 'utf8');
+    if (this.files.size >= this.max) this.files.clear(); // removed containers' entries go too
+    this.files.set(path, { ino: st.ino, size: st.size, mtime: st.mtimeNs, text });
+    return text;
+  }
 }
 
 /** Read JSON, or return the fallback when the file is missing or corrupt (for files that can be rebuilt). */

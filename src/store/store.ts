@@ -8,6 +8,7 @@ import { dirname, basename, join } from 'node:path';
 import type { Config } from '../config.js';
 import { InvalidArgument, PermissionDenied } from '../errors.js';
 import { Paths } from './paths.js';
+import type { TextCache } from './json.js';
 import { withLock } from './lock.js';
 import * as btrfs from '../snapshots/btrfs.js';
 import * as mount from '../sys/mount.js';
@@ -26,6 +27,8 @@ export class Store {
   readonly paths: Paths;
   /** Where the engine's warnings go: the front end that opened the store decides (the CLI prints them to stderr). */
   warn: (message: string) => void = () => {};
+  /** Set by a long-lived reader (the API server): container records are read through it (json.ts). */
+  textCache?: TextCache;
   private warned = new Set<string>();
   /** Warn about something once per store handle, however many times it is read (a corrupt record, say). */
   warnOnce(message: string): void {
