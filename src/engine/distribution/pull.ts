@@ -15,7 +15,6 @@ import { readBody } from '../../registry/http.js';
 import { BlobWriter, CorruptBlob, hasBlob, readBlob, removeAbandonedBlobs, sha256Digest } from '../content/blobs.js';
 import { parseConfig, unpackImage, shortDigest, type BlobStream, type LayerInput } from './unpack.js';
 import { readRefs } from '../image/images.js';
-import { Lease } from '../content/leases.js';
 import { throttled, type Progress } from '../progress.js';
 import type { ImageRecord } from '../../store/types.js';
 
@@ -217,50 +216,7 @@ export async function pullImage(store: Store, refText: string, o: PullOptions): 
   const want = o.platform ?? hostPlatform();
   o.progress({ status: `${r.digest ?? r.tag}: Pulling from ${r.path}` });
   const { manifest, digest, keep, fromIndex } = await resolveManifest(reg, r, want);
-  // The first layer's download starts now, beside the config's: the
-  // registry's latency for it overlaps the config, the lease and the scratch
-  // subvolume. Its bytes go to blobs/incoming (never collected while this
-  // process lives) and count only once unpackImage has checked them.
-  const early = await startEarly(store, reg, r.path, manifest, o.progress);
-  try {
-    return await pullWith(store, reg, r, ref, o, want, { manifest, digest, keep, fromIndex }, early);
-  } finally {
-    await early?.drop();
-  }
-}
-
-/** A download started before anyone asked for it: handed to the unpacker once, or dropped. */
-interface EarlyStream {
-  digest: string;
-  take(signal: AbortSignal): BlobStream;
-  /** Abort it unless it was taken (then the unpacker finished it); wait until it has settled. */
-  drop(): Promise<void>;
-}
-
-async function startEarly(store: Store, reg: Registry, repo: string, m: ImageManifest, progress: Progress): Promise<EarlyStream | undefined> {
-  const d = m.layers[0];
-  if (!d || !layerCompression(d.mediaType) || hasBlob(store, d.digest)) return undefined;
-  // Its own lease: a small blob may be stored before unpackImage's lease names it.
-  const lease = new Lease(store);
-  await lease.hold({ blobs: [d.digest] });
-  const ctl = new AbortController();
-  const stream = streamBlob(store, reg, repo, d, progress, ctl.signal);
-  let taken = false;
-  return {
-    digest: d.digest,
-    take(signal) {
-      taken = true;
-      signal.addEventListener('abort', () => ctl.abort(signal.reason), { once: true });
-      return stream;
-    },
-    async drop() {
-      if (!taken) {
-        ctl.abort();
-        await stream.finish().catch(() => {});
-      }
-      await lease.release();
-    },
-  };
+  return pullWith(store, reg, r, ref, o, want, { manifest, digest, keep, fromIndex });
 }
 
 async function pullWith(
@@ -271,12 +227,11 @@ async function pullWith(
   o: PullOptions,
   want: Platform,
   { manifest, digest, keep, fromIndex }: Awaited<ReturnType<typeof resolveManifest>>,
-  early: EarlyStream | undefined,
 ): Promise<PullResult> {
   const configBytes = await fetchSmallBlob(store, reg, r.path, manifest.config.digest);
   // Checked before anything is fetched: a malformed config is one clear error.
   const cfg = parseConfig(configBytes, manifest.layers.length, familiar(r));
-  const layers = layerInputs(store, reg, r, manifest, cfg.rootfs.diff_ids, early);
+  const layers = layerInputs(store, reg, r, manifest, cfg.rootfs.diff_ids);
   // A single-platform image that is not for this platform: Docker refuses an explicit mismatch, warns otherwise.
   if (!fromIndex) {
     if (cfg.os && cfg.architecture && !platformMatches(cfg, want)) {
@@ -302,14 +257,13 @@ async function pullWith(
   return { ref, image: res.image, digest, upToDate };
 }
 
-function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, diffIds: string[], early?: EarlyStream): LayerInput[] {
+function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, diffIds: string[]): LayerInput[] {
   return m.layers.map((d, i) => ({
     diffId: diffIds[i] ?? '',
     blob: { digest: d.digest, size: d.size, compression: layerCompression(d.mediaType)! },
     source: `${r.domain}/${r.path}`,
     fetch: (progress, signal) => downloadBlob(store, reg, r.path, d, progress, signal),
-    // The first layer is the one unpackImage streams (the first missing one, when nothing is here).
-    stream: (progress, signal) => (i === 0 && early ? early.take(signal) : streamBlob(store, reg, r.path, d, progress, signal)),
+    stream: (progress, signal) => streamBlob(store, reg, r.path, d, progress, signal),
   }));
 }
 
