@@ -82,6 +82,9 @@ async function orphans(): Promise<string[]> {
     'dl-mon to record the start its killed starter left unrecorded',
     30_000,
   );
+  // ps leaves the scan of each container's directory for temp files to the next other command
+  // (engine/system/sweep.ts, listing mode): run one, as a user's next command would.
+  await env.ok(['images', '-q']);
   const all = new Set(rows.map((r) => r.split(' ')[0]));
   const running = new Set(rows.filter((r) => /running|paused|restarting/.test(r)).map((r) => r.split(' ')[0]));
   for (const id of all) env.containerIds.add(id);
