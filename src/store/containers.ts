@@ -50,9 +50,17 @@ export function trueState(s: ContainerState): ContainerState {
   };
 }
 
-/** A stale record whose monitor is gone too: nobody will ever record the exit, so the store's opener must. */
+/**
+ * A stale record whose monitor is gone too: nobody will ever record the exit,
+ * so the store's opener must. Or a start that died half-way: the starter
+ * records itself before it sets anything up (port rules, endpoints), so a
+ * killed one leaves a created record whose starter and monitor are gone, and
+ * the opener undoes that set-up (recover.ts).
+ */
 export function abandoned(disk: ContainerState): boolean {
-  return isRunning(disk) && !isRunning(trueState(disk)) && !isAlive({ pid: disk.monitorPid ?? 0, start: disk.monitorStart ?? 0 });
+  const monitorGone = !isAlive({ pid: disk.monitorPid ?? 0, start: disk.monitorStart ?? 0 });
+  if (disk.status === 'created') return !!disk.starterPid && monitorGone && !isAlive({ pid: disk.starterPid, start: disk.starterStart ?? 0 });
+  return isRunning(disk) && !isRunning(trueState(disk)) && monitorGone;
 }
 
 export function isRunning(s: ContainerState): boolean {

@@ -158,6 +158,8 @@ export const containerState: Schema<ContainerState> = obj({
   restartCount: opt(int),
   monitorPid: opt(nonNegInt),
   monitorStart: opt(nonNegInt),
+  starterPid: opt(nonNegInt),
+  starterStart: opt(nonNegInt),
   stopRequested: opt(bool),
 });
 

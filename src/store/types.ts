@@ -219,6 +219,9 @@ export interface ContainerState {
   /** The per-container monitor that owns the LXC process (and its start time). */
   monitorPid?: number;
   monitorStart?: number;
+  /** The process setting a start up (port rules, endpoints) until dl-mon takes over: a start killed half-way is recognised by it (recover.ts). */
+  starterPid?: number;
+  starterStart?: number;
   /** Set by stop: the restart policy must not bring this run back. */
   stopRequested?: boolean;
   /** Log lines the monitor could not write (a full or failing store). */

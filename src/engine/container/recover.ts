@@ -39,13 +39,25 @@ async function killLeftovers(id: string): Promise<boolean> {
 /** Under the container's lock, so only one reader records the exit and acts on it. */
 async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<void> {
   let last: ContainerState | undefined;
+  let halfStarted = false;
   await store.lock(`container-${rec.id}`, async () => {
     const disk = await readJsonOr(store.paths.containerState(rec.id), containerState, freshState());
     if (!abandoned(disk)) return;
+    if (disk.status === 'created') {
+      // Its starter died before a monitor took over: it never ran. Undo the set-up below, record nothing else.
+      halfStarted = true;
+      await writeState(store, rec.id, { ...disk, starterPid: undefined, starterStart: undefined }, { durable: false });
+      return;
+    }
     if (!(await killLeftovers(rec.id))) return; // try again at the next open rather than record a live container as exited
     last = { ...trueState(disk), finishedAt: new Date().toISOString() };
     await writeState(store, rec.id, last);
   });
+  if (halfStarted) {
+    await hooks.afterStop(store, rec).catch(() => {});
+    await removeContainerCgroups(rec.id);
+    return;
+  }
   if (!last) return;
   await stopProber(store, rec.id);
   containerEvent(store.paths.root, 'die', rec, { exitCode: String(last.exitCode) });

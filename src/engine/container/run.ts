@@ -131,7 +131,20 @@ function spawnMonitor(
 async function launch(store: Store, c: ContainerView, o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } }): Promise<Launched> {
   if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
   if (c.corrupt) throw new Conflict(`cannot start container ${c.id.slice(0, 12)}: ${c.corrupt}; remove it with 'dockerlite rm -f ${c.id.slice(0, 12)}'`);
-  const { argv, passEnv } = await prepare(store, c, o.argv);
+  // Killed during the set-up below (port rules, endpoints), the starter leaves a record the
+  // next command recognises by it and undoes (recover.ts); a failed set-up undoes itself.
+  const me = identify(process.pid);
+  const starter = (on: boolean) =>
+    updateState(store, c.id, (s) => ({ ...s, starterPid: on ? me?.pid : undefined, starterStart: on ? me?.start : undefined }), RUNTIME);
+  await starter(true);
+  let prepared;
+  try {
+    prepared = await prepare(store, c, o.argv);
+  } catch (e) {
+    await starter(false).catch(() => {});
+    throw e;
+  }
+  const { argv, passEnv } = prepared;
   let mon: Launched;
   try {
     // As the original's runc, a new command becomes the container's recorded command.

@@ -34,6 +34,8 @@ export async function recordStart(store: Store, rec: ContainerRecord, owner: Pro
       oomKilled: false,
       monitorPid: monitor?.pid,
       monitorStart: monitor?.start,
+      starterPid: undefined,
+      starterStart: undefined,
       // No fsync: after a power cut it is not running, whatever this says (see updateState).
     }),
     { durable: false },
