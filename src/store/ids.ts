@@ -1,11 +1,9 @@
 // Ids: 64 hex digits, as Docker. Containers get random ones; images are named
 // by the sha256 of their config where that is known.
-import { createRequire } from 'node:module';
+import { lazyBuiltin } from '../util/lazy.js';
 
-// node:crypto is loaded when first needed: reading the store needs none of it (~7 ms of every command).
-const load = createRequire(import.meta.url);
-let nodeCrypto: typeof import('node:crypto') | undefined;
-const crypto = () => (nodeCrypto ??= load('node:crypto') as typeof import('node:crypto'));
+// Reading the store needs none of node:crypto.
+const nodeCrypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 export function randomId(): string {
   return randomHex(32);
@@ -13,11 +11,11 @@ export function randomId(): string {
 
 /** n random bytes as hex: ids, and the unique part of temporary names. */
 export function randomHex(n: number): string {
-  return crypto().randomBytes(n).toString('hex');
+  return nodeCrypto().randomBytes(n).toString('hex');
 }
 
 export function sha256(data: string | Buffer): string {
-  return crypto().createHash('sha256').update(data).digest('hex');
+  return nodeCrypto().createHash('sha256').update(data).digest('hex');
 }
 
 export function shortId(id: string): string {

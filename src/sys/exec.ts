@@ -1,19 +1,16 @@
 // The only importer of node:child_process. Every external program runs from
 // an argument array (never a shell string), and debug mode traces it.
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { ExecError, Unavailable } from '../errors.js';
+import { lazyBuiltin } from '../util/lazy.js';
 
 export type { ChildProcess, StdioOptions };
 
-// node:child_process is loaded at the first spawn: commands that start no
-// program (ps, inspect, wait, logs) do not pay its ~7 ms of loading.
-const load = createRequire(import.meta.url);
-let cp: typeof import('node:child_process') | undefined;
+// Loaded at the first spawn.
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 function spawn(cmd: string, args: readonly string[], o: SpawnOptions): ChildProcess {
-  cp ??= load('node:child_process') as typeof import('node:child_process');
-  return cp.spawn(cmd, args, o);
+  return childProcess().spawn(cmd, args, o);
 }
 
 // Off until the front end turns it on from its Config (config.ts is the one reader of DOCKERLITE_DEBUG).
