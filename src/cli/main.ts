@@ -6,6 +6,7 @@ import type { Context } from './command.js';
 import { loadConfig } from '../config.js';
 import { describe, DockerliteError, InvalidArgument } from '../errors.js';
 import { setDebug } from '../sys/exec.js';
+import { exitAfterOutput, write } from './stdio.js';
 
 /** Which command argv names: "volume ls" before "volume", aliases mapped to their target. */
 function pick(argv: string[]): { name: string; rest: string[]; invokedAs: string } {
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   while (argv[0]?.startsWith('-')) {
     const flag = argv.shift()!;
     if (flag === '--version' || flag === '-v') {
-      process.stdout.write(`dockerlite version ${version()}\n`);
+      write(1, `dockerlite version ${version()}\n`);
       return 0;
     }
     if (flag === '-D' || flag === '--debug') debug = true;
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   if (debug || cfg.debug) setDebug((showStacks = true));
   const cmd = (await entry.load()).default;
   if (wantsHelp(rest, cmd.flags, !!cmd.stopAtPositional)) {
-    process.stdout.write(helpText(name, cmd.usage, cmd.summary, cmd.flags, aliasesOf(name)));
+    write(1, helpText(name, cmd.usage, cmd.summary, cmd.flags, aliasesOf(name)));
     return 0;
   }
   let parsed;
@@ -58,33 +59,19 @@ async function main(argv: string[]): Promise<number> {
     invokedAs,
     store: (opts) =>
       (store ??= import('../engine/system/store.js').then(async (m) => {
-        const opened = await m.openStore(cfg, (l) => process.stderr.write(`dockerlite: ${l}\n`), opts);
-        opened.warn = (w) => process.stderr.write(`dockerlite: warning: ${w}\n`);
+        const opened = await m.openStore(cfg, (l) => write(2, `dockerlite: ${l}\n`), opts);
+        opened.warn = (w) => write(2, `dockerlite: warning: ${w}\n`);
         return opened;
       })),
-    out: (t) => void process.stdout.write(t),
-    warn: (t) => void process.stderr.write(t),
+    out: (t) => write(1, t),
+    warn: (t) => write(2, t),
   };
   return (await cmd.run(parsed, ctx)) ?? 0;
 }
 
-function exit(code: number): void {
-  // Let stdout drain first: on a pipe, process.exit would cut it short.
-  process.stdout.write('', () => process.exit(code));
-}
-
-// A reader that went away (`dockerlite logs -f x | head -1`) ends us quietly,
-// as SIGPIPE ends docker: status 141, no stack trace.
-for (const s of [process.stdout, process.stderr]) {
-  s.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(141);
-    throw e;
-  });
-}
-
-main(process.argv.slice(2)).then(exit, (err: unknown) => {
+main(process.argv.slice(2)).then(exitAfterOutput, (err: unknown) => {
   const code = err instanceof DockerliteError ? err.exitCode : 1;
-  process.stderr.write(`dockerlite: error: ${describe(err)}\n`);
-  if (showStacks && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  exit(code);
+  write(2, `dockerlite: error: ${describe(err)}\n`);
+  if (showStacks && err instanceof Error && err.stack) write(2, err.stack + '\n');
+  exitAfterOutput(code);
 });
