@@ -3,7 +3,8 @@
 // is gone is stale and is taken over. It is written in full under a private
 // name first and then hard-linked into place (link(2) fails if the name
 // exists), so a lock is never seen half-made, even if its owner is killed.
-import { link, readdir, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { link, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { randomHex } from './ids.js';
 import { join } from 'node:path';
 import { Conflict, SystemError } from '../errors.js';
@@ -72,7 +73,7 @@ async function dropStale(path: string): Promise<void> {
 export async function sweepLocks(dir: string): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir); // sync: every store open comes here, and the directory is small
   } catch {
     return;
   }

@@ -2,8 +2,8 @@
 // find it, bring it up (a loopback image when the root is not on BTRFS) and
 // take it down. What lives in it is the engine's business.
 import { ensureReserve, withReserve } from './reserve.js';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { accessSync, chmodSync, constants, existsSync, lstatSync, readdirSync } from 'node:fs';
+import { mkdir, open, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Config } from '../config.js';
 import { InvalidArgument, PermissionDenied } from '../errors.js';
@@ -22,6 +22,14 @@ import * as losetup from '../sys/losetup.js';
 export const ROOT_DIR_MODE = 0o710;
 export const CONTAINER_DIR_MODE = 0o710;
 export const PRIVATE_DIR_MODE = 0o700;
+
+function chmodIfThere(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
 
 export class Store {
   readonly paths: Paths;
@@ -55,40 +63,37 @@ export class Store {
     }
   }
 
-  /** Make the store private to root (stores made by an older dockerlite were 0755/0644). Cheap: the root and its top level. */
-  async secure(): Promise<void> {
+  /**
+   * Make the store private to root (stores made by an older dockerlite were 0755/0644). Cheap: the root and its top level.
+   * Synchronous, as secureContainer: it runs at every store open, and a dozen chmods and lstats each through libuv's
+   * thread pool took ~3 ms.
+   */
+  secure(): void {
     const p = this.paths;
-    const fix = (path: string, mode: number) =>
-      chmod(path, mode).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
-    await fix(p.root, ROOT_DIR_MODE);
-    await fix(p.containers, CONTAINER_DIR_MODE);
-    for (const name of await readdir(p.root)) {
+    chmodIfThere(p.root, ROOT_DIR_MODE);
+    chmodIfThere(p.containers, CONTAINER_DIR_MODE);
+    for (const name of readdirSync(p.root)) {
       if (name === 'containers') continue;
       const path = join(p.root, name);
-      const st = await lstat(path).catch(() => undefined);
-      if (st?.isDirectory()) await fix(path, PRIVATE_DIR_MODE);
-      else if (st?.isFile()) await fix(path, 0o600);
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (st?.isDirectory()) chmodIfThere(path, PRIVATE_DIR_MODE);
+      else if (st?.isFile()) chmodIfThere(path, 0o600);
     }
-    if (existsSync(this.cfg.loopFile)) await fix(this.cfg.loopFile, 0o600);
+    chmodIfThere(this.cfg.loopFile, 0o600);
   }
 
   /** The same for one container's directory and its private files, at each start (its rootfs and the bind-mounted /etc files keep their modes). */
-  async secureContainer(id: string): Promise<void> {
+  secureContainer(id: string): void {
     const dir = this.paths.container(id);
-    await chmod(dir, CONTAINER_DIR_MODE);
+    chmodSync(dir, CONTAINER_DIR_MODE);
     for (const [name, mode] of [
       ['config.json', 0o600],
       ['state.json', 0o600],
       ['network.json', 0o600],
       ['lxc.conf', 0o600],
       ['log.jsonl', 0o640],
-    ] as const) {
-      await chmod(join(dir, name), mode).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
-    }
+    ] as const)
+      chmodIfThere(join(dir, name), mode);
   }
 
   /** Serialise a shared mutation (names, tags, layers, addresses) across processes. */
@@ -134,7 +139,7 @@ export class Store {
     ]) {
       await mkdir(d, { recursive: true, mode: d === this.paths.containers ? CONTAINER_DIR_MODE : PRIVATE_DIR_MODE });
     }
-    await this.secure(); // the mount's own root, and a store an older dockerlite made
+    this.secure(); // the mount's own root, and a store an older dockerlite made
     await ensureReserve(this.paths.reserve);
     return mounted;
   }

@@ -4,7 +4,8 @@
 // process (rm, rmi, prune) leaves it alone. A lease is a file named after its
 // process (scratch name), so a crashed holder's lease is recognised and
 // dropped.
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
 import { readJsonOr, writeJson } from '../../store/json.js';
@@ -60,7 +61,7 @@ export async function leased(store: Store): Promise<{ layers: Set<string>; blobs
   const out = { layers: new Set<string>(), blobs: new Set<string>() };
   let names: string[];
   try {
-    names = await readdir(dir(store));
+    names = readdirSync(dir(store)); // sync: every store open comes here (sweep.ts)
   } catch {
     return out;
   }

@@ -67,7 +67,7 @@ export async function openStore(cfg: Config, log: (line: string) => void = () =>
   const store = storeOf(cfg);
   store.checkAccess();
   if (!store.ready) return init(cfg, log);
-  await store.secure();
+  store.secure();
   // Finish what a crashed dockerlite left half done, and record the exits
   // that killed monitors could not (cheap: directory listings and state files).
   await sweep(store, opts);

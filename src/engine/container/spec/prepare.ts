@@ -80,7 +80,7 @@ export interface Prepared {
 /** Build the LxcSpec for running argv in container c, and write lxc.conf. */
 export async function prepare(store: Store, c: ContainerRecord, argv: string[] = [c.path, ...c.args], extra: Partial<LxcSpec> = {}): Promise<Prepared> {
   const rootfs = store.paths.rootfs(c.id);
-  await store.secureContainer(c.id);
+  store.secureContainer(c.id);
   const user = await resolveUser(rootfs, c.config.User || undefined);
   const cwd = c.config.WorkingDir || '/';
   // Docker creates a missing working directory, owned by the user.
