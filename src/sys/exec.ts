@@ -1,6 +1,9 @@
 // The only importer of node:child_process. Every external program runs from
 // an argument array (never a shell string), and debug mode traces it.
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { constants } from 'node:os';
 import { ExecError, Unavailable } from '../errors.js';
 import { lazyBuiltin } from '../util/lazy.js';
@@ -9,8 +12,39 @@ export type { ChildProcess, StdioOptions };
 
 // Loaded at the first spawn.
 const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
+const net = lazyBuiltin<typeof import('node:net')>('node:net');
 function spawn(cmd: string, args: readonly string[], o: SpawnOptions): ChildProcess {
   return childProcess().spawn(cmd, args, o);
+}
+
+/** native/spawn.node.c: posix_spawn, where libuv forks the whole CLI (10 to 20 ms a program here). */
+interface NativeSpawn {
+  pipe(): [number, number];
+  socketpair(): [number, number];
+  /** flags: 1 setsid, 2 do not hold node's event loop for the child. */
+  spawn(
+    file: string,
+    argv: string[],
+    env: string[],
+    cwd: string | null,
+    fds: number[],
+    flags: number,
+    onExit: (status: number, signal: number) => void,
+  ): number;
+}
+let native: NativeSpawn | null | undefined;
+/** The addon, or null where it is not built (then child_process serves). */
+export function nativeSpawn(): NativeSpawn | null {
+  if (native === undefined) {
+    try {
+      const m = { exports: {} as NativeSpawn };
+      process.dlopen(m, fileURLToPath(new URL('../../native/spawn.node', import.meta.url)));
+      native = m.exports;
+    } catch {
+      native = null;
+    }
+  }
+  return native;
 }
 
 // Off until the front end turns it on from its Config (config.ts is the one reader of DOCKERLITE_DEBUG).
@@ -49,6 +83,8 @@ function missing(cmd: string): Unavailable {
 /** Run a program to completion and collect its output. */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   trace(cmd, args);
+  const n = nativeSpawn();
+  if (n) return runNative(n, cmd, args, opts);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -73,6 +109,67 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   });
 }
 
+/** run() through the addon: the same contract as through child_process. */
+function runNative(n: NativeSpawn, cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const [outR, outW] = n.pipe();
+    const [errR, errW] = n.pipe();
+    const [inR, inW] = opts.input === undefined ? [-1, -1] : n.pipe();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let exit: { status: number | null; signal: NodeJS.Signals | null } | undefined;
+    let open = 2; // stdout and stderr, until each reaches its end
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (!exit || open) return;
+      const { status, signal } = exit;
+      const res = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status: status ?? 128 };
+      if ((status === 0 && !signal) || (opts.allowFail && !signal)) resolve(res);
+      else reject(new ExecError(cmd, args, status, signal, res.stderr));
+    };
+    let pid: number;
+    try {
+      pid = n.spawn(cmd, [cmd, ...args], environment(opts.env ?? process.env), opts.cwd ?? null, [inR, outW, errW], 0, (status, sig) => {
+        clearTimeout(timer);
+        exit = status >= 0 ? { status, signal: null } : { status: null, signal: signalName(sig) };
+        finish();
+      });
+    } catch (e) {
+      for (const fd of [outR, errR, inW]) if (fd >= 0) closeSync(fd);
+      return reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? missing(cmd) : e);
+    } finally {
+      for (const fd of [outW, errW, inR]) if (fd >= 0) closeSync(fd);
+    }
+    for (const [fd, into] of [
+      [outR, out],
+      [errR, err],
+    ] as const) {
+      const s = new (net().Socket)({ fd, readable: true, writable: false });
+      s.on('data', (b: Buffer) => into.push(b));
+      s.on('error', () => {});
+      s.on('close', () => {
+        open--;
+        finish();
+      });
+    }
+    if (inW >= 0) {
+      const s = new (net().Socket)({ fd: inW, readable: false, writable: true });
+      s.on('error', () => {}); // the program may exit without reading all of it
+      s.end(opts.input!);
+    }
+    if (opts.timeoutMs) timer = setTimeout(() => process.kill(pid, 'SIGTERM'), opts.timeoutMs);
+  });
+}
+
+/** An environment object as the NAME=value list a program gets (unset values left out, as child_process does). */
+function environment(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+}
+
+function signalName(n: number): NodeJS.Signals | null {
+  return (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
+}
+
 export interface SpawnOpts {
   stdio?: StdioOptions;
   env?: NodeJS.ProcessEnv;
@@ -85,6 +182,41 @@ export function start(cmd: string, args: readonly string[], opts: SpawnOpts = {}
   trace(cmd, args);
   const o: SpawnOptions = { stdio: opts.stdio ?? 'pipe', env: opts.env ?? process.env, cwd: opts.cwd, detached: opts.detached };
   return spawn(cmd, args, o);
+}
+
+export interface Detached {
+  pid: number | undefined;
+  /** Our end of the program's fd 3, a unix stream socket. */
+  socket: Duplex;
+  /** Stop holding node's event loop for the program. */
+  unref(): void;
+}
+
+/**
+ * Start a program that outlives us (a container's monitor): in a session of
+ * its own, fds 0 to 2 as given (-1: /dev/null), fd 3 a socket to us.
+ */
+export function spawnDetached(cmd: string, args: readonly string[], o: { stdio: [number, number, number]; env: NodeJS.ProcessEnv; cwd: string }): Detached {
+  trace(cmd, args);
+  const n = nativeSpawn();
+  if (!n) {
+    const stdio = [...o.stdio.map((fd) => (fd < 0 ? 'ignore' : fd)), 'pipe'] as StdioOptions;
+    const child = spawn(cmd, args, { stdio, env: o.env, cwd: o.cwd, detached: true });
+    child.on('error', () => {});
+    return { pid: child.pid, socket: child.stdio[3] as Duplex, unref: () => child.unref() };
+  }
+  const [ours, theirs] = n.socketpair();
+  let pid: number;
+  try {
+    // Reaped when it ends while we run; never waited for.
+    pid = n.spawn(cmd, [cmd, ...args], environment(o.env), o.cwd, [...o.stdio, theirs], 1 | 2, () => {});
+  } catch (e) {
+    closeSync(ours);
+    throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? missing(cmd) : e;
+  } finally {
+    closeSync(theirs);
+  }
+  return { pid, socket: new (net().Socket)({ fd: ours, readable: true, writable: true }), unref: () => {} };
 }
 
 /** Wait for a started program; resolve with its status, or 128+n when a signal ended it. */

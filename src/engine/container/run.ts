@@ -8,9 +8,9 @@ import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../store/store.js';
-import type { Duplex, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Conflict, SystemError } from '../../errors.js';
-import { start } from '../../sys/exec.js';
+import { spawnDetached } from '../../sys/exec.js';
 import { identify, sleep, type ProcId } from '../../sys/proc.js';
 import { DL_MON, startArgv } from '../../runtime/lxc.js';
 import { oomCounterFile } from '../../runtime/oom.js';
@@ -109,12 +109,11 @@ function spawnMonitor(
   const logFd = openSync(join(dir, 'monitor.log'), 'a', 0o640);
   let child;
   try {
-    child = start(DL_MON, args, { stdio: ['ignore', logFd, logFd, 'pipe'], detached: true, cwd: '/', env: monitorEnv(passEnv) });
+    child = spawnDetached(DL_MON, args, { stdio: [-1, logFd, logFd], cwd: '/', env: monitorEnv(passEnv) });
   } finally {
     closeSync(logFd);
   }
-  child.on('error', () => {});
-  const pipe = child.stdio[3] as Duplex;
+  const pipe = child.socket;
   pipe.on('error', () => {});
   return {
     next: lineReader(pipe),
