@@ -7,7 +7,6 @@
 // the store at the moment of each query (so an alias added by `network
 // connect` resolves at once), and forwards every other name to the host's
 // resolvers. The /etc/hosts entries stay as a fallback.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { listContainers, isRunning } from '../store/containers.js';
 import { readJsonOr } from '../store/json.js';
 import { shortId } from '../store/ids.js';
 import { identify, isAlive, sleep, type ProcId } from '../sys/proc.js';
+import { spawnDetached } from '../sys/exec.js';
 import { readNet } from './endpoints.js';
 import { DEFAULT_NETWORK, modeOf, type ContainerNet } from './model.js';
 
@@ -154,14 +154,18 @@ export async function ensureResolver(store: Store, gateways: string[]): Promise<
   return store.lock('dnsd', async () => {
     const cur = await running(store);
     if (cur && (await rescan(cur.socket, gateways))) return true;
-    const child = spawn(process.execPath, ['--max-old-space-size=16', DNSD, JSON.stringify(store.cfg), gateways.join(',')], {
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-      detached: true,
-      cwd: '/',
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
+    let child;
+    try {
+      child = spawnDetached(process.execPath, ['--max-old-space-size=16', DNSD, JSON.stringify(store.cfg), gateways.join(',')], {
+        stdio: [-1, -1, -1],
+        cwd: '/',
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      });
+    } catch {
+      return false;
+    }
+    const pipe = child.socket;
     const ready = await new Promise<boolean>((resolve) => {
-      const pipe = child.stdio[3] as NodeJS.ReadableStream;
       let got = '';
       const t = setTimeout(() => resolve(false), 10_000);
       pipe.on('data', (d: Buffer) => {
@@ -171,12 +175,15 @@ export async function ensureResolver(store: Store, gateways: string[]): Promise<
           resolve(got.startsWith('ready'));
         }
       });
-      child.on('exit', () => {
+      // It ended (or closed fd 3) before saying it was ready.
+      const gone = () => {
         clearTimeout(t);
         resolve(false);
-      });
+      };
+      pipe.on('end', gone);
+      pipe.on('error', gone);
     });
-    (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    pipe.destroy();
     child.unref();
     if (!ready && child.pid) {
       try {
