@@ -52,13 +52,18 @@ export class NetworkError extends Unavailable {
 
 const agents = new Map<string, http.Agent>();
 
+/** An HTTPS agent's TLS options. Unverified, no trust store is needed: an empty one spares loading the system's (~25 ms of CPU at the first connection). */
+export function httpsAgentOptions(tls: TlsOptions): https.AgentOptions {
+  return { rejectUnauthorized: tls.verify, ca: tls.ca ?? (tls.verify ? undefined : []), cert: tls.cert, key: tls.key };
+}
+
 function agentFor(url: URL, tls: TlsOptions): http.Agent {
   const key = `${url.protocol}//${url.host} ${tls.verify} ${tls.ca?.length ?? 0} ${tls.cert ? 'c' : ''}`;
   let a = agents.get(key);
   if (!a) {
     a =
       url.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: tls.verify, ca: tls.ca, cert: tls.cert, key: tls.key })
+        ? new https.Agent({ keepAlive: true, maxSockets: 8, ...httpsAgentOptions(tls) })
         : new http.Agent({ keepAlive: true, maxSockets: 8 });
     agents.set(key, a);
   }

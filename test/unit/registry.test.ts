@@ -15,6 +15,9 @@ import { plainPrinter, ttyPrinter, bar } from '../../src/cli/progress.js';
 import { splitSearchTerm } from '../../src/engine/distribution/search.js';
 import { loginDomain } from '../../src/engine/distribution/login.js';
 import { Unauthorized, InvalidArgument } from '../../src/errors.js';
+import { httpsAgentOptions, send, closeAgents } from '../../src/registry/http.js';
+import https from 'node:https';
+import { makePki } from '../helpers/registry.js';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'dlreg-'));
@@ -137,6 +140,25 @@ test('the token request: service and scopes in the query, Basic credentials, tok
   const basic = new Authorizer('reg.example', { username: 'a', password: 'b' }, ctx);
   basic.setChallenge('Basic realm="r"');
   assert.equal(await basic.header([]), `Basic ${Buffer.from('a:b').toString('base64')}`);
+});
+
+test('unverified TLS loads no trust store (an empty CA list) yet reaches a self-signed registry; verified TLS refuses it', async (t) => {
+  // Without a CA list node loads the system's trust store at the first connection (~25 ms of CPU).
+  assert.deepEqual(httpsAgentOptions({ verify: false }).ca, []);
+  assert.equal(httpsAgentOptions({ verify: true }).ca, undefined);
+  assert.deepEqual(httpsAgentOptions({ verify: false, ca: ['x'] }).ca, ['x']);
+  const pki = makePki(join(tmp(t), 'pki'));
+  const srv = https.createServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (_q, r) => r.end('ok'));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    closeAgents();
+    srv.close();
+  });
+  const url = new URL(`https://127.0.0.1:${(srv.address() as { port: number }).port}/v2/`);
+  const res = await send({ method: 'GET', url, tls: () => ({ verify: false }), timeoutMs: 5000 });
+  assert.equal(res.status, 200);
+  res.body.resume();
+  await assert.rejects(send({ method: 'GET', url, tls: () => ({ verify: true }), timeoutMs: 5000 }), /not trusted/);
 });
 
 test('progress: plain lines per status change off a terminal, redrawn lines on one', () => {
