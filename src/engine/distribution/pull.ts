@@ -15,6 +15,9 @@ import { readBody } from '../../registry/http.js';
 import { BlobWriter, CorruptBlob, hasBlob, readBlob, removeAbandonedBlobs, sha256Digest } from '../content/blobs.js';
 import { parseConfig, unpackImage, shortDigest, type BlobStream, type LayerInput } from './unpack.js';
 import { readRefs } from '../image/images.js';
+import { Lease } from '../content/leases.js';
+import { existsSync } from 'node:fs';
+import { hexOf } from '../../oci/manifest.js';
 import { throttled, type Progress } from '../progress.js';
 import type { ImageRecord } from '../../store/types.js';
 
@@ -216,7 +219,61 @@ export async function pullImage(store: Store, refText: string, o: PullOptions): 
   const want = o.platform ?? hostPlatform();
   o.progress({ status: `${r.digest ?? r.tag}: Pulling from ${r.path}` });
   const { manifest, digest, keep, fromIndex } = await resolveManifest(reg, r, want);
-  return pullWith(store, reg, r, ref, o, want, { manifest, digest, keep, fromIndex });
+  const first = await FirstLayer.start(store, reg, r.path, manifest, o.progress);
+  try {
+    return await pullWith(store, reg, r, ref, o, want, { manifest, digest, keep, fromIndex }, first);
+  } finally {
+    await first?.drop();
+  }
+}
+
+/**
+ * The first layer's download, started as soon as the manifest names it, so
+ * that its request goes out beside the config's instead of after it. It is
+ * the one download of that blob this pull starts: the unpacker takes it
+ * (once) instead of starting its own, and if the layer turns out to be here
+ * it is aborted, and its partial file removed, before the pull returns. Its
+ * bytes count for nothing until the unpacker has verified them
+ * (BlobStream.finish). Its own lease holds the blob from before it can be
+ * stored until unpackImage's lease names it too.
+ */
+class FirstLayer {
+  private stream?: BlobStream;
+  private readonly ctl = new AbortController();
+  private constructor(private readonly lease: Lease) {}
+
+  static async start(store: Store, reg: Registry, repo: string, m: ImageManifest, progress: Progress): Promise<FirstLayer | undefined> {
+    const d = m.layers[0];
+    if (!d || !layerCompression(d.mediaType) || hasBlob(store, d.digest)) return undefined;
+    // The image is here (a pull of what is up to date): its layers are too, so no blob request.
+    if (existsSync(store.paths.image(hexOf(m.config.digest)))) return undefined;
+    const f = new FirstLayer(new Lease(store));
+    await f.lease.hold({ blobs: [d.digest] });
+    f.stream = streamBlob(store, reg, repo, d, progress, f.ctl.signal);
+    return f;
+  }
+
+  /** The download, to the unpacker, the first time only; the unpacker's signal aborts it from then on. */
+  take(signal: AbortSignal): BlobStream | undefined {
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) {
+      if (signal.aborted) this.ctl.abort(signal.reason);
+      else signal.addEventListener('abort', () => this.ctl.abort(signal.reason), { once: true });
+    }
+    return s;
+  }
+
+  /** Abort the download unless it was taken (the unpacker finishes it then), wait until it has settled, release the lease. */
+  async drop(): Promise<void> {
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) {
+      this.ctl.abort();
+      await s.finish().catch(() => {});
+    }
+    await this.lease.release();
+  }
 }
 
 async function pullWith(
@@ -227,11 +284,12 @@ async function pullWith(
   o: PullOptions,
   want: Platform,
   { manifest, digest, keep, fromIndex }: Awaited<ReturnType<typeof resolveManifest>>,
+  first?: FirstLayer,
 ): Promise<PullResult> {
   const configBytes = await fetchSmallBlob(store, reg, r.path, manifest.config.digest);
   // Checked before anything is fetched: a malformed config is one clear error.
   const cfg = parseConfig(configBytes, manifest.layers.length, familiar(r));
-  const layers = layerInputs(store, reg, r, manifest, cfg.rootfs.diff_ids);
+  const layers = layerInputs(store, reg, r, manifest, cfg.rootfs.diff_ids, first);
   // A single-platform image that is not for this platform: Docker refuses an explicit mismatch, warns otherwise.
   if (!fromIndex) {
     if (cfg.os && cfg.architecture && !platformMatches(cfg, want)) {
@@ -257,13 +315,14 @@ async function pullWith(
   return { ref, image: res.image, digest, upToDate };
 }
 
-function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, diffIds: string[]): LayerInput[] {
+function layerInputs(store: Store, reg: Registry, r: Reference, m: ImageManifest, diffIds: string[], first?: FirstLayer): LayerInput[] {
   return m.layers.map((d, i) => ({
     diffId: diffIds[i] ?? '',
     blob: { digest: d.digest, size: d.size, compression: layerCompression(d.mediaType)! },
     source: `${r.domain}/${r.path}`,
     fetch: (progress, signal) => downloadBlob(store, reg, r.path, d, progress, signal),
     stream: (progress, signal) => streamBlob(store, reg, r.path, d, progress, signal),
+    ...(i === 0 && first ? { take: (signal: AbortSignal) => first.take(signal) } : {}),
   }));
 }
 

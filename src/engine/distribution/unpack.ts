@@ -38,6 +38,12 @@ export interface LayerInput {
   fetch?: (progress: Progress, signal: AbortSignal) => Promise<void>;
   /** Or stream the blob while it is fetched into the content store (see BlobStream). */
   stream?: (progress: Progress, signal: AbortSignal) => BlobStream;
+  /**
+   * A download of the blob already under way (a pull's first layer), if it was
+   * not taken yet: streamed in place of `stream`, even if it has stored the
+   * blob meanwhile, so the layer is made from memory and never waits for it.
+   */
+  take?: (signal: AbortSignal) => BlobStream | undefined;
   /** Or the raw layer (any compression); it is stored gzip-compressed while it is applied. */
   open?: () => AsyncIterable<Buffer>;
   /** A repository (registry/path) that holds the blob, for cross-repository mounts later. */
@@ -166,7 +172,7 @@ async function applyMissing(store: Store, lease: Lease, input: UnpackInput, keys
   // fetch starts at once, and they are applied in order as they land.
   const first = present.indexOf(false);
   const fetches = input.layers.map((l, i) => {
-    if (present[i] || !l.blob || (!l.fetch && !l.stream)) return Promise.resolve();
+    if (present[i] || !l.blob || (!l.fetch && !l.stream) || l.take) return Promise.resolve(); // (applyOne takes a download under way)
     const short = shortDigest(l.blob.digest);
     if (hasBlob(store, l.blob.digest)) {
       input.progress({ id: short, status: 'Download complete' });
@@ -201,9 +207,10 @@ async function applyOne(
   signal: AbortSignal,
 ): Promise<void> {
   const short = shortDigest(l.blob?.digest ?? l.diffId);
-  const have = !!l.blob && hasBlob(store, l.blob.digest);
+  const early = l.take?.(signal);
+  const have = !early && !!l.blob && hasBlob(store, l.blob.digest);
   // Streamed: the download starts before the scratch subvolume is made, so the two overlap.
-  const tapped = !have && l.blob && l.stream ? l.stream(progress, signal) : undefined;
+  const tapped = early ?? (!have && l.blob && l.stream ? l.stream(progress, signal) : undefined);
   let scratch: string | undefined;
   let writer: CompressingWriter | undefined;
   let frozen: Promise<void> | undefined;
