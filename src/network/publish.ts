@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { ContainerRecord } from '../store/types.js';
 import { Conflict, InvalidArgument } from '../errors.js';
@@ -19,6 +18,7 @@ import { namesFor } from './model.js';
 import { readNet } from './endpoints.js';
 import { identify, isAlive, type ProcId } from '../sys/proc.js';
 import { hostPortRange, splitKey, type Mapping, type PortBinding, type PortMap, type Proto } from './ports.js';
+import { randomInt } from '../store/ids.js';
 
 /** Can a socket be bound to ip:port here, now? (sctp is not probed.) */
 export function bindable(proto: Proto, ip: string, port: number): Promise<boolean> {

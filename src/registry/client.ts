@@ -3,7 +3,6 @@
 // as Docker's fallback), authenticates as the registry asks, retries reads
 // that fail for passing reasons, and turns registry errors into dockerlite's
 // error kinds. Each method is one endpoint of the spec.
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgument, NotFound, Unauthorized, Unavailable, DockerliteError } from '../errors.js';
@@ -12,6 +11,7 @@ import { getCredentials, type Credentials } from './credentials.js';
 import { send, readBody, discard, NetworkError, type HttpResponse, type TlsOptions } from './http.js';
 import { apiHost, hostname, ipFamily, isInsecure, registrySettings, tlsMaterial, type RegistrySettings } from './settings.js';
 import { MANIFEST_ACCEPT } from '../oci/manifest.js';
+import { sha256 } from '../store/ids.js';
 
 export const MAX_MANIFEST = 4 << 20;
 
@@ -247,7 +247,7 @@ export class Registry {
       what: `manifest ${repo}${ref.startsWith('sha256:') ? '@' : ':'}${ref}`,
     });
     const bytes = await readBody(res, MAX_MANIFEST, 'manifest');
-    return { bytes, contentType: res.headers['content-type'], digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+    return { bytes, contentType: res.headers['content-type'], digest: `sha256:${sha256(bytes)}` };
   }
 
   /** HEAD /v2/<name>/blobs/<digest> */

@@ -12,7 +12,6 @@
 // container the user paused stays paused. Links are copied as links.
 import { constants, fchmodSync, fchownSync, futimesSync, lstatSync } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, unlink, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { applyLayer } from '../../oci/apply.js';
 import { basename, join, posix } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -25,6 +24,7 @@ import { packPaths, walkTree } from '../../oci/pack.js';
 import { writeTar } from '../../oci/tar.js';
 import { getContainer } from '../../store/containers.js';
 import { withFrozen } from './diff.js';
+import { randomHex } from '../../store/ids.js';
 
 export interface CopyEnd {
   container?: string;
@@ -322,7 +322,7 @@ export async function untarToContainer(
   const c = await getContainer(store, query);
   const st = await statInContainer(store, c.id, dir);
   if (!(st.mode & GO_MODE.dir)) throw new InvalidArgument(`extraction point ${dir} in container ${c.name} is not a directory`);
-  const scratch = join(store.paths.tmp, `untar-${randomBytes(8).toString('hex')}`);
+  const scratch = join(store.paths.tmp, `untar-${randomHex(8)}`);
   await mkdir(scratch, { mode: 0o700 });
   try {
     await applyLayer(input, scratch);

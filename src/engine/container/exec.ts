@@ -3,7 +3,6 @@
 // and LSM profile. The CLI owns the process (as docker exec's client does);
 // -d leaves it running on its own.
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { containerEvent } from '../../store/events.js';
 import { readlink } from 'node:fs/promises';
 import { children, identify, sleep } from '../../sys/proc.js';
@@ -21,6 +20,7 @@ import { envValue, mergeEnv, DEFAULT_PATH } from './spec/command.js';
 import { checkCommand } from './spec/prepare.js';
 import { commandMounts } from './spec/mounts.js';
 import { volumeLookup } from '../volume/volumes.js';
+import { randomHex } from '../../store/ids.js';
 
 export interface ExecOptions {
   argv: string[];
@@ -109,7 +109,7 @@ export async function execInContainer(store: Store, query: string, o: ExecOption
       ? [wantStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']
       : [wantStdin ? io.stdin! : 'ignore', io.stdout, io.stderr];
   // Docker's exec events, under the id its record (execs.ts) has.
-  const execID = o.execId ?? randomBytes(32).toString('hex');
+  const execID = o.execId ?? randomHex(32);
   const cmd = o.argv.join(' ');
   containerEvent(store.paths.root, `exec_create: ${cmd}`, c, { execID });
   containerEvent(store.paths.root, `exec_start: ${cmd}`, c, { execID });

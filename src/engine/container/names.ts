@@ -1,6 +1,6 @@
 // Random container names in Docker's style ("eager_turing") when --name is not given.
-import { randomInt } from 'node:crypto';
 import { InvalidArgument } from '../../errors.js';
+import { randomInt } from '../../store/ids.js';
 
 const ADJECTIVES = [
   'amazing',

@@ -3,7 +3,7 @@
 // hashed as it is written, and renamed into place only once its digest (and
 // size) are verified, so whatever is in blobs/sha256 is exactly what its
 // name says. A writer's leftovers are removed once it is gone.
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { constants as C, createReadStream, existsSync, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import type { Store } from '../../store/store.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
 import { InvalidArgument, NotFound } from '../../errors.js';
 import { checkDigest, hexOf } from '../../oci/manifest.js';
+import { sha256Hash } from '../../store/ids.js';
 
 export function incomingDir(store: Store): string {
   return join(store.paths.root, 'blobs', 'incoming');
@@ -27,7 +28,7 @@ export function hasBlob(store: Store, digest: string): boolean {
 }
 
 export function sha256Digest(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${sha256Hash().update(data).digest('hex')}`;
 }
 
 /** The data did not match its digest or size: corrupt or truncated in transit. */
@@ -36,7 +37,7 @@ export class CorruptBlob extends InvalidArgument {}
 /** A blob being written: hashed as it goes, renamed into place when verified. */
 export class BlobWriter {
   size = 0;
-  private hash: Hash = createHash('sha256');
+  private hash: Hash = sha256Hash();
   private constructor(
     private readonly store: Store,
     readonly tmp: string,
@@ -60,7 +61,7 @@ export class BlobWriter {
   /** Start over (a resumed download the server would not resume). */
   async reset(): Promise<void> {
     await this.fh!.truncate(0);
-    this.hash = createHash('sha256');
+    this.hash = sha256Hash();
     this.size = 0;
   }
 

@@ -4,11 +4,10 @@
 // Half-made layers live as layers/.tmp-* and are renamed into place.
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.js';
 import type { LayerRecord } from '../../store/types.js';
 import { readJson, writeJson, readJsonOr } from '../../store/json.js';
-import { randomId, sha256 } from '../../store/ids.js';
+import { randomId, sha256, sha256Hash } from '../../store/ids.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { applyLayer } from '../../oci/apply.js';
 import { NotFound } from '../../errors.js';
@@ -87,7 +86,7 @@ export function chainIdOf(parentChain: string | undefined | null, diffId: string
 
 /** Hash and count an uncompressed layer stream as it passes through. */
 export function digesting(input: AsyncIterable<Buffer>): { stream: AsyncIterable<Buffer>; result: () => { digest: string; size: number } } {
-  const h = createHash('sha256');
+  const h = sha256Hash();
   let size = 0;
   async function* gen() {
     for await (const c of input) {

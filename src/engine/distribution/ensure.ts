@@ -4,8 +4,8 @@
 // pulled implicitly; dockerlite never contacts Docker Hub on its own.
 import type { Store } from '../../store/store.js';
 import { InvalidArgument, NotFound } from '../../errors.js';
-import { parseReference } from '../../oci/reference.js';
-import { DOCKER_HUB } from '../../registry/settings.js';
+// Not registry/settings.ts's DOCKER_HUB: that module loads node:tls and node:crypto, which a run of a local image never needs.
+import { DEFAULT_DOMAIN as DOCKER_HUB, parseReference } from '../../oci/reference.js';
 import { getImage } from '../image/images.js';
 import type { Progress } from '../progress.js';
 
