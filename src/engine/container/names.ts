@@ -1,6 +1,9 @@
 // Random container names in Docker's style ("eager_turing") when --name is not given.
-import { randomInt } from 'node:crypto';
 import { InvalidArgument } from '../../errors.js';
+import { lazyBuiltin } from '../../util/lazy.js';
+
+// Only create makes names: wait, stop and rename (which import this) do not load node:crypto.
+const nodeCrypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 const ADJECTIVES = [
   'amazing',
@@ -79,6 +82,7 @@ const PEOPLE = [
 ];
 
 export function randomName(): string {
+  const { randomInt } = nodeCrypto();
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${PEOPLE[randomInt(PEOPLE.length)]}`;
 }
 

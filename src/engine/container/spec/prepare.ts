@@ -1,9 +1,9 @@
 // Everything between a container record and an LXC config: resolve the
 // user, make the working directory, check the command exists, render.
 import { mkdir, stat, chown } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../store/json.js';
+import { sha256 } from '../../../store/ids.js';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
 import { renderConfig, envPassthrough, DEFAULT_CAPS, DEFAULT_DEVICES, seccompProfile, type LxcSpec } from '../../../runtime/rcfile.js';
@@ -20,6 +20,7 @@ import { commandMounts, orderMounts, resolveThroughMounts } from './mounts.js';
 import { volumeLookup } from '../../volume/volumes.js';
 import { parseSeccompProfile, toLxcSeccomp } from './seccomp.js';
 import { processModel } from './process.js';
+import { batchMountPoints } from '../../../store/mountpoints.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(
@@ -62,10 +63,42 @@ export async function seccompProfilePath(store: Store, caps: readonly string[]):
   return profileFile(store, seccompProfile(caps));
 }
 
-/** A profile's text as a file in the store, named by its content. */
+/** Two 32-bit FNV-1a hashes of text (different offsets) as 16 hex digits. */
+function fnv64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A profile's text as a file in the store, named by its content. The name is
+ * a cheap hash (a start loads no node:crypto for it) and the file is checked
+ * to hold exactly this text; one that holds other text (a collision, or a
+ * file a crash left empty) is not used: a collision is named by sha256.
+ */
 async function profileFile(store: Store, text: string): Promise<string> {
-  const p = join(store.paths.root, `seccomp-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.profile`);
-  if (!existsSync(p)) await writeFileAtomic(p, text);
+  const named = (h: string) => join(store.paths.root, `seccomp-${h}.profile`);
+  let p = named(fnv64(text));
+  const held = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  let have = held(p);
+  if (have === text) return p;
+  if (have !== undefined && have.length > 0) {
+    p = named(sha256(text).slice(0, 32));
+    have = held(p);
+    if (have === text) return p;
+  }
+  await writeFileAtomic(p, text);
   return p;
 }
 
@@ -107,17 +140,27 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     apparmor: hasAppArmor(),
     ...extra,
   };
-  await applyHostConfig(store, c, spec);
-  argv = await processModel(store, c, spec, user, argv);
-  // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
-  const sec = securityOf(c.hostConfig.SecurityOpt);
-  if (sec.seccompProfile && !hasSeccomp()) throw new Unavailable('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');
-  if (sec.seccomp && !spec.privileged) {
-    spec.seccompProfile = sec.seccompProfile
-      ? await profileFile(store, toLxcSeccomp(parseSeccompProfile(sec.seccompProfile), spec.caps))
-      : await seccompProfilePath(store, spec.caps);
+  // The mount points made below (ours, the user's, networking's) are recorded once, at the end.
+  let started = false;
+  try {
+    await batchMountPoints(store, c.id, async () => {
+      await applyHostConfig(store, c, spec);
+      argv = await processModel(store, c, spec, user, argv);
+      // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
+      const sec = securityOf(c.hostConfig.SecurityOpt);
+      if (sec.seccompProfile && !hasSeccomp()) throw new Unavailable('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');
+      if (sec.seccomp && !spec.privileged) {
+        spec.seccompProfile = sec.seccompProfile
+          ? await profileFile(store, toLxcSeccomp(parseSeccompProfile(sec.seccompProfile), spec.caps))
+          : await seccompProfilePath(store, spec.caps);
+      }
+      await hooks.beforeStart(store, c, spec);
+      started = true;
+    });
+  } catch (e) {
+    if (started) await hooks.afterStop(store, c); // beforeStart succeeded, the record of the mount points did not: undo it
+    throw e;
   }
-  await hooks.beforeStart(store, c, spec);
   spec.mounts = orderMounts(spec.mounts ?? []);
   const configFile = store.paths.lxcConf(c.id);
   try {
