@@ -18,32 +18,21 @@ import { ensureUp, takeDown } from './bridge.js';
 import * as firewall from './firewall.js';
 import { claim, release } from './ipam.js';
 import { getNetwork, listNetworks } from './networks.js';
-import { initialNet, netName, readNet, updateNet } from './endpoints.js';
+import { initialNet, readNet, updateNet } from './endpoints.js';
 import { refreshPeers, writeOwnFiles } from './resolution.js';
 import { ensureResolver, nudgeResolver, stopResolver } from './dns.js';
 import { publish, requested, unpublish, wantsPorts } from './publish.js';
 import { DEFAULT_NETWORK, containerNetFile, modeOf, vethName, type ContainerNet, type NetworkRecord } from './model.js';
 import { portKey, splitKey } from './ports.js';
 import { existsSync } from 'node:fs';
-import { mountOwnFiles } from './nonet.js';
+import { checkModeFlags, mountOwnFiles } from './nonet.js';
 
 /** At create: the networks exist, addresses fit their subnets, and the flags do not contradict the mode. */
 export async function checkCreate(store: Store, rec: ContainerRecord): Promise<void> {
   const hc = rec.hostConfig;
   const mode = modeOf(rec);
-  const eps = rec.networkingConfig?.EndpointsConfig ?? {};
-  const asked = (k: 'aliases' | 'ip' | 'mac') =>
-    Object.values(eps).some((e) => (k === 'aliases' ? e.Aliases?.length : k === 'ip' ? e.IPAMConfig?.IPv4Address : e.MacAddress));
+  checkModeFlags(rec);
   const ports = requested(rec).length > 0;
-  if (mode.kind !== 'bridge') {
-    if (asked('ip') || asked('aliases') || asked('mac'))
-      throw new InvalidArgument(`conflicting options: --ip, --network-alias and --mac-address need a bridge network, not --network ${hc.NetworkMode}`);
-    if (Object.keys(eps).some((n) => netName(n) !== hc.NetworkMode))
-      throw new InvalidArgument(`conflicting options: --network ${hc.NetworkMode} cannot be combined with other networks`);
-  }
-  if (mode.kind === 'none' || mode.kind === 'container') {
-    if (ports) throw new InvalidArgument(`conflicting options: port publishing and --network ${mode.kind === 'none' ? 'none' : 'container:'}`);
-  }
   // As Docker: a warning, not an error; the container's ports are the host's already.
   if (mode.kind === 'host' && ports) store.warn('published ports are discarded when using host network mode');
   if (mode.kind === 'container') {

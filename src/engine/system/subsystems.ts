@@ -13,7 +13,7 @@ const network = () => import('../../network/hooks.js');
 const nonet = () => import('../../network/nonet.js');
 const bare = async (s: Store, c: ContainerRecord) => (await nonet()).isBare(s, c);
 const networkHooks: ContainerHooks = {
-  beforeCreate: async (s, c) => (await network()).checkCreate(s, c),
+  beforeCreate: async (s, c) => (c.hostConfig.NetworkMode === 'none' ? (await nonet()).checkModeFlags(c) : (await network()).checkCreate(s, c)),
   beforeStart: async (s, c, spec) => ((await bare(s, c)) ? (await nonet()).beforeStartNone(s, c, spec) : (await network()).beforeStart(s, c, spec)),
   afterStart: async (s, c) => {
     if (!(await bare(s, c))) await (await network()).afterStart(s, c);
