@@ -18,32 +18,21 @@ import { ensureUp, takeDown } from './bridge.js';
 import * as firewall from './firewall.js';
 import { claim, release } from './ipam.js';
 import { getNetwork, listNetworks } from './networks.js';
-import { initialNet, netName, readNet, updateNet } from './endpoints.js';
+import { initialNet, readNet, updateNet } from './endpoints.js';
 import { refreshPeers, writeOwnFiles } from './resolution.js';
 import { ensureResolver, nudgeResolver, stopResolver } from './dns.js';
 import { publish, requested, unpublish, wantsPorts } from './publish.js';
 import { DEFAULT_NETWORK, containerNetFile, modeOf, vethName, type ContainerNet, type NetworkRecord } from './model.js';
 import { portKey, splitKey } from './ports.js';
 import { existsSync } from 'node:fs';
-import { mountPointFor } from '../store/mountpoints.js';
+import { checkModeFlags, mountOwnFiles } from './nonet.js';
 
 /** At create: the networks exist, addresses fit their subnets, and the flags do not contradict the mode. */
 export async function checkCreate(store: Store, rec: ContainerRecord): Promise<void> {
   const hc = rec.hostConfig;
   const mode = modeOf(rec);
-  const eps = rec.networkingConfig?.EndpointsConfig ?? {};
-  const asked = (k: 'aliases' | 'ip' | 'mac') =>
-    Object.values(eps).some((e) => (k === 'aliases' ? e.Aliases?.length : k === 'ip' ? e.IPAMConfig?.IPv4Address : e.MacAddress));
+  checkModeFlags(rec);
   const ports = requested(rec).length > 0;
-  if (mode.kind !== 'bridge') {
-    if (asked('ip') || asked('aliases') || asked('mac'))
-      throw new InvalidArgument(`conflicting options: --ip, --network-alias and --mac-address need a bridge network, not --network ${hc.NetworkMode}`);
-    if (Object.keys(eps).some((n) => netName(n) !== hc.NetworkMode))
-      throw new InvalidArgument(`conflicting options: --network ${hc.NetworkMode} cannot be combined with other networks`);
-  }
-  if (mode.kind === 'none' || mode.kind === 'container') {
-    if (ports) throw new InvalidArgument(`conflicting options: port publishing and --network ${mode.kind === 'none' ? 'none' : 'container:'}`);
-  }
   // As Docker: a warning, not an error; the container's ports are the host's already.
   if (mode.kind === 'host' && ports) store.warn('published ports are discarded when using host network mode');
   if (mode.kind === 'container') {
@@ -128,26 +117,17 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
   const mode = modeOf(c);
   let net = readNet(store, c);
   await clearLeftovers(store, c, net);
-  const hostsAt = await mountPointFor(store, c.id, '/etc/hosts');
-  const resolvAt = await mountPointFor(store, c.id, '/etc/resolv.conf');
-  const mounts = (files: { hosts: string; resolv: string }) => {
-    // First, so a user's -v onto /etc/hosts still wins.
-    spec.mounts = [
-      { source: files.hosts, target: hostsAt, fstype: 'none', options: ['bind'] },
-      { source: files.resolv, target: resolvAt, fstype: 'none', options: ['bind'] },
-      ...(spec.mounts ?? []),
-    ];
-  };
+  const mounts = (files: { hosts: string; resolv: string }) => mountOwnFiles(store, c, spec, files);
   if (mode.kind === 'none') {
     spec.net = [];
-    mounts(await writeOwnFiles(store, c, net));
+    await mounts(await writeOwnFiles(store, c, net));
     return;
   }
   if (mode.kind === 'host') {
     // Our own namespace, named by our pid: pid 1 may be out of reach (a
     // sandbox's init) or live in another namespace than the one we manage.
     spec.netNamespaceOf = process.pid;
-    mounts(await writeOwnFiles(store, c, net));
+    await mounts(await writeOwnFiles(store, c, net));
     return;
   }
   if (mode.kind === 'container') {
@@ -156,7 +136,7 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
     });
     if (!isRunning(target.state)) throw new Conflict(`cannot join the network of container ${target.name}: it is not running`);
     spec.netNamespaceOf = containerInitPid(target);
-    mounts(await writeOwnFiles(store, c, net, target));
+    await mounts(await writeOwnFiles(store, c, net, target));
     return;
   }
   const recs = await networksOf(store, c, net);
@@ -178,7 +158,7 @@ export async function beforeStart(store: Store, c: ContainerRecord, spec: LxcSpe
     .filter(([name, ep]) => name !== DEFAULT_NETWORK && ep.Gateway)
     .map(([, ep]) => ep.Gateway);
   const resolver = gateways.length && (await ensureResolver(store, gateways)) ? gateways[0] : undefined;
-  mounts(await writeOwnFiles(store, c, net, undefined, resolver));
+  await mounts(await writeOwnFiles(store, c, net, undefined, resolver));
   const primary = Object.values(net.Networks)[0];
   if (primary && wantsPorts(c)) {
     await publish(store, c, primary.IPAddress, async (ports, publisher) => {

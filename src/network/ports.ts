@@ -2,6 +2,7 @@
 // and ExposedPorts, and the PORTS column / `port` lines back out. Pure.
 import { InvalidArgument } from '../errors.js';
 import { isIp } from './cidr.js';
+import type { ContainerRecord } from '../store/types.js';
 
 export type Proto = 'tcp' | 'udp' | 'sctp';
 export const PROTOS: readonly Proto[] = ['tcp', 'udp', 'sctp'];
@@ -168,4 +169,19 @@ export function portLines(ports: PortMap | undefined, only?: string): string[] {
       out.push(want !== undefined ? `${b.HostIp || '0.0.0.0'}:${b.HostPort}` : `${key} -> ${b.HostIp || '0.0.0.0'}:${b.HostPort}`);
   }
   return out;
+}
+
+/** What the container asks to publish: -p bindings, and with -P every other exposed port. */
+export function requested(c: ContainerRecord): Array<[string, PortBinding]> {
+  const out: Array<[string, PortBinding]> = [];
+  const pb = c.hostConfig.PortBindings ?? {};
+  for (const [k, bs] of Object.entries(pb)) for (const b of bs ?? []) out.push([k, b]);
+  if (c.hostConfig.PublishAllPorts) {
+    for (const k of Object.keys(c.config.ExposedPorts ?? {})) if (!pb[k]?.length) out.push([k, { HostIp: '', HostPort: '' }]);
+  }
+  return out;
+}
+
+export function wantsPorts(c: ContainerRecord): boolean {
+  return requested(c).length > 0;
 }

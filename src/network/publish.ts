@@ -17,7 +17,7 @@ import * as firewall from './firewall.js';
 import { namesFor } from './model.js';
 import { readNet } from './endpoints.js';
 import { identify, isAlive, type ProcId } from '../sys/proc.js';
-import { hostPortRange, splitKey, type Mapping, type PortBinding, type PortMap, type Proto } from './ports.js';
+import { hostPortRange, requested, splitKey, type Mapping, type PortMap, type Proto } from './ports.js';
 import { randomInt } from '../store/ids.js';
 
 /** Can a socket be bound to ip:port here, now? (sctp is not probed.) */
@@ -53,20 +53,8 @@ function ephemeralRange(): [number, number] {
   return [32768, 60999];
 }
 
-/** What the container asks to publish: -p bindings, and with -P every other exposed port. */
-export function requested(c: ContainerRecord): Array<[string, PortBinding]> {
-  const out: Array<[string, PortBinding]> = [];
-  const pb = c.hostConfig.PortBindings ?? {};
-  for (const [k, bs] of Object.entries(pb)) for (const b of bs ?? []) out.push([k, b]);
-  if (c.hostConfig.PublishAllPorts) {
-    for (const k of Object.keys(c.config.ExposedPorts ?? {})) if (!pb[k]?.length) out.push([k, { HostIp: '', HostPort: '' }]);
-  }
-  return out;
-}
-
-export function wantsPorts(c: ContainerRecord): boolean {
-  return requested(c).length > 0;
-}
+// Moved to ports.ts (pure: the create check of --network none needs them without this module).
+export { requested, wantsPorts } from './ports.js';
 
 const overlapsIp = (a: string, b: string) => !a || a === '0.0.0.0' || !b || b === '0.0.0.0' || a === b;
 

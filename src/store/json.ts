@@ -5,7 +5,7 @@
 // later on.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { randomHex } from './ids.js';
+import { tempTag } from './tags.js';
 import { dirname, basename, join } from 'node:path';
 import { CorruptState } from '../errors.js';
 import { parseJsonWith, SchemaError, type Schema } from '../util/schema.js';
@@ -43,7 +43,7 @@ export async function removeAbandonedTemps(dir: string): Promise<void> {
 
 /** Where to write path's next content before renaming it into place: named after this process, so removeAbandonedTemps knows it. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${me?.pid}-${me?.start}-${randomHex(4)}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${me?.pid}-${me?.start}-${tempTag()}.tmp`);
 }
 
 /**

@@ -5,7 +5,7 @@
 // exists), so a lock is never seen half-made, even if its owner is killed.
 import { readdirSync } from 'node:fs';
 import { link, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
-import { randomHex } from './ids.js';
+import { tempTag } from './tags.js';
 import { join } from 'node:path';
 import { Conflict, SystemError } from '../errors.js';
 import { identify, isAlive, sleep } from '../sys/proc.js';
@@ -14,7 +14,7 @@ const me = identify(process.pid);
 
 async function tryCreate(path: string): Promise<boolean> {
   // Named after its writer, so a crash's leftover is recognised (sweepLocks).
-  const tmp = `${path}.${me?.pid}-${me?.start}.${randomHex(4)}`;
+  const tmp = `${path}.${me?.pid}-${me?.start}.${tempTag()}`;
   try {
     await writeFile(tmp, `${me?.pid} ${me?.start}\n`, { flag: 'wx' });
     await link(tmp, path);

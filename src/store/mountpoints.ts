@@ -38,14 +38,45 @@ export async function makeMountPoint(rootfs: string, target: string, kind: 'dir'
   return relative(rootfs, host);
 }
 
+/** The record of each container whose start is making its mount points now (batchMountPoints), by record file. */
+const batches = new Map<string, Set<string>>();
+
 /** A mount point for `target` in a container's rootfs, recorded so diff, build and commit can leave it out. */
 export async function mountPointFor(store: Store, id: string, target: string, kind: 'dir' | 'file' = 'file'): Promise<string> {
   const madeFile = join(store.paths.container(id), 'mountpoints.json');
+  const batch = batches.get(madeFile);
+  if (batch) return makeMountPoint(store.paths.rootfs(id), target, kind, batch);
   const made = new Set(await readJsonOr(madeFile, stringList, []));
   const before = made.size;
   const rel = await makeMountPoint(store.paths.rootfs(id), target, kind, made);
   if (made.size !== before) await writeJson(madeFile, [...made].sort(), { durable: false });
   return rel;
+}
+
+/**
+ * Run fn (a start's preparation) with the container's mount points recorded
+ * once, at its end, instead of at each mountPointFor: the first start of a
+ * container makes four (/etc/hostname, /.dockerenv, /etc/hosts,
+ * /etc/resolv.conf). Recorded also when fn fails, for what it made.
+ */
+export async function batchMountPoints<T>(store: Store, id: string, fn: () => Promise<T>): Promise<T> {
+  const madeFile = join(store.paths.container(id), 'mountpoints.json');
+  if (batches.has(madeFile)) return fn();
+  const made = new Set(await readJsonOr(madeFile, stringList, []));
+  const before = made.size;
+  batches.set(madeFile, made);
+  const record = () => (made.size !== before ? writeJson(madeFile, [...made].sort(), { durable: false }) : undefined);
+  let out: T;
+  try {
+    out = await fn();
+  } catch (e) {
+    batches.delete(madeFile);
+    await record()?.catch(() => {});
+    throw e;
+  }
+  batches.delete(madeFile);
+  await record();
+  return out;
 }
 
 /**

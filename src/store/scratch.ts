@@ -1,14 +1,14 @@
 // Names for half-made things (layers, containers being created or removed).
 // The name carries its creator's pid and start time, so any later process can
 // tell a crash leftover (creator gone) from work still in progress.
-import { randomHex } from './ids.js';
+import { tempTag } from './tags.js';
 import { identify, isAlive } from '../sys/proc.js';
 
 export const SCRATCH_PREFIX = '.tmp-';
 const me = identify(process.pid);
 
 export function scratchName(): string {
-  return `${SCRATCH_PREFIX}${me?.pid}-${me?.start}-${randomHex(4)}`;
+  return `${SCRATCH_PREFIX}${me?.pid}-${me?.start}-${tempTag()}`;
 }
 
 /** True for a scratch name whose creating process no longer exists. */

@@ -132,15 +132,19 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
   if (c.corrupt) throw new Conflict(`cannot start container ${c.id.slice(0, 12)}: ${c.corrupt}; remove it with 'dockerlite rm -f ${c.id.slice(0, 12)}'`);
   // Killed during the set-up below (port rules, endpoints), the starter leaves a record the
   // next command recognises by it and undoes (recover.ts); a failed set-up undoes itself.
+  // The same write resets what a new start resets (one state write fewer per start).
   const me = identify(process.pid);
-  const starter = (on: boolean) =>
-    updateState(store, c.id, (s) => ({ ...s, starterPid: on ? me?.pid : undefined, starterStart: on ? me?.start : undefined }), RUNTIME);
-  await starter(true);
+  await updateState(
+    store,
+    c.id,
+    (s) => ({ ...s, starterPid: me?.pid, starterStart: me?.start, restartCount: 0, stopRequested: false, error: undefined }),
+    RUNTIME,
+  );
   let prepared;
   try {
     prepared = await prepare(store, c, o.argv);
   } catch (e) {
-    await starter(false).catch(() => {});
+    await updateState(store, c.id, (s) => ({ ...s, starterPid: undefined, starterStart: undefined }), RUNTIME).catch(() => {});
     throw e;
   }
   const { argv, passEnv } = prepared;
@@ -148,7 +152,6 @@ async function launch(store: Store, c: ContainerView, o: { argv?: string[]; wait
   try {
     // As the original's runc, a new command becomes the container's recorded command.
     if (o.argv) await setCommand(store, c.id, o.argv);
-    await updateState(store, c.id, (s) => ({ ...s, restartCount: 0, stopRequested: false, error: undefined }), RUNTIME);
     mon = spawnMonitor(store, c, argv, passEnv, o);
     // Known before the start is: rm -f and deinit can then end a container whose starter dies in between.
     const m = mon.monitor;

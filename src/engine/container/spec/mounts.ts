@@ -4,8 +4,7 @@
 // works too), by store/mountpoints.ts.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { readJsonOr, writeJson } from '../../../store/json.js';
-import { makeMountPoint } from '../../../store/mountpoints.js';
+import { mountPointFor } from '../../../store/mountpoints.js';
 import { isAbsolute, join, posix } from 'node:path';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord, MountConfig, MountPoint } from '../../../store/types.js';
@@ -13,7 +12,6 @@ import { resolveInRoot } from '../../../oci/securejoin.js';
 import { parseBytes } from './limits.js';
 import type { MountEntry } from '../../../runtime/rcfile.js';
 import { InvalidArgument } from '../../../errors.js';
-import { stringList } from '../../../store/schema.js';
 
 export interface MountSpec {
   type: 'bind' | 'volume';
@@ -277,10 +275,8 @@ function depth(p: string): number {
 export async function containerMounts(store: Store, c: ContainerRecord, volume: VolumeLookup): Promise<MountEntry[]> {
   const rootfs = store.paths.rootfs(c.id);
   const out: MountEntry[] = [];
-  const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
-  const made = new Set(await readJsonOr(madeFile, stringList, []));
-  const before = made.size;
-  const mountPoint = (r: string, t: string, k: 'dir' | 'file') => makeMountPoint(r, t, k, made);
+  // Recorded in mountpoints.json (once per start: prepare batches them).
+  const mountPoint = (_r: string, t: string, k: 'dir' | 'file') => mountPointFor(store, c.id, t, k);
   await writeFile(hostnameFile(store, c.id), `${c.config.Hostname || c.id.slice(0, 12)}\n`);
   out.push({ source: hostnameFile(store, c.id), target: await mountPoint(rootfs, '/etc/hostname', 'file'), fstype: 'none', options: ['bind'] });
   const all: Array<{ target: string; entry: () => Promise<MountEntry> }> = [];
@@ -335,8 +331,6 @@ export async function containerMounts(store: Store, c: ContainerRecord, volume: 
   }
   // A stable sort: mounts at the same depth keep the order they were given in.
   for (const m of all.sort((a, b) => depth(a.target) - depth(b.target))) out.push(await m.entry());
-  // Made again on every start: written only when it grew, and without an fsync (json.ts).
-  if (made.size !== before) await writeJson(madeFile, [...made].sort(), { durable: false });
   return out;
 }
 

@@ -20,6 +20,7 @@ import { commandMounts, orderMounts, resolveThroughMounts } from './mounts.js';
 import { volumeLookup } from '../../volume/volumes.js';
 import { parseSeccompProfile, toLxcSeccomp } from './seccomp.js';
 import { processModel } from './process.js';
+import { batchMountPoints } from '../../../store/mountpoints.js';
 
 /** Find argv[0] the way execvp would inside the container: 127 when missing, 126 when not executable. */
 export async function checkCommand(
@@ -144,17 +145,27 @@ export async function prepare(store: Store, c: ContainerRecord, argv: string[] =
     apparmor: hasAppArmor(),
     ...extra,
   };
-  await applyHostConfig(store, c, spec);
-  argv = await processModel(store, c, spec, user, argv);
-  // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
-  const sec = securityOf(c.hostConfig.SecurityOpt);
-  if (sec.seccompProfile && !hasSeccomp()) throw new Unavailable('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');
-  if (sec.seccomp && !spec.privileged) {
-    spec.seccompProfile = sec.seccompProfile
-      ? await profileFile(store, toLxcSeccomp(parseSeccompProfile(sec.seccompProfile), spec.caps))
-      : await seccompProfilePath(store, spec.caps);
+  // The mount points made below (ours, the user's, networking's) are recorded once, at the end.
+  let started = false;
+  try {
+    await batchMountPoints(store, c.id, async () => {
+      await applyHostConfig(store, c, spec);
+      argv = await processModel(store, c, spec, user, argv);
+      // After the capabilities are known: --cap-add SYS_ADMIN lets namespaces and mounts through, as in Docker.
+      const sec = securityOf(c.hostConfig.SecurityOpt);
+      if (sec.seccompProfile && !hasSeccomp()) throw new Unavailable('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');
+      if (sec.seccomp && !spec.privileged) {
+        spec.seccompProfile = sec.seccompProfile
+          ? await profileFile(store, toLxcSeccomp(parseSeccompProfile(sec.seccompProfile), spec.caps))
+          : await seccompProfilePath(store, spec.caps);
+      }
+      await hooks.beforeStart(store, c, spec);
+      started = true;
+    });
+  } catch (e) {
+    if (started) await hooks.afterStop(store, c); // beforeStart succeeded, the record of the mount points did not: undo it
+    throw e;
   }
-  await hooks.beforeStart(store, c, spec);
   spec.mounts = orderMounts(spec.mounts ?? []);
   const configFile = store.paths.lxcConf(c.id);
   try {

@@ -5,15 +5,12 @@
 // container=lxc, and execs the command, which so is pid 1; with --init it
 // stays pid 1 as a reaping init instead (Docker's tini). Also Docker's
 // /dev/shm (64 MB, --shm-size), /dev/mqueue and /.dockerenv.
-import { join } from 'node:path';
 import type { Store } from '../../../store/store.js';
 import type { ContainerRecord } from '../../../store/types.js';
 import type { LxcSpec } from '../../../runtime/rcfile.js';
 import { DL_INIT } from '../../../runtime/lxc.js';
 import { InvalidArgument } from '../../../errors.js';
-import { makeMountPoint } from '../../../store/mountpoints.js';
-import { readJsonOr, writeJson } from '../../../store/json.js';
-import { stringList } from '../../../store/schema.js';
+import { mountPointFor } from '../../../store/mountpoints.js';
 import { readTable, type ResolvedUser } from './user.js';
 import { envValue } from './command.js';
 
@@ -64,11 +61,7 @@ export async function processModel(store: Store, c: ContainerRecord, spec: LxcSp
     { source: 'mqueue', target: 'dev/mqueue', fstype: 'mqueue', options: ['rw', 'nosuid', 'nodev', 'noexec', 'create=dir'] },
   ];
   // /.dockerenv: made in the rootfs and recorded as dockerlite's, so diff and commit leave it out (Docker's init layer).
-  const madeFile = join(store.paths.container(c.id), 'mountpoints.json');
-  const made = new Set(await readJsonOr(madeFile, stringList, []));
-  const before = made.size;
-  await makeMountPoint(spec.rootfs, '/.dockerenv', 'file', made);
-  if (made.size !== before) await writeJson(madeFile, [...made].sort(), { durable: false });
+  await mountPointFor(store, c.id, '/.dockerenv', 'file');
   // LXC starts dl-init as root; dl-init becomes the user.
   const { uid, gid } = spec;
   spec.uid = 0;
