@@ -29,7 +29,7 @@ export function randomId(): string {
   return randomHex(32);
 }
 
-/** n random bytes as hex: ids, and the unique part of temporary names. */
+/** n random bytes as hex: ids and exec ids (temporary names take store/tags.ts's counter). */
 export function randomHex(n: number): string {
   return randomBytes(n).toString('hex');
 }

@@ -18,16 +18,23 @@ const TEMP = /^\..+\.(?:(\d+)-(\d+)-)?[0-9a-f]{8}\.tmp$/;
 /** How old a temp file without its writer's name must be before it counts as a crash's leftover. */
 const UNNAMED_TEMP_GRACE_MS = 10 * 60_000;
 
+/**
+ * The names in one of the store's small directories, none if it cannot be
+ * read. Synchronous: every store open's sweep lists a dozen of them (and,
+ * for temp files, every container's directory), and each asynchronous
+ * readdir was a round trip through libuv's thread pool.
+ */
+export function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Remove the temp files in dir whose writer was killed before renaming them into place. */
 export async function removeAbandonedTemps(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    // Sync: the sweep lists every container's directory at every store open; most are a few names.
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
+  for (const n of listNames(dir)) {
     const m = TEMP.exec(n);
     if (!m) continue;
     const p = join(dir, n);

@@ -3,9 +3,9 @@
 // is gone is stale and is taken over. It is written in full under a private
 // name first and then hard-linked into place (link(2) fails if the name
 // exists), so a lock is never seen half-made, even if its owner is killed.
-import { readdirSync } from 'node:fs';
 import { link, readFile, stat, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { tempTag } from './tags.js';
+import { listNames } from './json.js';
 import { join } from 'node:path';
 import { Conflict, SystemError } from '../errors.js';
 import { identify, isAlive, sleep } from '../sys/proc.js';
@@ -71,13 +71,7 @@ async function dropStale(path: string): Promise<void> {
  * after their writer; the older pid-only names once that pid is gone).
  */
 export async function sweepLocks(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = readdirSync(dir); // sync: every store open comes here, and the directory is small
-  } catch {
-    return;
-  }
-  for (const n of names) {
+  for (const n of listNames(dir)) {
     const p = join(dir, n);
     const tmp = /\.lock(?:\.steal)?\.(\d+)(?:-(\d+))?\.[0-9a-f]{8}$/.exec(n);
     if (tmp) {

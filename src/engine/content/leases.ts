@@ -4,11 +4,10 @@
 // process (rm, rmi, prune) leaves it alone. A lease is a file named after its
 // process (scratch name), so a crashed holder's lease is recognised and
 // dropped.
-import { readdirSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
-import { readJsonOr, writeJson } from '../../store/json.js';
+import { listNames, readJsonOr, writeJson } from '../../store/json.js';
 import { scratchName, isAbandoned } from '../../store/scratch.js';
 import { arr, obj, str } from '../../util/schema.js';
 
@@ -59,13 +58,7 @@ export async function withLease<T>(store: Store, fn: (lease: Lease) => Promise<T
 /** Everything live leases hold; leases of dead processes are removed on the way. */
 export async function leased(store: Store): Promise<{ layers: Set<string>; blobs: Set<string> }> {
   const out = { layers: new Set<string>(), blobs: new Set<string>() };
-  let names: string[];
-  try {
-    names = readdirSync(dir(store)); // sync: every store open comes here (sweep.ts)
-  } catch {
-    return out;
-  }
-  for (const n of names) {
+  for (const n of listNames(dir(store))) {
     const p = join(dir(store), n);
     if (isAbandoned(n)) {
       await unlink(p).catch(() => {});

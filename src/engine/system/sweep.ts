@@ -3,31 +3,18 @@
 // nothing to do, since every command pays for it. Each leftover carries its
 // maker's pid and start time in its name (scratch names, temp files, lock
 // files, leases), or is recognised under the lock its maker held (layers).
-import { readdirSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../store/store.js';
 import { isAbandoned } from '../../store/scratch.js';
-import { removeAbandonedTemps } from '../../store/json.js';
+import { listNames, removeAbandonedTemps } from '../../store/json.js';
 import { sweepLocks } from '../../store/lock.js';
 import { leased } from '../content/leases.js';
 import { abandoned, listDiskStates, listRecords, toView, type ContainerView } from '../../store/containers.js';
 
-/**
- * Synchronous: every command's store open lists a dozen small directories,
- * and each asynchronous readdir was a round trip through libuv's thread pool.
- */
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 /** Scratch directories (loads, builds, debootstrap) whose process is gone. */
 async function removeAbandonedScratch(dir: string): Promise<void> {
-  for (const n of list(dir)) if (isAbandoned(n)) await rm(join(dir, n), { recursive: true, force: true });
+  for (const n of listNames(dir)) if (isAbandoned(n)) await rm(join(dir, n), { recursive: true, force: true });
 }
 
 /** How old a monitor's early log (tmp/monitor-<id>.log) must be to be a leftover: its monitor renames or removes it within moments. */
@@ -35,7 +22,7 @@ const EARLY_LOG_GRACE_MS = 10 * 60_000;
 
 /** Early logs of monitors whose CLI was killed before it could start them. */
 async function removeStaleEarlyLogs(dir: string): Promise<void> {
-  for (const n of list(dir)) {
+  for (const n of listNames(dir)) {
     if (!/^monitor-[0-9a-f]{64}\.log$/.test(n)) continue;
     const st = await stat(join(dir, n)).catch(() => undefined);
     if (st && Date.now() - st.mtimeMs > EARLY_LOG_GRACE_MS) await rm(join(dir, n), { force: true });
@@ -66,8 +53,8 @@ export async function sweep(store: Store, o: SweepOptions = {}): Promise<void> {
   const p = store.paths;
   await sweepLocks(p.locks);
   // The modules that clean up load only when there is something to clean up.
-  if (layersNeedSweep(list(p.layers))) await (await import('../content/layers.js')).removeAbandoned(store);
-  if (list(join(p.root, 'blobs', 'incoming')).some(isAbandoned)) await (await import('../content/blobs.js')).removeAbandonedBlobs(store);
+  if (layersNeedSweep(listNames(p.layers))) await (await import('../content/layers.js')).removeAbandoned(store);
+  if (listNames(join(p.root, 'blobs', 'incoming')).some(isAbandoned)) await (await import('../content/blobs.js')).removeAbandonedBlobs(store);
   await leased(store); // drops the leases of dead holders
   await removeAbandonedScratch(p.tmp);
   await removeStaleEarlyLogs(p.tmp);
@@ -75,8 +62,8 @@ export async function sweep(store: Store, o: SweepOptions = {}): Promise<void> {
   await removeAbandonedScratch(p.networks); // a network create killed before its rename
   const dirs = [p.root, p.layers, p.images, join(p.root, 'buildcache'), join(p.root, 'leases'), p.volumes, p.networks];
   // A network's own files, and its address leases (ips/), which a killed start may leave half-written.
-  for (const n of list(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n), join(p.networks, n, 'ips'));
-  const containers = list(p.containers);
+  for (const n of listNames(p.networks)) if (!n.startsWith('.')) dirs.push(join(p.networks, n), join(p.networks, n, 'ips'));
+  const containers = listNames(p.containers);
   if (!o.listing) for (const n of containers) if (!n.startsWith('.')) dirs.push(p.container(n));
   for (const d of dirs) await removeAbandonedTemps(d);
   if (containers.some(isAbandoned)) await (await import('../container/remove.js')).removeAbandonedContainers(store);
