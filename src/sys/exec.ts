@@ -76,7 +76,9 @@ export interface RunResult {
   status: number;
 }
 
-function missing(cmd: string): Unavailable {
+/** A failure to start cmd, as the caller sees it: a program that is not installed gets one clear line. */
+function startError(cmd: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return e;
   return new Unavailable(`${cmd}: command not found; run ./install.sh to install dockerlite's dependencies`);
 }
 
@@ -96,7 +98,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     const err: Buffer[] = [];
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missing(cmd) : e));
+    child.on('error', (e) => reject(startError(cmd, e)));
     if (opts.input !== undefined) {
       child.stdin!.on('error', () => {}); // the program may exit without reading all of it
       child.stdin!.end(opts.input);
@@ -136,7 +138,7 @@ function runNative(n: NativeSpawn, cmd: string, args: readonly string[], opts: R
       });
     } catch (e) {
       for (const fd of [outR, errR, inW]) if (fd >= 0) closeSync(fd);
-      return reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? missing(cmd) : e);
+      return reject(startError(cmd, e));
     } finally {
       for (const fd of [outW, errW, inR]) if (fd >= 0) closeSync(fd);
     }
@@ -212,7 +214,7 @@ export function spawnDetached(cmd: string, args: readonly string[], o: { stdio: 
     pid = n.spawn(cmd, [cmd, ...args], environment(o.env), o.cwd, [...o.stdio, theirs], 1 | 2, () => {});
   } catch (e) {
     closeSync(ours);
-    throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? missing(cmd) : e;
+    throw startError(cmd, e);
   } finally {
     closeSync(theirs);
   }
@@ -222,7 +224,7 @@ export function spawnDetached(cmd: string, args: readonly string[], o: { stdio: 
 /** Wait for a started program; resolve with its status, or 128+n when a signal ended it. */
 export function wait(child: ChildProcess, cmd: string): Promise<{ status: number; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missing(cmd) : e));
+    child.on('error', (e) => reject(startError(cmd, e)));
     child.on('close', (status, signal) => {
       const n = signal ? 128 + (signalNumber(signal) ?? 0) : (status ?? 0);
       resolve({ status: n, signal });
