@@ -3,7 +3,7 @@
 // it runs). Reading it is all this module does, plus the state writes that
 // every part of dockerlite shares; creating and removing containers is the
 // engine's (engine/container/create.ts, remove.ts). Depends on store/ and sys/ only.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import type { Store } from './store.js';
 import type { ContainerRecord, ContainerState } from './types.js';
 import { ZERO_TIME } from './types.js';
@@ -24,6 +24,40 @@ export interface DiskRecord {
   rec: ContainerRecord;
   disk: ContainerState;
   corrupt?: string;
+  /** The monitor's exit file, when the record still says running. */
+  exit?: ExitFile;
+}
+
+/**
+ * containers/<id>/exit: dl-mon writes it (-e) the moment the command ends,
+ * before its hook, a node start-up later, records the exit in state.json.
+ * Readers take it as the exit meanwhile. Only the run it names (lxc-start's
+ * pid) counts; the hook removes it once the record holds the exit.
+ */
+export interface ExitFile {
+  pid: number;
+  status: number;
+  finishedAt: string;
+}
+
+export function readExitFile(store: Store, id: string): ExitFile | undefined {
+  let text;
+  try {
+    text = readFileSync(store.paths.containerExit(id), 'latin1');
+  } catch {
+    return undefined;
+  }
+  const m = /^(\d{1,10}) (\d{1,3}) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)\n$/.exec(text);
+  return m ? { pid: Number(m[1]), status: Number(m[2]), finishedAt: m[3] } : undefined;
+}
+
+/** Once the record holds the exit. */
+export function removeExitFile(store: Store, id: string): void {
+  try {
+    unlinkSync(store.paths.containerExit(id));
+  } catch {
+    // none, or the container is gone
+  }
 }
 
 export function freshState(): ContainerState {
@@ -36,8 +70,13 @@ export function freshState(): ContainerState {
  * with the same pid) is reported as exited. Between two runs of a restart
  * policy ('restarting') there is no LXC process; its monitor must be alive.
  */
-export function trueState(s: ContainerState): ContainerState {
+export function trueState(s: ContainerState, exit?: ExitFile): ContainerState {
   if (!isRunning(s)) return s;
+  // Ended, its exit not yet in the record: as the hook will record it. Its monitor
+  // (monitorPid) still runs the hook; rm, start and stop wait for it.
+  if (exit && s.status === 'running' && exit.pid === s.pid) {
+    return { ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: exit.status, finishedAt: exit.finishedAt };
+  }
   const monitor = { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
   // A live monitor records the exit itself within moments; until then its record stands (so wait gets the real code).
   if (isAlive(s.status === 'restarting' ? monitor : { pid: s.pid, start: s.pidStart }) || isAlive(monitor)) return s;
@@ -68,12 +107,15 @@ export function isRunning(s: ContainerState): boolean {
 }
 
 /** state.json as written (fresh when missing); a corrupt one reads as dead, with what is wrong. */
-async function readDiskState(store: Store, id: string): Promise<{ state: ContainerState; corrupt?: string }> {
+async function readDiskState(store: Store, id: string): Promise<{ state: ContainerState; corrupt?: string; exit?: ExitFile }> {
   return readDiskStateSync(store, id);
 }
 
-function readDiskStateSync(store: Store, id: string): { state: ContainerState; corrupt?: string } {
+function readDiskStateSync(store: Store, id: string): { state: ContainerState; corrupt?: string; exit?: ExitFile } {
   const first = readStateFileSync(store, id);
+  // The exit file is read after the record: a hook that recorded the exit and removed it in between leaves a running record without it, which the liveness check below covers.
+  const exit = first.state.status === 'running' ? readExitFile(store, id) : undefined;
+  if (exit) return { ...first, exit };
   // Running, but its processes are all gone: the monitor may have replaced the
   // record with the exit just after we read it, then ended. Its write came
   // before its end, so a second read after that liveness check sees it; else
@@ -96,7 +138,8 @@ function deadState(error: string): ContainerState {
 }
 
 export async function readState(store: Store, id: string): Promise<ContainerState> {
-  return trueState((await readDiskState(store, id)).state);
+  const { state, exit } = await readDiskState(store, id);
+  return trueState(state, exit);
 }
 
 export async function writeState(store: Store, id: string, state: ContainerState, opts: WriteOptions = {}): Promise<void> {
@@ -158,8 +201,8 @@ export function readRecord(store: Store, id: string): DiskRecord | undefined {
     return { rec: placeholder(id, created), disk: deadState(e.message), corrupt: e.message };
   }
   if (!rec) return undefined; // being created, or a removal's leftovers
-  const { state, corrupt } = readDiskStateSync(store, id);
-  return { rec, disk: state, ...(corrupt ? { corrupt } : {}) };
+  const { state, corrupt, exit } = readDiskStateSync(store, id);
+  return { rec, disk: state, ...(corrupt ? { corrupt } : {}), ...(exit ? { exit } : {}) };
 }
 
 /** What stands in for a container whose config.json cannot be read: enough to list, inspect and remove it. */
@@ -168,8 +211,8 @@ function placeholder(id: string, created: string): ContainerRecord {
 }
 
 /** A record as read, its state checked against the host. */
-export function toView({ rec, disk, corrupt }: DiskRecord): ContainerView {
-  return { ...rec, names: [rec.name], state: trueState(disk), ...(corrupt ? { corrupt } : {}) };
+export function toView({ rec, disk, corrupt, exit }: DiskRecord): ContainerView {
+  return { ...rec, names: [rec.name], state: trueState(disk, exit), ...(corrupt ? { corrupt } : {}) };
 }
 
 export async function listContainers(store: Store): Promise<ContainerView[]> {

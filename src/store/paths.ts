@@ -59,6 +59,10 @@ export class Paths {
   containerState(id: string) {
     return this.containerFile(id, 'state.json');
   }
+  /** dl-mon's exit file (store/containers.ts ExitFile). */
+  containerExit(id: string) {
+    return this.containerFile(id, 'exit');
+  }
   lxcConf(id: string) {
     return join(this.root, 'containers', id, 'lxc.conf');
   }

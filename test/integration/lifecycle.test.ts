@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { identify } from '../../src/sys/proc.js';
 import { TestEnv, missingPrereq, eventually, BIN, alive } from '../helpers/env.js';
 
 const skip = missingPrereq({ tools: ['lxc-execute', 'lxc-attach', 'btrfs', 'script', 'setpriv'] });
@@ -195,4 +196,63 @@ test('an attached run is logged too, and --rm removes it', { skip }, async () =>
   await eventually(() => out.includes('ready'), 'the trap');
   child.kill('SIGINT');
   assert.equal(await code, 9);
+});
+
+/** Hold a container's lock as a live process of ours would (store/lock.ts): the monitor's hook cannot record the exit meanwhile. */
+function holdLock(id: string): () => void {
+  const me = identify(process.pid)!;
+  const lock = `${env.root}/locks/container-${id}.lock`;
+  writeFileSync(lock, `${me.pid} ${me.start}\n`, { flag: 'wx' });
+  return () => rmSync(lock, { force: true });
+}
+
+test('the exit shows at once from the monitor’s exit file while the hook is held; the record then agrees', { skip }, async () => {
+  const id = await env.ok(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 0.5; exit 7']);
+  const dir = `${env.root}/containers/${id}`;
+  const release = holdLock(id);
+  try {
+    assert.equal(await env.ok(['wait', id]), '7');
+    assert.equal(JSON.parse(readFileSync(`${dir}/state.json`, 'utf8')).status, 'running', 'the record waits for the hook');
+    assert.ok(existsSync(`${dir}/exit`));
+    const shown = await state(id);
+    assert.deepEqual([shown.Status, shown.Running, shown.ExitCode, shown.Pid], ['exited', false, 7, 0]);
+    assert.match(await env.ok(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}']), /^Exited \(7\)/);
+    release();
+    await eventually(() => !existsSync(`${dir}/exit`), 'the hook recorded the exit');
+    const rec = JSON.parse(readFileSync(`${dir}/state.json`, 'utf8'));
+    assert.deepEqual([rec.status, rec.exitCode, rec.finishedAt], ['exited', 7, shown.FinishedAt], 'FinishedAt does not move');
+  } finally {
+    release();
+    await env.dl(['rm', '-f', id]);
+  }
+});
+
+test('rm right after wait waits for the monitor to finish recording; start right after wait runs again', { skip }, async () => {
+  const id = await env.ok(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', 'exit 3']);
+  const dir = `${env.root}/containers/${id}`;
+  const release = holdLock(id);
+  try {
+    assert.equal(await env.ok(['wait', id]), '3');
+    const rm = env.dl(['rm', id], { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(existsSync(dir), 'rm is waiting');
+    release();
+    const done = await rm;
+    assert.equal(done.status, 0, done.stderr);
+    assert.equal(existsSync(dir), false);
+  } finally {
+    release();
+    await env.dl(['rm', '-f', id]);
+  }
+  const again = await env.ok(['create', '--network', 'none', 'busybox', 'sh', '-c', 'exit 4']);
+  try {
+    await env.ok(['start', again]);
+    assert.equal(await env.ok(['wait', again]), '4');
+    await env.ok(['start', again]); // its monitor may still be recording the first exit: start waits for it
+    assert.equal(await env.ok(['wait', again]), '4');
+    await eventually(() => !existsSync(`${env.root}/containers/${again}/exit`), 'the second exit recorded');
+    assert.equal(JSON.parse(readFileSync(`${env.root}/containers/${again}/state.json`, 'utf8')).status, 'exited');
+  } finally {
+    await env.dl(['rm', '-f', again]);
+  }
 });

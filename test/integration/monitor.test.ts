@@ -145,6 +145,24 @@ test('exit statuses: the command’s own, 128+N for a signal; the starter is tol
   assert.match(hookCalls(b.dir)[0], /^exit 137 0 0 [01] \d+$/);
 });
 
+test('-e: the exit file names the run, its status and time, and is there before the hook runs; without -e there is none', { skip }, async () => {
+  const before = Date.now();
+  const a = mon(['-e'], ['sh', '-c', 'sleep 0.2; exit 7'], 'cp DIR/exit DIR/seen; echo done');
+  assert.equal(await a.exit, 0, a.stderr());
+  const pid = /started (\d+)/.exec(await a.told)![1];
+  const m = /^(\d+) (\d+) (\S+)\n$/.exec(readFileSync(join(a.dir, 'seen'), 'utf8'));
+  assert.ok(m, 'the hook saw the exit file');
+  assert.equal(m[1], pid, "lxc-start's pid, as fd 3 told it");
+  assert.equal(m[2], '7');
+  assert.match(m[3], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  const t = Date.parse(m[3]);
+  assert.ok(t >= before - 1000 && t <= Date.now() + 1000, m[3]);
+  assert.equal(existsSync(join(a.dir, 'exit.tmp')), false);
+  const b = mon([], ['sh', '-c', 'exit 7'], 'test -e DIR/exit && touch DIR/seen; echo done');
+  assert.equal(await b.exit, 0);
+  assert.equal(existsSync(join(b.dir, 'seen')), false);
+});
+
 test('a start that fails is reported on fd 3 with the hook’s message', { skip }, async () => {
   const dir = join(tmp, 'failing');
   const bad = join(tmp, 'bad-lxc-start');

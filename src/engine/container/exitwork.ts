@@ -11,7 +11,7 @@ import type { ContainerState } from '../../store/types.js';
 import { ZERO_TIME } from '../../store/types.js';
 import { nowRfc3339Nano } from '../../util/human.js';
 import { containerEvent, volumeMountEvents } from '../../store/events.js';
-import { readContainer, updateState } from '../../store/containers.js';
+import { readContainer, readExitFile, removeExitFile, updateState } from '../../store/containers.js';
 import { oomKillCount, oomKillLogged } from '../../runtime/oom.js';
 import { removeContainerCgroups } from '../../runtime/cgroups.js';
 import { backoff, shouldRestart, FIRST_BACKOFF_MS, MAX_BACKOFF_MS } from './restart.js';
@@ -50,7 +50,9 @@ export async function exitWork(store: Store, id: string, words: string[], warn: 
   const memLimited = !!rec.hostConfig.Memory;
   const oomKilled = memLimited && (Number(oomS) > 0 || oomKillCount(id) > 0 || (status === 137 && oomKillLogged(id)));
   const dropped = Number(droppedS);
-  const finishedAt = nowRfc3339Nano();
+  // The time readers have shown since dl-mon's exit file (-e), so FinishedAt never moves.
+  const exitFile = readExitFile(store, id);
+  let finishedAt = nowRfc3339Nano();
   let ranMs = 0;
   let unrecordedStart = false;
   // The exit and the restart decision are one write: `stop` never sees a gap between them.
@@ -61,6 +63,7 @@ export async function exitWork(store: Store, id: string, words: string[], warn: 
     (st: ContainerState) => {
       // It ran and ended before the starter could record it: the start is recorded here.
       unrecordedStart = !err && st.status !== 'running' && st.status !== 'paused';
+      if (exitFile && exitFile.pid === st.pid) finishedAt = exitFile.finishedAt;
       const startedAt = unrecordedStart || st.startedAt === ZERO_TIME ? finishedAt : st.startedAt;
       ranMs = Date.now() - Date.parse(startedAt);
       const restart = !err && shouldRestart(rec, st, status);
@@ -80,6 +83,7 @@ export async function exitWork(store: Store, id: string, words: string[], warn: 
     },
     { durable: !rec.hostConfig.AutoRemove },
   ).catch(() => undefined);
+  removeExitFile(store, id);
   if (unrecordedStart) {
     volumeMountEvents(store.paths.root, 'mount', rec);
     containerEvent(store.paths.root, 'start', rec);

@@ -9,7 +9,18 @@ import type { ContainerRecord, ContainerState } from '../../store/types.js';
 import { readJsonOr } from '../../store/json.js';
 import { containerEvent } from '../../store/events.js';
 import { containerState } from '../../store/schema.js';
-import { abandoned, freshState, getContainer, listDiskStates, readRecord, trueState, updateState, writeState } from '../../store/containers.js';
+import {
+  abandoned,
+  freshState,
+  getContainer,
+  listDiskStates,
+  readExitFile,
+  readRecord,
+  removeExitFile,
+  trueState,
+  updateState,
+  writeState,
+} from '../../store/containers.js';
 import { containerPids, removeContainerCgroups } from '../../runtime/cgroups.js';
 import { thaw } from '../../runtime/freezer.js';
 import { sleep } from '../../sys/proc.js';
@@ -50,8 +61,12 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
       return;
     }
     if (!(await killLeftovers(rec.id))) return; // try again at the next open rather than record a live container as exited
-    last = { ...trueState(disk), finishedAt: new Date().toISOString() };
+    // The monitor's exit file, if it got that far, has the real status and time.
+    const exit = readExitFile(store, rec.id);
+    const ended = trueState(disk, exit);
+    last = ended.status === 'exited' && exit ? ended : { ...trueState(disk), finishedAt: new Date().toISOString() };
     await writeState(store, rec.id, last);
+    removeExitFile(store, rec.id);
   });
   if (halfStarted) {
     await hooks.afterStop(store, rec).catch(() => {});

@@ -19,7 +19,7 @@ import { monitorEnv, recordStart } from './started.js';
 import { exitWork } from './exitwork.js';
 import { prepare } from './spec/prepare.js';
 import * as hooks from './hooks.js';
-import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
+import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, waitGone, type ContainerView } from '../../store/containers.js';
 import { openSession, type AttachStreams, type Session } from './attach.js';
 import { startProber } from './health.js';
 
@@ -102,6 +102,10 @@ function spawnMonitor(
   if (o.waitAttach) args.push('-w');
   const oomFile = c.hostConfig.Memory ? oomCounterFile(c.id) : undefined;
   if (oomFile) args.push('-o', oomFile);
+  // The exit file tells readers the whole exit only where the hook decides nothing more:
+  // no restart policy (restarting, not exited) and no memory limit (OOMKilled).
+  const policy = c.hostConfig.RestartPolicy?.Name;
+  if (!oomFile && (!policy || policy === 'no')) args.push('-e');
   for (const w of [process.execPath, ...MONITOR_HOOK, JSON.stringify(store.cfg), c.id]) args.push('-x', w);
   const lxcLog = join(dir, 'lxc.log');
   writeFileSync(lxcLog, '');
@@ -130,6 +134,11 @@ function spawnMonitor(
 async function launch(store: Store, c: ContainerView, o: { argv?: string[]; waitAttach: boolean; size?: { rows: number; cols: number } }): Promise<Launched> {
   if (isRunning(c.state)) throw new Conflict(`container ${c.name} is already running; stop it first, or attach to it with 'dockerlite attach ${c.name}'`);
   if (c.corrupt) throw new Conflict(`cannot start container ${c.id.slice(0, 12)}: ${c.corrupt}; remove it with 'dockerlite rm -f ${c.id.slice(0, 12)}'`);
+  // Just ended: its monitor may still be recording the exit (the exit file shows it first). Its afterStop must not undo this start's set-up.
+  const previous = { pid: c.state.monitorPid ?? 0, pidStart: c.state.monitorStart ?? 0 };
+  if (c.state.status === 'exited' && previous.pid && !(await waitGone({ ...c.state, ...previous }))) {
+    throw new Conflict(`container ${c.name} is still being stopped; try again`);
+  }
   // Killed during the set-up below (port rules, endpoints), the starter leaves a record the
   // next command recognises by it and undoes (recover.ts); a failed set-up undoes itself.
   // The same write resets what a new start resets (one state write fewer per start).
