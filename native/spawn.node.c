@@ -23,6 +23,12 @@
  *     has reaped the child: status is the exit status, or -1 with signal the
  *     signal's number. While a child runs, its callback keeps node's event
  *     loop alive, as a child_process child does.
+ *   run(file, argv, env, cwd, input, onDone) -> pid
+ *     the same start, with stdin the Buffer input (or /dev/null when input
+ *     is null) and stdout and stderr pipes that a thread of ours reads to
+ *     their ends before it reaps the child, so node loads no streams for a
+ *     program it only runs: onDone(status, signal, stdout, stderr), the two
+ *     outputs Buffers (status -2: they did not fit in memory).
  *   Errors (ENOENT for a missing program, ...) throw an Error whose code is
  *   the errno name.
  */
@@ -30,7 +36,9 @@
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -116,12 +124,36 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   return fd_pair(env, fds);
 }
 
-/* One child: its pid, and the callback its reaper thread calls back through. */
+/* Close each fd that is open (>= 0). */
+static void close_all(const int *fds, int n) {
+  for (int i = 0; i < n; i++)
+    if (fds[i] >= 0) close(fds[i]);
+}
+
+/* One child: its pid, the callback its thread calls back through, and for run() its pipes and output. */
+struct buf {
+  char *p;
+  size_t len, cap;
+};
 struct child {
   pid_t pid;
   int status;
   napi_threadsafe_function done;
+  int in, out, err;      /* our pipe ends, -1 once closed */
+  char *input;           /* what goes to its stdin */
+  size_t inlen, inoff;
+  struct buf stdout_, stderr_;
+  int nomem;
 };
+
+static void child_free(struct child *c) {
+  int fds[] = {c->in, c->out, c->err};
+  close_all(fds, 3);
+  free(c->input);
+  free(c->stdout_.p);
+  free(c->stderr_.p);
+  free(c);
+}
 
 static void call_on_exit(napi_env env, napi_value fn, void *context, void *data) {
   (void)context;
@@ -134,51 +166,101 @@ static void call_on_exit(napi_env env, napi_value fn, void *context, void *data)
     napi_get_undefined(env, &undefined);
     napi_call_function(env, undefined, fn, 2, args, NULL);
   }
-  free(c);
+  child_free(c);
+}
+
+/* run()'s callback: onDone(status, signal, stdout, stderr), Buffers; an output too large for memory fails it (ENOMEM as status -2). */
+static void call_on_done(napi_env env, napi_value fn, void *context, void *data) {
+  (void)context;
+  struct child *c = data;
+  if (env && fn) {
+    napi_value args[4], undefined;
+    int exited = WIFEXITED(c->status);
+    napi_create_int32(env, c->nomem ? -2 : exited ? WEXITSTATUS(c->status) : -1, &args[0]);
+    napi_create_int32(env, exited ? 0 : WTERMSIG(c->status), &args[1]);
+    napi_create_buffer_copy(env, c->stdout_.len, c->stdout_.len ? c->stdout_.p : "", NULL, &args[2]);
+    napi_create_buffer_copy(env, c->stderr_.len, c->stderr_.len ? c->stderr_.p : "", NULL, &args[3]);
+    napi_get_undefined(env, &undefined);
+    napi_call_function(env, undefined, fn, 4, args, NULL);
+  }
+  child_free(c);
+}
+
+static void finish(struct child *c) {
+  while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {
+  }
+  napi_threadsafe_function done = c->done;
+  napi_call_threadsafe_function(done, c, napi_tsfn_blocking);
+  napi_release_threadsafe_function(done, napi_tsfn_release);
 }
 
 static void *reap(void *arg) {
-  struct child *c = arg;
-  napi_threadsafe_function done = c->done;
-  while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {
-  }
-  napi_call_threadsafe_function(done, c, napi_tsfn_blocking);
-  napi_release_threadsafe_function(done, napi_tsfn_release);
+  finish(arg);
   return NULL;
 }
 
-static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value a[7];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc < 7) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, env, cwd, fds, flags, onExit)");
-    return NULL;
+/* Read one chunk of fd into b; closes it (sets -1) at its end. */
+static void drain(int *fd, struct buf *b, int *nomem) {
+  char chunk[65536];
+  ssize_t n = read(*fd, chunk, sizeof chunk);
+  if (n > 0) {
+    if (b->len + (size_t)n > b->cap) {
+      size_t cap = b->cap ? b->cap * 2 : 65536;
+      while (cap < b->len + (size_t)n) cap *= 2;
+      char *p = realloc(b->p, cap);
+      if (!p) {
+        *nomem = 1; /* keep reading, so the program is not stuck on a full pipe */
+        return;
+      }
+      b->p = p;
+      b->cap = cap;
+    }
+    memcpy(b->p + b->len, chunk, (size_t)n);
+    b->len += (size_t)n;
+  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    close(*fd);
+    *fd = -1;
   }
-  napi_valuetype cwd_type;
-  int fds[8];
-  uint32_t nfds;
-  int32_t flags;
-  CHECK(napi_typeof(env, a[3], &cwd_type));
-  CHECK(napi_get_array_length(env, a[4], &nfds));
-  if (nfds < 3 || nfds > 8) {
-    napi_throw_range_error(env, NULL, "spawn: fds holds 3 to 8 descriptors");
-    return NULL;
-  }
-  for (uint32_t i = 0; i < nfds; i++) {
-    napi_value e;
-    CHECK(napi_get_element(env, a[4], i, &e));
-    CHECK(napi_get_value_int32(env, e, &fds[i]));
-  }
-  CHECK(napi_get_value_int32(env, a[5], &flags));
+}
 
+/* run()'s thread: feed stdin, collect stdout and stderr to their ends, then reap (as child_process waits for 'close'). */
+static void *collect(void *arg) {
+  struct child *c = arg;
+  if (c->in >= 0 && !c->inlen) {
+    close(c->in);
+    c->in = -1;
+  }
+  while (c->in >= 0 || c->out >= 0 || c->err >= 0) {
+    struct pollfd p[3] = {{c->in, POLLOUT, 0}, {c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[0].revents) {
+      ssize_t w = write(c->in, c->input + c->inoff, c->inlen - c->inoff);
+      if (w > 0) c->inoff += (size_t)w;
+      /* All written, or it stopped reading (EPIPE: node ignores SIGPIPE): its end of input. */
+      if (c->inoff == c->inlen || (w < 0 && errno != EAGAIN && errno != EINTR)) {
+        close(c->in);
+        c->in = -1;
+      }
+    }
+    if (p[1].revents) drain(&c->out, &c->stdout_, &c->nomem);
+    if (p[2].revents) drain(&c->err, &c->stderr_, &c->nomem);
+  }
+  finish(c);
+  return NULL;
+}
+
+/* posix_spawnp of file with argv, env and cwd (JS values); fds[i] becomes the child's fd i. 0, or an errno. */
+static int do_spawn(napi_env env, napi_value *a, const int *fds, int nfds, int flags, pid_t *pid) {
+  napi_valuetype cwd_type;
+  if (napi_typeof(env, a[3], &cwd_type) != napi_ok) return EINVAL;
   char *file = cstring(env, a[0]);
   char **argv = cvector(env, a[1]);
   char **envp = cvector(env, a[2]);
   char *cwd = cwd_type == napi_string ? cstring(env, a[3]) : NULL;
-  napi_value result = NULL;
   int err = 0;
-  pid_t pid = 0;
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t all, none;
@@ -188,7 +270,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     err = ENOMEM;
     goto out;
   }
-  for (int i = 0; i < (int)nfds; i++) {
+  for (int i = 0; i < nfds; i++) {
     if (fds[i] >= 0)
       posix_spawn_file_actions_adddup2(&fa, fds[i], i);
     else if (i < 3)
@@ -200,38 +282,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (flags & 1 ? POSIX_SPAWN_SETSID : 0));
-
   /* posix_spawnp looks file up in our PATH; the child's own PATH is in envp. */
-  err = posix_spawnp(&pid, file, &fa, &attr, argv, envp);
-  if (err) goto out;
-
-  struct child *c = calloc(1, sizeof *c);
-  napi_value name;
-  pthread_t t;
-  pthread_attr_t ta;
-  if (c) c->pid = pid;
-  napi_create_string_utf8(env, "dl-spawn-reaper", NAPI_AUTO_LENGTH, &name);
-  if (!c || napi_create_threadsafe_function(env, a[6], NULL, name, 0, 1, NULL, NULL, NULL, call_on_exit, &c->done) != napi_ok) {
-    /* Cannot watch it: reap it here rather than leave a zombie (it has barely started). */
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    free(c);
-    err = ENOMEM;
-    goto out;
-  }
-  if (flags & 2) napi_unref_threadsafe_function(env, c->done);
-  pthread_attr_init(&ta);
-  pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&ta, 64 * 1024);
-  if ((err = pthread_create(&t, &ta, reap, c)) != 0) {
-    napi_release_threadsafe_function(c->done, napi_tsfn_abort);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    free(c);
-  }
-  pthread_attr_destroy(&ta);
-  if (!err) napi_create_int32(env, pid, &result);
-
+  err = posix_spawnp(pid, file, &fa, &attr, argv, envp);
 out:
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -239,7 +291,128 @@ out:
   free(cwd);
   free_vector(argv);
   free_vector(envp);
-  return err ? throw_errno(env, err, "spawn") : result;
+  return err;
+}
+
+/* Watch child c on a thread of its own running body; the callback goes through c->done. 0, or an errno (c is then freed). */
+static int watch(napi_env env, napi_value fn, struct child *c, int unref, void *(*body)(void *), napi_threadsafe_function_call_js call) {
+  napi_value name;
+  pthread_t t;
+  pthread_attr_t ta;
+  int err;
+  napi_create_string_utf8(env, "dl-spawn-reaper", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, fn, NULL, name, 0, 1, NULL, NULL, NULL, call, &c->done) != napi_ok) {
+    err = ENOMEM;
+  } else {
+    if (unref) napi_unref_threadsafe_function(env, c->done);
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&ta, 128 * 1024);
+    err = pthread_create(&t, &ta, body, c);
+    pthread_attr_destroy(&ta);
+    if (!err) return 0;
+    napi_release_threadsafe_function(c->done, napi_tsfn_abort);
+  }
+  /* Cannot watch it: reap it here rather than leave a zombie (it has barely started). */
+  kill(c->pid, SIGKILL);
+  waitpid(c->pid, NULL, 0);
+  child_free(c);
+  return err;
+}
+
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, env, cwd, fds, flags, onExit)");
+    return NULL;
+  }
+  int fds[8];
+  uint32_t nfds;
+  int32_t flags;
+  CHECK(napi_get_array_length(env, a[4], &nfds));
+  if (nfds < 3 || nfds > 8) {
+    napi_throw_range_error(env, NULL, "spawn: fds holds 3 to 8 descriptors");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < nfds; i++) {
+    napi_value e;
+    CHECK(napi_get_element(env, a[4], i, &e));
+    CHECK(napi_get_value_int32(env, e, &fds[i]));
+  }
+  CHECK(napi_get_value_int32(env, a[5], &flags));
+  pid_t pid = 0;
+  int err = do_spawn(env, a, fds, (int)nfds, flags, &pid);
+  struct child *c = err ? NULL : calloc(1, sizeof *c);
+  if (!err && !c) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    err = ENOMEM;
+  }
+  if (c) {
+    c->pid = pid;
+    c->in = c->out = c->err = -1;
+    err = watch(env, a[6], c, flags & 2, reap, call_on_exit);
+  }
+  if (err) return throw_errno(env, err, "spawn");
+  napi_value result;
+  CHECK(napi_create_int32(env, pid, &result));
+  return result;
+}
+
+static napi_value js_run(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value a[6];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "run(file, argv, env, cwd, input, onDone)");
+    return NULL;
+  }
+  bool has_input = false;
+  void *data = NULL;
+  size_t len = 0;
+  CHECK(napi_is_buffer(env, a[4], &has_input));
+  if (has_input) CHECK(napi_get_buffer_info(env, a[4], &data, &len));
+  /* p: stdin (ours: [1]), stdout and stderr (ours: [0]). */
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err2[2] = {-1, -1};
+  if ((has_input && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 || pipe2(err2, O_CLOEXEC) < 0) {
+    int e = errno;
+    int all[] = {in[0], in[1], out[0], out[1], err2[0], err2[1]};
+    close_all(all, 6);
+    return throw_errno(env, e, "pipe");
+  }
+  int fds[3] = {in[0], out[1], err2[1]};
+  pid_t pid = 0;
+  int e = do_spawn(env, a, fds, 3, 0, &pid);
+  close_all(fds, 3);
+  struct child *c = e ? NULL : calloc(1, sizeof *c);
+  if (c && len && !(c->input = malloc(len))) {
+    free(c);
+    c = NULL;
+  }
+  if (!e && !c) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    e = ENOMEM;
+  }
+  if (e) {
+    int ours[] = {in[1], out[0], err2[0]};
+    close_all(ours, 3);
+    return throw_errno(env, e, "spawn");
+  }
+  c->pid = pid;
+  c->in = in[1];
+  c->out = out[0];
+  c->err = err2[0];
+  if (len) memcpy(c->input, data, len);
+  c->inlen = len;
+  /* Our write end must not block: the thread also reads the output meanwhile. */
+  if (c->in >= 0) fcntl(c->in, F_SETFL, O_NONBLOCK);
+  if ((e = watch(env, a[5], c, 0, collect, call_on_done)) != 0) return throw_errno(env, e, "spawn");
+  napi_value result;
+  CHECK(napi_create_int32(env, pid, &result));
+  return result;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -247,6 +420,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
+      {"run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -64,6 +64,11 @@ export function plainPrinter(out: NodeJS.WritableStream): Printer {
 /** The printer for stderr: live on a terminal, plain otherwise, silent with quiet. */
 export function progressPrinter(quiet = false): Progress {
   if (quiet) return () => {};
-  const err = process.stderr;
-  return (err.isTTY ? ttyPrinter(err) : plainPrinter(err)).progress;
+  // Made at the first event: process.stderr loads node's streams (and node:net on a
+  // pipe), ~10 ms that a create or run of an image already here need not pay.
+  let print: Progress | undefined;
+  return (e) => {
+    const err = process.stderr;
+    (print ??= (err.isTTY ? ttyPrinter(err) : plainPrinter(err)).progress)(e);
+  };
 }

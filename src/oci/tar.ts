@@ -3,7 +3,8 @@
 // Why not a library: the popular tar streams decode PAX records as UTF-8,
 // which corrupts binary xattr values such as security.capability. Layers
 // must keep those byte for byte, so this codec treats PAX values as bytes.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { lazyBuiltin } from '../util/lazy.js';
 import { InvalidArgument } from '../errors.js';
 
 export type EntryType = 'file' | 'link' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
@@ -333,6 +334,9 @@ export interface WriteEntry {
 }
 
 /** Serialise entries into a tar stream, ending with the two zero blocks. */
+// Loaded when a tar is written: create, which imports the layer code, makes none.
+const stream = lazyBuiltin<typeof import('node:stream')>('node:stream');
+
 export function writeTar(entries: AsyncIterable<WriteEntry> | Iterable<WriteEntry>): Readable {
   async function* gen() {
     for await (const e of entries as AsyncIterable<WriteEntry>) {
@@ -354,7 +358,7 @@ export function writeTar(entries: AsyncIterable<WriteEntry> | Iterable<WriteEntr
     }
     yield Buffer.alloc(BLOCK * 2);
   }
-  return Readable.from(gen(), { objectMode: false });
+  return stream().Readable.from(gen(), { objectMode: false });
 }
 
 export function emptyHeader(name: string, type: EntryType, extra: Partial<TarHeader> = {}): TarHeader {

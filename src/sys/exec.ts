@@ -31,6 +31,15 @@ interface NativeSpawn {
     flags: number,
     onExit: (status: number, signal: number) => void,
   ): number;
+  /** Run to the end with input on stdin (null: /dev/null), collecting stdout and stderr; status -1: signal; -2: out of memory. */
+  run(
+    file: string,
+    argv: string[],
+    env: string[],
+    cwd: string | null,
+    input: Buffer | null,
+    onDone: (status: number, signal: number, stdout: Buffer, stderr: Buffer) => void,
+  ): number;
 }
 let native: NativeSpawn | null | undefined;
 /** The addon, or null where it is not built (then child_process serves). */
@@ -111,53 +120,23 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   });
 }
 
-/** run() through the addon: the same contract as through child_process. */
+/** run() through the addon: the same contract as through child_process; its thread collects the output, so no streams are loaded. */
 function runNative(n: NativeSpawn, cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const [outR, outW] = n.pipe();
-    const [errR, errW] = n.pipe();
-    const [inR, inW] = opts.input === undefined ? [-1, -1] : n.pipe();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let exit: { status: number | null; signal: NodeJS.Signals | null } | undefined;
-    let open = 2; // stdout and stderr, until each reaches its end
     let timer: NodeJS.Timeout | undefined;
-    const finish = () => {
-      if (!exit || open) return;
-      const { status, signal } = exit;
-      const res = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status: status ?? 128 };
-      if ((status === 0 && !signal) || (opts.allowFail && !signal)) resolve(res);
-      else reject(new ExecError(cmd, args, status, signal, res.stderr));
-    };
     let pid: number;
+    const input = opts.input === undefined ? null : Buffer.from(opts.input);
     try {
-      pid = n.spawn(cmd, [cmd, ...args], environment(opts.env ?? process.env), opts.cwd ?? null, [inR, outW, errW], 0, (status, sig) => {
+      pid = n.run(cmd, [cmd, ...args], environment(opts.env ?? process.env), opts.cwd ?? null, input, (status, sig, out, err) => {
         clearTimeout(timer);
-        exit = status >= 0 ? { status, signal: null } : { status: null, signal: signalName(sig) };
-        finish();
+        if (status === -2) return reject(new ExecError(cmd, args, null, null, 'its output did not fit in memory'));
+        const signal = status < 0 ? signalName(sig) : null;
+        const res = { stdout: out.toString('utf8'), stderr: err.toString('utf8'), status: status < 0 ? 128 : status };
+        if ((status === 0 && !signal) || (opts.allowFail && !signal)) resolve(res);
+        else reject(new ExecError(cmd, args, status < 0 ? null : status, signal, res.stderr));
       });
     } catch (e) {
-      for (const fd of [outR, errR, inW]) if (fd >= 0) closeSync(fd);
       return reject(startError(cmd, e));
-    } finally {
-      for (const fd of [outW, errW, inR]) if (fd >= 0) closeSync(fd);
-    }
-    for (const [fd, into] of [
-      [outR, out],
-      [errR, err],
-    ] as const) {
-      const s = new (net().Socket)({ fd, readable: true, writable: false });
-      s.on('data', (b: Buffer) => into.push(b));
-      s.on('error', () => {});
-      s.on('close', () => {
-        open--;
-        finish();
-      });
-    }
-    if (inW >= 0) {
-      const s = new (net().Socket)({ fd: inW, readable: false, writable: true });
-      s.on('error', () => {}); // the program may exit without reading all of it
-      s.end(opts.input!);
     }
     if (opts.timeoutMs) timer = setTimeout(() => process.kill(pid, 'SIGTERM'), opts.timeoutMs);
   });
