@@ -31,6 +31,13 @@ test('run: output, status, input, cwd, env, failures', async () => {
   // Large output on both pipes at once, read to the end.
   const big = await run('sh', ['-c', 'head -c 300000 /dev/zero; head -c 200000 /dev/zero >&2']);
   assert.deepEqual([big.stdout.length, big.stderr.length], [300000, 200000]);
+  // Input larger than a pipe holds, echoed while it is still being written: neither side waits on the other.
+  const input = Buffer.alloc(1 << 20, 'x');
+  const echoed = await run('sh', ['-c', 'cat; cat /dev/null >&2'], { input });
+  assert.equal(echoed.stdout, input.toString());
+  // A program that reads none of its input still ends as itself.
+  assert.deepEqual(await run('sh', ['-c', 'echo done'], { input }), { stdout: 'done\n', stderr: '', status: 0 });
+  assert.equal((await run('cat', [], { input: '' })).stdout, '');
 });
 
 test('run: the program gets default signal dispositions (node ignores SIGPIPE)', async () => {
