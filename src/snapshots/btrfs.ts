@@ -1,9 +1,47 @@
 // The only caller of btrfs-progs. Images, layers and containers are
 // subvolumes; everything here is O(1) in the size of the tree except send.
+// Snapshot, create and delete go straight to their ioctl through
+// native/btrfs.node.c where it is built (a `btrfs` start-up saved on each
+// create and rm), and fall back to the tool on any failure, so its messages
+// and its rules (a snapshot into an existing directory) stay as they were.
 import { statfs, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { run, start, type ChildProcess } from '../sys/exec.js';
 import { ExecError } from '../errors.js';
+
+interface Ioctls {
+  snapshot(src: string, dir: string, name: string, readonly: boolean): Promise<void>;
+  create(dir: string, name: string): Promise<void>;
+  destroy(dir: string, name: string): Promise<void>;
+}
+let ioctls: Ioctls | null | undefined;
+/** The addon, or null where it is not built. */
+function native(): Ioctls | null {
+  if (ioctls === undefined) {
+    try {
+      const m = { exports: {} as Ioctls };
+      process.dlopen(m, fileURLToPath(new URL('../../native/btrfs.node', import.meta.url)));
+      ioctls = m.exports;
+    } catch {
+      ioctls = null;
+    }
+  }
+  return ioctls;
+}
+
+/** The ioctl, where the addon is built and the path is one it takes as is; false: use the tool. */
+async function viaIoctl(path: string, fn: (n: Ioctls, dir: string, name: string) => Promise<void>): Promise<boolean> {
+  const n = native();
+  const name = basename(path);
+  if (!n || !name || name === '.' || name === '..') return false;
+  return fn(n, dirname(path), name).then(
+    () => true,
+    () => false,
+  );
+}
 
 const BTRFS_SUPER_MAGIC = 0x9123683e;
 /** The root directory of every subvolume has this inode number. */
@@ -33,16 +71,20 @@ export async function mkfs(device: string): Promise<void> {
 
 /** btrfs subvolume create PATH */
 export async function create(path: string): Promise<void> {
+  if (await viaIoctl(path, (n, dir, name) => n.create(dir, name))) return;
   await run('btrfs', ['subvolume', 'create', '--', path]);
 }
 
 /** btrfs subvolume snapshot [-r] SRC DST */
 export async function snapshot(src: string, dst: string, opts: { readonly: boolean }): Promise<void> {
+  // Into an existing directory the tool makes dst/basename(src): leave that to it.
+  if (!existsSync(dst) && (await viaIoctl(dst, (n, dir, name) => n.snapshot(src, dir, name, opts.readonly)))) return;
   await run('btrfs', ['subvolume', 'snapshot', ...(opts.readonly ? ['-r'] : []), '--', src, dst]);
 }
 
 /** btrfs subvolume delete PATH (no-op when it is already gone) */
 export async function remove(path: string): Promise<void> {
+  if (await viaIoctl(path, (n, dir, name) => n.destroy(dir, name))) return;
   try {
     await run('btrfs', ['subvolume', 'delete', '--', path]);
   } catch (e) {
