@@ -29,6 +29,12 @@
  *     their ends before it reaps the child, so node loads no streams for a
  *     program it only runs: onDone(status, signal, stdout, stderr), the two
  *     outputs Buffers (status -2: they did not fit in memory).
+ *   channel(fd, onData) -> handle; channelWrite(handle, text) -> bool;
+ *   channelClose(handle); channelUnref(handle)
+ *     our end of a detached program's fd 3, read by a thread of ours:
+ *     onData(Buffer) per chunk, onData(null) at its end (the fd is then
+ *     closed by that thread). Close shuts the socket down; a write after
+ *     the end writes nothing and returns false.
  *   Errors (ENOENT for a missing program, ...) throw an Error whose code is
  *   the errno name.
  */
@@ -415,12 +421,190 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * A channel: our end of a detached program's fd 3 (a socketpair), read by a
+ * thread of ours, so that node needs none of its streams or node:net for it.
+ * The thread owns the fd and closes it at the end; write and close take the
+ * same lock, so nothing is ever written to an fd number reused since.
+ */
+struct chan {
+  int fd, closed, refs;
+  pthread_mutex_t mu;
+  napi_threadsafe_function data;
+};
+
+struct chunk {
+  size_t len; /* (size_t)-1: the end */
+  char bytes[];
+};
+
+static void chan_unref(struct chan *c) {
+  pthread_mutex_lock(&c->mu);
+  int last = --c->refs == 0;
+  pthread_mutex_unlock(&c->mu);
+  if (last) {
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+  }
+}
+
+static void call_on_data(napi_env env, napi_value fn, void *context, void *data) {
+  (void)context;
+  struct chunk *k = data;
+  if (env && fn && k) {
+    napi_value arg, undefined;
+    if (k->len == (size_t)-1)
+      napi_get_null(env, &arg);
+    else
+      napi_create_buffer_copy(env, k->len, k->bytes, NULL, &arg);
+    napi_get_undefined(env, &undefined);
+    napi_call_function(env, undefined, fn, 1, &arg, NULL);
+  }
+  free(k);
+}
+
+static void *chan_read(void *arg) {
+  struct chan *c = arg;
+  char b[4096];
+  for (;;) {
+    ssize_t n = read(c->fd, b, sizeof b);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    struct chunk *k = malloc(sizeof *k + (size_t)n);
+    if (!k) break;
+    k->len = (size_t)n;
+    memcpy(k->bytes, b, (size_t)n);
+    napi_call_threadsafe_function(c->data, k, napi_tsfn_blocking);
+  }
+  pthread_mutex_lock(&c->mu);
+  c->closed = 1;
+  close(c->fd);
+  pthread_mutex_unlock(&c->mu);
+  struct chunk *end = malloc(sizeof *end);
+  if (end) {
+    end->len = (size_t)-1;
+    napi_call_threadsafe_function(c->data, end, napi_tsfn_blocking);
+  }
+  napi_release_threadsafe_function(c->data, napi_tsfn_release);
+  chan_unref(c);
+  return NULL;
+}
+
+static void chan_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  chan_unref(data);
+}
+
+static struct chan *chan_of(napi_env env, napi_callback_info info, napi_value *args, size_t *argc) {
+  void *c = NULL;
+  if (napi_get_cb_info(env, info, argc, args, NULL, NULL) != napi_ok || *argc < 1 || napi_get_value_external(env, args[0], &c) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a channel");
+    return NULL;
+  }
+  return c;
+}
+
+/* channel(fd, onData) -> handle: fd now belongs to the channel. */
+static napi_value js_channel(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2], name, handle;
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2 || napi_get_value_int32(env, a[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "channel(fd, onData)");
+    return NULL;
+  }
+  struct chan *c = calloc(1, sizeof *c);
+  if (!c) return throw_errno(env, ENOMEM, "channel");
+  c->fd = fd;
+  c->refs = 2; /* the thread and the handle */
+  pthread_mutex_init(&c->mu, NULL);
+  napi_create_string_utf8(env, "dl-channel", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, a[1], NULL, name, 0, 1, NULL, NULL, NULL, call_on_data, &c->data) != napi_ok) {
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    return throw_errno(env, ENOMEM, "channel");
+  }
+  pthread_t t;
+  pthread_attr_t ta;
+  pthread_attr_init(&ta);
+  pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&ta, 64 * 1024);
+  int err = pthread_create(&t, &ta, chan_read, c);
+  pthread_attr_destroy(&ta);
+  if (err) {
+    napi_release_threadsafe_function(c->data, napi_tsfn_abort);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    return throw_errno(env, err, "channel");
+  }
+  if (napi_create_external(env, c, chan_finalize, NULL, &handle) != napi_ok) {
+    chan_unref(c); /* the thread still holds it; it ends with the program */
+    return NULL;
+  }
+  return handle;
+}
+
+/* channelWrite(handle, string) -> false once the channel is closed. A blocking write: lines of a few bytes. */
+static napi_value js_channel_write(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2], result;
+  struct chan *c = chan_of(env, info, a, &argc);
+  if (!c) return NULL;
+  char *text = argc > 1 ? cstring(env, a[1]) : NULL;
+  int ok = 0;
+  if (text) {
+    pthread_mutex_lock(&c->mu);
+    if (!c->closed) {
+      size_t len = strlen(text), off = 0;
+      while (off < len) {
+        ssize_t w = send(c->fd, text + off, len - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+      }
+      ok = off == len;
+    }
+    pthread_mutex_unlock(&c->mu);
+    free(text);
+  }
+  CHECK(napi_get_boolean(env, ok, &result));
+  return result;
+}
+
+/* channelClose(handle): the program sees the end of its fd 3; our thread then ends. */
+static napi_value js_channel_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  struct chan *c = chan_of(env, info, a, &argc);
+  if (!c) return NULL;
+  pthread_mutex_lock(&c->mu);
+  if (!c->closed) shutdown(c->fd, SHUT_RDWR);
+  pthread_mutex_unlock(&c->mu);
+  return NULL;
+}
+
+/* channelUnref(handle): node's event loop no longer waits for the channel's end. */
+static napi_value js_channel_unref(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  struct chan *c = chan_of(env, info, a, &argc);
+  if (!c) return NULL;
+  napi_unref_threadsafe_function(env, c->data);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
       {"run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL},
+      {"channel", NULL, js_channel, NULL, NULL, NULL, napi_default, NULL},
+      {"channelWrite", NULL, js_channel_write, NULL, NULL, NULL, napi_default, NULL},
+      {"channelClose", NULL, js_channel_close, NULL, NULL, NULL, napi_default, NULL},
+      {"channelUnref", NULL, js_channel_unref, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -8,7 +8,7 @@
 // connect` resolves at once), and forwards every other name to the host's
 // resolvers. The /etc/hosts entries stay as a fallback.
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { lazyBuiltin } from '../util/lazy.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { str, num, obj } from '../util/schema.js';
@@ -21,6 +21,9 @@ import { identify, isAlive, sleep, type ProcId } from '../sys/proc.js';
 import { spawnDetached } from '../sys/exec.js';
 import { readNet } from './endpoints.js';
 import { DEFAULT_NETWORK, modeOf, type ContainerNet } from './model.js';
+
+// Loaded when used: a start on a network without published ports or user-network names needs none of it.
+const net = lazyBuiltin<typeof import('node:net')>('node:net');
 
 const DNSD = fileURLToPath(new URL('./dnsd.js', import.meta.url));
 
@@ -127,7 +130,7 @@ async function running(store: Store): Promise<DnsdRecord | undefined> {
 /** Ask the resolver to rescan the store now; true when it answered. */
 function rescan(socket: string, gateways: string[] = []): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(socket);
+    const s = net().connect(socket);
     let got = '';
     const done = (ok: boolean) => {
       s.destroy();
@@ -164,26 +167,13 @@ export async function ensureResolver(store: Store, gateways: string[]): Promise<
     } catch {
       return false;
     }
-    const pipe = child.socket;
-    const ready = await new Promise<boolean>((resolve) => {
-      let got = '';
-      const t = setTimeout(() => resolve(false), 10_000);
-      pipe.on('data', (d: Buffer) => {
-        got += d.toString();
-        if (got.includes('\n')) {
-          clearTimeout(t);
-          resolve(got.startsWith('ready'));
-        }
-      });
-      // It ended (or closed fd 3) before saying it was ready.
-      const gone = () => {
-        clearTimeout(t);
-        resolve(false);
-      };
-      pipe.on('end', gone);
-      pipe.on('error', gone);
-    });
-    pipe.destroy();
+    const fd3 = child.channel;
+    // Its first line, within 10 s: "ready", or anything else, or its end, when it failed.
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([fd3.next(), new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 10_000)))]);
+    clearTimeout(timer);
+    const ready = !!first?.startsWith('ready');
+    fd3.close();
     child.unref();
     if (!ready && child.pid) {
       try {

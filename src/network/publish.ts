@@ -5,7 +5,7 @@
 // No proxy process holds the host port: the kernel forwards the traffic.
 // A port counts as taken when a process of this host listens on it, or when
 // any dockerlite store already publishes it.
-import { createServer } from 'node:net';
+import { lazyBuiltin } from '../util/lazy.js';
 import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,9 @@ import { identify, isAlive, type ProcId } from '../sys/proc.js';
 import { hostPortRange, requested, splitKey, type Mapping, type PortMap, type Proto } from './ports.js';
 import { randomInt } from '../store/ids.js';
 
+// Loaded when used: a start on a network without published ports or user-network names needs none of it.
+const net = lazyBuiltin<typeof import('node:net')>('node:net');
+
 /** Can a socket be bound to ip:port here, now? (sctp is not probed.) */
 export function bindable(proto: Proto, ip: string, port: number): Promise<boolean> {
   const host = ip || '0.0.0.0';
@@ -31,7 +34,7 @@ export function bindable(proto: Proto, ip: string, port: number): Promise<boolea
       s.bind({ address: host, port, exclusive: true }, () => s.close(() => resolve(true)));
       return;
     }
-    const srv = createServer();
+    const srv = net().createServer();
     srv.once('error', () => resolve(false));
     srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
   });

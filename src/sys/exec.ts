@@ -12,7 +12,6 @@ export type { ChildProcess, StdioOptions };
 
 // Loaded at the first spawn.
 const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
-const net = lazyBuiltin<typeof import('node:net')>('node:net');
 function spawn(cmd: string, args: readonly string[], o: SpawnOptions): ChildProcess {
   return childProcess().spawn(cmd, args, o);
 }
@@ -31,6 +30,11 @@ interface NativeSpawn {
     flags: number,
     onExit: (status: number, signal: number) => void,
   ): number;
+  /** Our end of a detached program's fd 3, read by a thread of the addon: onData per chunk, null at the end. */
+  channel(fd: number, onData: (chunk: Buffer | null) => void): object;
+  channelWrite(handle: object, text: string): boolean;
+  channelClose(handle: object): void;
+  channelUnref(handle: object): void;
   /** Run to the end with input on stdin (null: /dev/null), collecting stdout and stderr; status -1: signal; -2: out of memory. */
   run(
     file: string,
@@ -165,26 +169,67 @@ export function start(cmd: string, args: readonly string[], opts: SpawnOpts = {}
   return spawn(cmd, args, o);
 }
 
+/** A line protocol with a detached program over its fd 3. */
+export interface Channel {
+  /** Its next line (without the newline), or undefined once its end is closed. */
+  next: () => Promise<string | undefined>;
+  /** A few bytes to the program; nothing once the channel is closed. */
+  write: (text: string) => void;
+  /** Close our end: the program reads its end of file. */
+  close: () => void;
+}
+
 export interface Detached {
   pid: number | undefined;
-  /** Our end of the program's fd 3, a unix stream socket. */
-  socket: Duplex;
-  /** Stop holding node's event loop for the program. */
+  channel: Channel;
+  /** Stop holding node's event loop for the program and its channel. */
   unref(): void;
+}
+
+/** Lines out of chunks: push each chunk, null at the end. */
+function lines(): { push: (chunk: string | null) => void; next: () => Promise<string | undefined> } {
+  let buf = '';
+  const ready: string[] = [];
+  let waiting: ((l: string | undefined) => void) | undefined;
+  let ended = false;
+  return {
+    push: (chunk) => {
+      if (chunk === null) ended = true;
+      else {
+        buf += chunk;
+        for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
+          ready.push(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+      }
+      if (waiting && (ready.length || ended)) {
+        const w = waiting;
+        waiting = undefined;
+        w(ready.shift());
+      }
+    },
+    next: () => (ready.length ? Promise.resolve(ready.shift()) : ended ? Promise.resolve(undefined) : new Promise((r) => (waiting = r))),
+  };
 }
 
 /**
  * Start a program that outlives us (a container's monitor): in a session of
- * its own, fds 0 to 2 as given (-1: /dev/null), fd 3 a socket to us.
+ * its own, fds 0 to 2 as given (-1: /dev/null), fd 3 a socket to us that the
+ * addon's thread reads, so that neither node:net nor streams are loaded for it.
  */
 export function spawnDetached(cmd: string, args: readonly string[], o: { stdio: [number, number, number]; env: NodeJS.ProcessEnv; cwd: string }): Detached {
   trace(cmd, args);
   const n = nativeSpawn();
+  const l = lines();
   if (!n) {
     const stdio = [...o.stdio.map((fd) => (fd < 0 ? 'ignore' : fd)), 'pipe'] as StdioOptions;
     const child = spawn(cmd, args, { stdio, env: o.env, cwd: o.cwd, detached: true });
     child.on('error', () => {});
-    return { pid: child.pid, socket: child.stdio[3] as Duplex, unref: () => child.unref() };
+    const socket = child.stdio[3] as Duplex;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => l.push(d));
+    for (const ev of ['end', 'error', 'close']) socket.on(ev, () => l.push(null));
+    return { pid: child.pid, channel: { next: l.next, write: (t) => void socket.write(t), close: () => socket.destroy() }, unref: () => child.unref() };
   }
   const [ours, theirs] = n.socketpair();
   let pid: number;
@@ -197,7 +242,13 @@ export function spawnDetached(cmd: string, args: readonly string[], o: { stdio: 
   } finally {
     closeSync(theirs);
   }
-  return { pid, socket: new (net().Socket)({ fd: ours, readable: true, writable: true }), unref: () => {} };
+  const decoder = new TextDecoder();
+  const handle = n.channel(ours, (chunk) => l.push(chunk ? decoder.decode(chunk, { stream: true }) : null));
+  return {
+    pid,
+    channel: { next: l.next, write: (t) => void n.channelWrite(handle, t), close: () => n.channelClose(handle) },
+    unref: () => n.channelUnref(handle),
+  };
 }
 
 /** Wait for a started program; resolve with its status, or 128+n when a signal ended it. */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,28 +55,33 @@ test('run: the program is started with vfork, not a fork of node', { skip: missi
   assert.match(spawns[0], /CLONE_VFORK/);
 });
 
-test('spawnDetached: fd 3 is a socket to us, the program has its own session, and node does not wait for it', () => {
+test('spawnDetached: fd 3 is a line channel to us, the program has its own session, and node does not wait for it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dl-spawn-'));
   let pid = 0;
   try {
     const done = join(dir, 'done');
-    // The child says its pid and session over fd 3, answers one line, then outlives its parent by a second.
-    const child = `echo "$$ $(cut -d' ' -f6 /proc/self/stat)" >&3; read x <&3; echo "got $x" >&3; exec 3>&-; sleep 1; touch ${done}`;
+    // The child says its pid and session over fd 3 (two lines in one write, one split over two), answers one line, then outlives its parent by a second.
+    const child = `printf "$$ $(cut -d' ' -f6 /proc/self/stat)\\nsecond\\nthi" >&3; sleep 0.1; echo "rd é" >&3; read x <&3; echo "got $x" >&3; read y <&3; echo "eof $?" > ${dir}/eof; exec 3>&-; sleep 1; touch ${done}`;
     const script = `
 const { spawnDetached } = await import(${JSON.stringify(execJs)});
 const c = spawnDetached('sh', ['-c', ${JSON.stringify(child)}], { stdio: [-1, -1, -1], env: process.env, cwd: '/' });
-const lines = [];
-c.socket.on('data', (b) => {
-  lines.push(...b.toString().trim().split('\\n'));
-  if (lines.length === 1) c.socket.write('hi\\n');
-  if (lines.length === 2) { c.socket.destroy(); c.unref(); console.log(JSON.stringify({ pid: c.pid, lines })); }
-});`;
+const lines = [await c.channel.next(), await c.channel.next(), await c.channel.next()];
+c.channel.write('hi\\n');
+lines.push(await c.channel.next());
+c.channel.close();
+lines.push(await c.channel.next());
+c.channel.write('after the end\\n');
+c.unref();
+console.log(JSON.stringify({ pid: c.pid, lines }));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(existsSync(done), false, 'node waited for the detached program');
-    const got = JSON.parse(r.stdout) as { pid: number; lines: string[] };
+    const got = JSON.parse(r.stdout) as { pid: number; lines: Array<string | null> };
     pid = got.pid;
-    assert.deepEqual(got.lines, [`${pid} ${pid}`, 'got hi']);
+    // JSON has no undefined: the end reads as null.
+    assert.deepEqual(got.lines, [`${pid} ${pid}`, 'second', 'third é', 'got hi', null]);
+    for (let i = 0; i < 100 && !existsSync(join(dir, 'eof')); i++) spawnSync('sleep', ['0.02']);
+    assert.equal(readFileSync(join(dir, 'eof'), 'utf8'), 'eof 1\n', 'the program read the end of its fd 3');
   } finally {
     if (pid) process.kill(pid, 'SIGKILL'); // it would sleep on for a second
     rmSync(dir, { recursive: true, force: true });

@@ -4,13 +4,18 @@
 // the container; the window size follows SIGWINCH; the detach keys (Docker's
 // ctrl-p,ctrl-q by default) leave the container running.
 import { openSync, closeSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import type { Store } from '../../store/store.js';
 import { InvalidArgument, Unavailable } from '../../errors.js';
 import { decoder, encode, Frame, shortSocketPath } from '../../runtime/frames.js';
 import { readContainer } from '../../store/containers.js';
 import { containerEvent } from '../../store/events.js';
+import { lazyBuiltin } from '../../util/lazy.js';
+
+// Loaded when a session opens: `start` and `run -d` import this module and need neither.
+const net = lazyBuiltin<typeof import('node:net')>('node:net');
+const stream = lazyBuiltin<typeof import('node:stream')>('node:stream');
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
@@ -60,7 +65,7 @@ export interface AttachStreams {
 
 /** Set a running container's terminal size from outside a session: one Resize frame to its monitor (the API's resize endpoint). */
 export async function resizeContainer(store: Store, id: string, rows: number, cols: number): Promise<void> {
-  const s = await openSession(store, id, { stdin: false, tty: false }, { stdout: new PassThrough(), stderr: new PassThrough() });
+  const s = await openSession(store, id, { stdin: false, tty: false }, { stdout: new (stream().PassThrough)(), stderr: new (stream().PassThrough)() });
   await new Promise<void>((resolve) => s.socket.end(encode(Frame.Resize, `${rows | 0} ${cols | 0}`), resolve));
   s.close();
 }
@@ -68,7 +73,7 @@ export async function resizeContainer(store: Store, id: string, rows: number, co
 /** Connect to a container's monitor. */
 export async function openSession(store: Store, id: string, o: AttachOptions, io: AttachStreams): Promise<Session> {
   const dirFd = openSync(store.paths.container(id), 'r');
-  const socket = connect(shortSocketPath(dirFd, 'attach.sock'));
+  const socket = net().connect(shortSocketPath(dirFd, 'attach.sock'));
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

@@ -8,7 +8,6 @@ import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../store/store.js';
-import type { Readable } from 'node:stream';
 import { Conflict, SystemError } from '../../errors.js';
 import { spawnDetached } from '../../sys/exec.js';
 import { identify, sleep, type ProcId } from '../../sys/proc.js';
@@ -41,35 +40,6 @@ export interface AttachOptions {
 }
 
 /** Lines the monitor writes on fd 3 while it starts: listening, started PID, error MESSAGE. */
-function lineReader(stream: Readable): () => Promise<string | undefined> {
-  let buf = '';
-  const lines: string[] = [];
-  let waiting: ((l: string | undefined) => void) | undefined;
-  let ended = false;
-  stream.setEncoding('utf8');
-  stream.on('data', (d: string) => {
-    buf += d;
-    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
-      lines.push(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-    while (waiting && lines.length) {
-      const w = waiting;
-      waiting = undefined;
-      w(lines.shift());
-    }
-  });
-  const end = () => {
-    ended = true;
-    waiting?.(undefined);
-    waiting = undefined;
-  };
-  stream.on('end', end);
-  stream.on('error', end);
-  stream.on('close', end);
-  return () => (lines.length ? Promise.resolve(lines.shift()) : ended ? Promise.resolve(undefined) : new Promise((r) => (waiting = r)));
-}
-
 interface Launched {
   next: () => Promise<string | undefined>;
   /** Close our end of fd 3: dl-mon may now run the exit hook. */
@@ -117,15 +87,14 @@ function spawnMonitor(
   } finally {
     closeSync(logFd);
   }
-  const pipe = child.socket;
-  pipe.on('error', () => {});
+  const fd3 = child.channel;
   return {
-    next: lineReader(pipe),
+    next: fd3.next,
     release: () => {
-      pipe.destroy();
+      fd3.close();
       child.unref();
     },
-    ack: () => void pipe.write('ok\n'),
+    ack: () => fd3.write('ok\n'),
     monitor: child.pid ? identify(child.pid) : undefined,
   };
 }
