@@ -15,7 +15,11 @@
  *   -l  the json-file log (none: --log-driver none); it rotates before it
  *       would pass MAXSIZE bytes, keeping MAXFILES files (LOG.1 ...)
  *   -i  stdin is open (Stdin frames reach the command); -t  a pty, sized ROWS x COLS
- *   -w  start only once an attach client sent Go (10 s at most)
+ *   -w  an attached run: its output is held for the attach client that
+ *       sends Go, and the exit work waits for that client (10 s at most
+ *       from our start), so it sees all output and can do the exit work
+ *       (Finish) even when the command ends before it connects. The run
+ *       itself starts at once: the client connects while LXC sets up.
  *   -o  the memory cgroup's memory.events (or memory.oom_control), sampled
  *       while the container runs (LXC removes the cgroup at its end)
  *   -e  at each exit of a command that ran, write DIR/exit before the hook
@@ -243,6 +247,8 @@ static struct client clients[MAX_CLIENTS];
 static int got_go, finisher = -1, fin_got; /* the client that does the exit work (Finish), and its answer */
 static char fin_answer[4096];
 static struct buf stdin_q; /* bytes for the command's stdin, early ones too */
+static int holding;        /* -w, until Go: frames go to early, for the client that sends Go */
+static struct buf early;
 static int stdin_eof;
 static int in_fd = -1, out_fd[3] = {-1, -1, -1}; /* our ends: stdin pipe or pty master; stdout, stderr */
 
@@ -263,6 +269,10 @@ static void frame(struct buf *b, int type, const void *p, size_t n) {
 }
 
 static void broadcast(int type, const void *p, size_t n) {
+  if (holding) { /* past MAX_QUEUE the log still has it all */
+    if (early.len <= MAX_QUEUE) frame(&early, type, p, n);
+    return;
+  }
   for (int i = 0; i < MAX_CLIENTS; i++) {
     if (clients[i].fd < 0) continue;
     if (clients[i].out.len > MAX_QUEUE) client_close(&clients[i]);
@@ -289,7 +299,14 @@ static void on_frame(struct client *c, int type, const char *p, size_t n) {
     int r = 0, c = 0;
     snprintf(s, sizeof s, "%.*s", (int)(n < 31 ? n : 31), p);
     if (sscanf(s, "%d %d", &r, &c) == 2 && r > 0 && c > 0) set_size(r, c);
-  } else if (type == 6) got_go = 1;
+  } else if (type == 6) {
+    got_go = 1;
+    if (holding) {
+      put(&c->out, early.p, early.len);
+      early.len = 0;
+      holding = 0;
+    }
+  }
 }
 
 static void client_read(struct client *c) {
@@ -732,14 +749,9 @@ int main(int argc, char **argv) {
   proc_events();
   say(tell, "listening\n");
 
-  if (wait_go) { /* an attached run: its client is connected before any output */
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-      step(100);
-      clock_gettime(CLOCK_MONOTONIC, &t);
-    } while (!got_go && t.tv_sec - t0.tv_sec < 10);
-  }
+  struct timespec hold_t0, hold_t;
+  holding = wait_go;
+  clock_gettime(CLOCK_MONOTONIC, &hold_t0);
   char **cmd = argv + optind, **envp = environ;
   int code;
   long long last_wait = 0;
@@ -747,6 +759,14 @@ int main(int argc, char **argv) {
     got_go = 0;
     code = run(cmd, envp);
     if (exitfile && started) write_exit(code);
+    /* -w: the attach client gets its output and the exit work (SIGTERM: it is not coming). */
+    for (; holding && got_go != 2; step(100)) {
+      clock_gettime(CLOCK_MONOTONIC, &hold_t);
+      if (hold_t.tv_sec - hold_t0.tv_sec >= 10) break;
+    }
+    holding = 0;
+    free(early.p);
+    memset(&early, 0, sizeof early);
     /* The starter records the start before the hook records the end; one that never saw it start is told after. */
     if (started) while (tell >= 0) step(-1);
     if (hook_pid) { /* a restart's hook: it ends when told nothing */

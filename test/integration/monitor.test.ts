@@ -207,7 +207,7 @@ const until = async (f: () => boolean) => {
   while (!f()) await new Promise((r) => setTimeout(r, 10));
 };
 
-test('attach: Go starts a waiting run, Stdin and StdinEof reach the command, output frames keep their stream, Exit comes last', { skip }, async () => {
+test('attach: Stdin and StdinEof reach the command, output frames keep their stream, Exit comes last', { skip }, async () => {
   const m = mon(['-w', '-i', '-l', 'log.jsonl'], ['sh', '-c', 'cat; echo err >&2; exit 3']);
   await until(() => existsSync(join(m.dir, 'attach.sock')));
   const c = await client(m.dir);
@@ -222,6 +222,25 @@ test('attach: Go starts a waiting run, Stdin and StdinEof reach the command, out
   ]);
   assert.equal(await m.exit, 0);
   assert.equal(existsSync(join(m.dir, 'attach.sock')), false);
+});
+
+test('-w: the run starts at once; its output and its exit work wait for the client that sends Go', { skip }, async () => {
+  const m = mon(['-w', '-l', 'log.jsonl'], ['sh', '-c', 'echo early; echo warn >&2; exit 5']);
+  // It ran, and ended, with no client yet.
+  await until(() => existsSync(join(m.dir, 'log.jsonl')) && entries(m.dir).length === 2);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(existsSync(join(m.dir, 'hook.calls')), false, 'the exit work waits for the client');
+  const c = await client(m.dir);
+  c.sock.write(encode(Frame.Finish));
+  c.sock.write(encode(Frame.Go));
+  await until(() => c.frames.some((f) => f[0] === Frame.Exited));
+  c.sock.write(encode(Frame.Finished, 'done'));
+  await c.closed;
+  assert.equal(await m.exit, 0);
+  const of = (t: Frame) => c.frames.filter((f) => f[0] === t).map((f) => f[1]);
+  assert.deepEqual([of(Frame.Stdout), of(Frame.Stderr), of(Frame.Exited).length], [['early\n'], ['warn\n'], 1]);
+  assert.deepEqual(c.frames.at(-1), [Frame.Exit, '5']);
+  assert.equal(existsSync(join(m.dir, 'hook.calls')), false, 'the client did the exit work');
 });
 
 test('-t: the command has a terminal of the given size, raw on our side (no \\r added: LXC’s console adds the one \\r)', { skip }, async () => {
