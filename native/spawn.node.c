@@ -149,7 +149,7 @@ struct child {
   char *input;           /* what goes to its stdin */
   size_t inlen, inoff;
   struct buf stdout_, stderr_;
-  int nomem;
+  int nomem, collect; /* collect: run(), its output goes to the callback */
 };
 
 static void child_free(struct child *c) {
@@ -161,33 +161,22 @@ static void child_free(struct child *c) {
   free(c);
 }
 
-static void call_on_exit(napi_env env, napi_value fn, void *context, void *data) {
-  (void)context;
-  struct child *c = data;
-  if (env && fn) {
-    napi_value args[2], undefined;
-    int exited = WIFEXITED(c->status);
-    napi_create_int32(env, exited ? WEXITSTATUS(c->status) : -1, &args[0]);
-    napi_create_int32(env, exited ? 0 : WTERMSIG(c->status), &args[1]);
-    napi_get_undefined(env, &undefined);
-    napi_call_function(env, undefined, fn, 2, args, NULL);
-  }
-  child_free(c);
-}
-
-/* run()'s callback: onDone(status, signal, stdout, stderr), Buffers; an output too large for memory fails it (ENOMEM as status -2). */
-static void call_on_done(napi_env env, napi_value fn, void *context, void *data) {
+/* The child's callback on the main thread: onExit(status, signal), or for run() onDone(status, signal, stdout, stderr). */
+static void call_back(napi_env env, napi_value fn, void *context, void *data) {
   (void)context;
   struct child *c = data;
   if (env && fn) {
     napi_value args[4], undefined;
     int exited = WIFEXITED(c->status);
+    /* status -2: run()'s output did not fit in memory */
     napi_create_int32(env, c->nomem ? -2 : exited ? WEXITSTATUS(c->status) : -1, &args[0]);
     napi_create_int32(env, exited ? 0 : WTERMSIG(c->status), &args[1]);
-    napi_create_buffer_copy(env, c->stdout_.len, c->stdout_.len ? c->stdout_.p : "", NULL, &args[2]);
-    napi_create_buffer_copy(env, c->stderr_.len, c->stderr_.len ? c->stderr_.p : "", NULL, &args[3]);
+    if (c->collect) {
+      napi_create_buffer_copy(env, c->stdout_.len, c->stdout_.len ? c->stdout_.p : "", NULL, &args[2]);
+      napi_create_buffer_copy(env, c->stderr_.len, c->stderr_.len ? c->stderr_.p : "", NULL, &args[3]);
+    }
     napi_get_undefined(env, &undefined);
-    napi_call_function(env, undefined, fn, 4, args, NULL);
+    napi_call_function(env, undefined, fn, c->collect ? 4 : 2, args, NULL);
   }
   child_free(c);
 }
@@ -359,7 +348,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (c) {
     c->pid = pid;
     c->in = c->out = c->err = -1;
-    err = watch(env, a[6], c, flags & 2, reap, call_on_exit);
+    err = watch(env, a[6], c, flags & 2, reap, call_back);
   }
   if (err) return throw_errno(env, err, "spawn");
   napi_value result;
@@ -413,9 +402,10 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   c->err = err2[0];
   if (len) memcpy(c->input, data, len);
   c->inlen = len;
+  c->collect = 1;
   /* Our write end must not block: the thread also reads the output meanwhile. */
   if (c->in >= 0) fcntl(c->in, F_SETFL, O_NONBLOCK);
-  if ((e = watch(env, a[5], c, 0, collect, call_on_done)) != 0) return throw_errno(env, e, "spawn");
+  if ((e = watch(env, a[5], c, 0, collect, call_back)) != 0) return throw_errno(env, e, "spawn");
   napi_value result;
   CHECK(napi_create_int32(env, pid, &result));
   return result;

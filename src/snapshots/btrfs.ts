@@ -7,34 +7,19 @@
 import { statfs, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { run, start, type ChildProcess } from '../sys/exec.js';
 import { ExecError } from '../errors.js';
+import { addon } from '../sys/addon.js';
 
 interface Ioctls {
   snapshot(src: string, dir: string, name: string, readonly: boolean): Promise<void>;
   create(dir: string, name: string): Promise<void>;
   destroy(dir: string, name: string): Promise<void>;
 }
-let ioctls: Ioctls | null | undefined;
-/** The addon, or null where it is not built. */
-function native(): Ioctls | null {
-  if (ioctls === undefined) {
-    try {
-      const m = { exports: {} as Ioctls };
-      process.dlopen(m, fileURLToPath(new URL('../../native/btrfs.node', import.meta.url)));
-      ioctls = m.exports;
-    } catch {
-      ioctls = null;
-    }
-  }
-  return ioctls;
-}
-
 /** The ioctl, where the addon is built and the path is one it takes as is; false: use the tool. */
 async function viaIoctl(path: string, fn: (n: Ioctls, dir: string, name: string) => Promise<void>): Promise<boolean> {
-  const n = native();
+  const n = addon<Ioctls>('btrfs');
   const name = basename(path);
   if (!n || !name || name === '.' || name === '..') return false;
   return fn(n, dirname(path), name).then(

@@ -3,10 +3,10 @@
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { constants } from 'node:os';
 import { ExecError, Unavailable } from '../errors.js';
 import { lazyBuiltin } from '../util/lazy.js';
+import { addon } from './addon.js';
 
 export type { ChildProcess, StdioOptions };
 
@@ -45,19 +45,9 @@ interface NativeSpawn {
     onDone: (status: number, signal: number, stdout: Buffer, stderr: Buffer) => void,
   ): number;
 }
-let native: NativeSpawn | null | undefined;
 /** The addon, or null where it is not built (then child_process serves). */
 export function nativeSpawn(): NativeSpawn | null {
-  if (native === undefined) {
-    try {
-      const m = { exports: {} as NativeSpawn };
-      process.dlopen(m, fileURLToPath(new URL('../../native/spawn.node', import.meta.url)));
-      native = m.exports;
-    } catch {
-      native = null;
-    }
-  }
-  return native;
+  return addon<NativeSpawn>('spawn');
 }
 
 // Off until the front end turns it on from its Config (config.ts is the one reader of DOCKERLITE_DEBUG).
