@@ -212,7 +212,15 @@ function placeholder(id: string, created: string): ContainerRecord {
 
 /** A record as read, its state checked against the host. */
 export function toView({ rec, disk, corrupt, exit }: DiskRecord): ContainerView {
-  return { ...rec, names: [rec.name], state: trueState(disk, exit), ...(corrupt ? { corrupt } : {}) };
+  // `update` may have set a restart policy or a memory limit since the start: then the hook's record decides.
+  const tells = exit && exitFileTellsAll(rec.hostConfig);
+  return { ...rec, names: [rec.name], state: trueState(disk, tells ? exit : undefined), ...(corrupt ? { corrupt } : {}) };
+}
+
+/** The exit file is the whole exit only where the hook decides nothing more: no restart policy (restarting), no memory limit (OOMKilled). */
+export function exitFileTellsAll(hc: ContainerRecord['hostConfig']): boolean {
+  const policy = hc.RestartPolicy?.Name;
+  return (!policy || policy === 'no') && !hc.Memory;
 }
 
 export async function listContainers(store: Store): Promise<ContainerView[]> {

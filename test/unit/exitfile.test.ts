@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
-import { freshState, readExitFile, readState, removeExitFile, trueState } from '../../src/store/containers.js';
+import { freshState, readExitFile, readState, removeExitFile, toView, trueState } from '../../src/store/containers.js';
+import type { ContainerRecord } from '../../src/store/types.js';
 import { identify } from '../../src/sys/proc.js';
 
 const ID = 'a'.repeat(64);
@@ -52,4 +53,26 @@ test('a running record reads as the exit its run’s exit file gives; another ru
   // Only a running record: a paused one cannot have ended, an exited one is the truth.
   const exited = { ...running, status: 'exited' as const, exitCode: 2, finishedAt: '2026-12-02T11:20:37.000000000Z' };
   assert.deepEqual(trueState(exited, { pid: me.pid, status: 9, finishedAt: T }), exited);
+});
+
+test('a listing shows the exit file only while the record has no restart policy or memory limit (update may add them)', () => {
+  const me = identify(process.pid)!;
+  const disk = { ...freshState(), status: 'running' as const, pid: me.pid, pidStart: me.start, startedAt: T };
+  const exit = { pid: me.pid, status: 3, finishedAt: T };
+  const rec = (hostConfig: ContainerRecord['hostConfig']): ContainerRecord => ({
+    id: ID,
+    name: 'c',
+    created: T,
+    image: '',
+    imageRef: 'busybox',
+    layer: '',
+    path: 'true',
+    args: [],
+    config: {},
+    hostConfig,
+  });
+  assert.equal(toView({ rec: rec({}), disk, exit }).state.status, 'exited');
+  assert.equal(toView({ rec: rec({ RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } }), disk, exit }).state.status, 'exited');
+  assert.equal(toView({ rec: rec({ RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } }), disk, exit }).state.status, 'running');
+  assert.equal(toView({ rec: rec({ Memory: 1 << 26 }), disk, exit }).state.status, 'running');
 });

@@ -18,7 +18,17 @@ import { monitorEnv, recordStart } from './started.js';
 import { exitWork } from './exitwork.js';
 import { prepare } from './spec/prepare.js';
 import * as hooks from './hooks.js';
-import { getContainer, isRunning, readState, setCommand, signalOwner, updateState, waitGone, type ContainerView } from '../../store/containers.js';
+import {
+  exitFileTellsAll,
+  getContainer,
+  isRunning,
+  readState,
+  setCommand,
+  signalOwner,
+  updateState,
+  waitGone,
+  type ContainerView,
+} from '../../store/containers.js';
 import { openSession, type AttachStreams, type Session } from './attach.js';
 import { startProber } from './health.js';
 
@@ -72,10 +82,7 @@ function spawnMonitor(
   if (o.waitAttach) args.push('-w');
   const oomFile = c.hostConfig.Memory ? oomCounterFile(c.id) : undefined;
   if (oomFile) args.push('-o', oomFile);
-  // The exit file tells readers the whole exit only where the hook decides nothing more:
-  // no restart policy (restarting, not exited) and no memory limit (OOMKilled).
-  const policy = c.hostConfig.RestartPolicy?.Name;
-  if (!oomFile && (!policy || policy === 'no')) args.push('-e');
+  if (exitFileTellsAll(c.hostConfig)) args.push('-e');
   for (const w of [process.execPath, ...MONITOR_HOOK, JSON.stringify(store.cfg), c.id]) args.push('-x', w);
   const lxcLog = join(dir, 'lxc.log');
   writeFileSync(lxcLog, '');
