@@ -11,7 +11,6 @@
  * programs (btrfs twice, dl-mon).
  *
  * JavaScript API:
- *   pipe() -> [readFd, writeFd]             both close-on-exec
  *   socketpair() -> [fd, fd]                a unix stream pair, close-on-exec
  *   spawn(file, argv, env, cwd, fds, flags, onExit) -> pid
  *     file is looked up in PATH; fds[i] becomes the child's fd i (-1: for
@@ -114,13 +113,6 @@ static napi_value fd_pair(napi_env env, int fds[2]) {
   CHECK(napi_set_element(env, arr, 0, a));
   CHECK(napi_set_element(env, arr, 1, b));
   return arr;
-}
-
-static napi_value js_pipe(napi_env env, napi_callback_info info) {
-  (void)info;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe");
-  return fd_pair(env, fds);
 }
 
 static napi_value js_socketpair(napi_env env, napi_callback_info info) {
@@ -289,6 +281,12 @@ out:
   return err;
 }
 
+/* A child we cannot watch: reap it here rather than leave a zombie (it has barely started). */
+static void abandon(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
 /* Watch child c on a thread of its own running body; the callback goes through c->done. 0, or an errno (c is then freed). */
 static int watch(napi_env env, napi_value fn, struct child *c, int unref, void *(*body)(void *), napi_threadsafe_function_call_js call) {
   napi_value name;
@@ -308,9 +306,7 @@ static int watch(napi_env env, napi_value fn, struct child *c, int unref, void *
     if (!err) return 0;
     napi_release_threadsafe_function(c->done, napi_tsfn_abort);
   }
-  /* Cannot watch it: reap it here rather than leave a zombie (it has barely started). */
-  kill(c->pid, SIGKILL);
-  waitpid(c->pid, NULL, 0);
+  abandon(c->pid);
   child_free(c);
   return err;
 }
@@ -341,8 +337,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   int err = do_spawn(env, a, fds, (int)nfds, flags, &pid);
   struct child *c = err ? NULL : calloc(1, sizeof *c);
   if (!err && !c) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    abandon(pid);
     err = ENOMEM;
   }
   if (c) {
@@ -387,8 +382,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
     c = NULL;
   }
   if (!e && !c) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    abandon(pid);
     e = ENOMEM;
   }
   if (e) {
@@ -587,7 +581,6 @@ static napi_value js_channel_unref(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
       {"run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL},

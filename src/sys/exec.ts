@@ -18,7 +18,6 @@ function spawn(cmd: string, args: readonly string[], o: SpawnOptions): ChildProc
 
 /** native/spawn.node.c: posix_spawn, where libuv forks the whole CLI (10 to 20 ms a program here). */
 interface NativeSpawn {
-  pipe(): [number, number];
   socketpair(): [number, number];
   /** flags: 1 setsid, 2 do not hold node's event loop for the child. */
   spawn(
@@ -85,6 +84,23 @@ function startError(cmd: string, e: unknown): unknown {
   return new Unavailable(`${cmd}: command not found; run ./install.sh to install dockerlite's dependencies`);
 }
 
+/** A finished program's result, for both ways of running it: resolved on status 0 (any status with allowFail), else an ExecError. */
+function settle(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions,
+  status: number | null,
+  signal: NodeJS.Signals | null,
+  out: Buffer,
+  err: Buffer,
+  resolve: (r: RunResult) => void,
+  reject: (e: unknown) => void,
+): void {
+  const res = { stdout: out.toString('utf8'), stderr: err.toString('utf8'), status: status ?? 128 };
+  if ((status === 0 && !signal) || (opts.allowFail && !signal)) resolve(res);
+  else reject(new ExecError(cmd, args, status, signal, res.stderr));
+}
+
 /** Run a program to completion and collect its output. */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   trace(cmd, args);
@@ -106,11 +122,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       child.stdin!.on('error', () => {}); // the program may exit without reading all of it
       child.stdin!.end(opts.input);
     }
-    child.on('close', (status, signal) => {
-      const res = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status: status ?? 128 };
-      if ((status === 0 && !signal) || (opts.allowFail && !signal)) resolve(res);
-      else reject(new ExecError(cmd, args, status, signal, res.stderr));
-    });
+    child.on('close', (status, signal) => settle(cmd, args, opts, status, signal, Buffer.concat(out), Buffer.concat(err), resolve, reject));
   });
 }
 
@@ -124,10 +136,7 @@ function runNative(n: NativeSpawn, cmd: string, args: readonly string[], opts: R
       pid = n.run(cmd, [cmd, ...args], environment(opts.env ?? process.env), opts.cwd ?? null, input, (status, sig, out, err) => {
         clearTimeout(timer);
         if (status === -2) return reject(new ExecError(cmd, args, null, null, 'its output did not fit in memory'));
-        const signal = status < 0 ? signalName(sig) : null;
-        const res = { stdout: out.toString('utf8'), stderr: err.toString('utf8'), status: status < 0 ? 128 : status };
-        if ((status === 0 && !signal) || (opts.allowFail && !signal)) resolve(res);
-        else reject(new ExecError(cmd, args, status < 0 ? null : status, signal, res.stderr));
+        settle(cmd, args, opts, status < 0 ? null : status, status < 0 ? signalName(sig) : null, out, err, resolve, reject);
       });
     } catch (e) {
       return reject(startError(cmd, e));
