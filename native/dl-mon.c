@@ -244,7 +244,7 @@ static void log_flush(void) {
 /* ---- attach clients ---- */
 struct client { int fd; struct buf in, out; };
 static struct client clients[MAX_CLIENTS];
-static int got_go, finisher = -1, fin_got; /* the client that does the exit work (Finish), and its answer */
+static int cut_short, finisher = -1, fin_got; /* SIGTERM ended a wait (-w's, a back-off); the client that does the exit work (Finish), and its answer */
 static char fin_answer[4096];
 static struct buf stdin_q; /* bytes for the command's stdin, early ones too */
 static int holding;        /* -w, until Go: frames go to early, for the client that sends Go */
@@ -300,7 +300,6 @@ static void on_frame(struct client *c, int type, const char *p, size_t n) {
     snprintf(s, sizeof s, "%.*s", (int)(n < 31 ? n : 31), p);
     if (sscanf(s, "%d %d", &r, &c) == 2 && r > 0 && c > 0) set_size(r, c);
   } else if (type == 6) {
-    got_go = 1;
     if (holding) {
       put(&c->out, early.p, early.len);
       early.len = 0;
@@ -528,7 +527,7 @@ static void step(int ms) {
           if (!tty && in_fd >= 0) { close(in_fd); in_fd = -1; }
         }
       } else if (child > 0 && child_status == -1) kill(child, (int)si.ssi_signo);
-      else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) got_go = 2; /* cut a wait short */
+      else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) cut_short = 1;
     }
   }
   if (p[1].revents) read_events();
@@ -756,11 +755,11 @@ int main(int argc, char **argv) {
   int code;
   long long last_wait = 0;
   for (;;) {
-    got_go = 0;
+    cut_short = 0;
     code = run(cmd, envp);
     if (exitfile && started) write_exit(code);
     /* -w: the attach client gets its output and the exit work (SIGTERM: it is not coming). */
-    for (; holding && got_go != 2; step(100)) {
+    for (; holding && !cut_short; step(100)) {
       clock_gettime(CLOCK_MONOTONIC, &hold_t);
       if (hold_t.tv_sec - hold_t0.tv_sec >= 10) break;
     }
@@ -801,7 +800,7 @@ int main(int argc, char **argv) {
     long long wait_ms = last_wait = atoll(line + 8);
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long long el = 0; el < wait_ms && got_go != 2;) {
+    for (long long el = 0; el < wait_ms && !cut_short;) {
       step((int)(wait_ms - el));
       clock_gettime(CLOCK_MONOTONIC, &t);
       el = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
