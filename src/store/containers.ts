@@ -41,9 +41,12 @@ export interface ExitFile {
 }
 
 export function readExitFile(store: Store, id: string): ExitFile | undefined {
+  const file = store.paths.containerExit(id);
+  // Every read of a running record looks: a missing file must not cost a thrown error (a listing of many running containers).
+  if (!existsSync(file)) return undefined;
   let text;
   try {
-    text = readFileSync(store.paths.containerExit(id), 'latin1');
+    text = readFileSync(file, 'latin1');
   } catch {
     return undefined;
   }
