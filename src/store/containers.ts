@@ -54,6 +54,11 @@ export function readExitFile(store: Store, id: string): ExitFile | undefined {
   return m ? { pid: Number(m[1]), status: Number(m[2]), finishedAt: m[3] } : undefined;
 }
 
+/** The exit file, if it names this running record's run (not an earlier run's leftover). */
+export function exitFor(s: ContainerState, exit?: ExitFile): ExitFile | undefined {
+  return exit && s.status === 'running' && exit.pid === s.pid ? exit : undefined;
+}
+
 /** Once the record holds the exit. */
 export function removeExitFile(store: Store, id: string): void {
   try {
@@ -77,9 +82,8 @@ export function trueState(s: ContainerState, exit?: ExitFile): ContainerState {
   if (!isRunning(s)) return s;
   // Ended, its exit not yet in the record: as the hook will record it. Its monitor
   // (monitorPid) still runs the hook; rm, start and stop wait for it.
-  if (exit && s.status === 'running' && exit.pid === s.pid) {
-    return { ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: exit.status, finishedAt: exit.finishedAt };
-  }
+  const ended = exitFor(s, exit);
+  if (ended) return { ...s, status: 'exited', pid: 0, pidStart: 0, exitCode: ended.status, finishedAt: ended.finishedAt };
   const monitor = { pid: s.monitorPid ?? 0, start: s.monitorStart ?? 0 };
   // A live monitor records the exit itself within moments; until then its record stands (so wait gets the real code).
   if (isAlive(s.status === 'restarting' ? monitor : { pid: s.pid, start: s.pidStart }) || isAlive(monitor)) return s;

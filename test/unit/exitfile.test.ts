@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
-import { freshState, readExitFile, readState, removeExitFile, toView, trueState } from '../../src/store/containers.js';
+import { exitFor, freshState, readExitFile, readState, removeExitFile, toView, trueState } from '../../src/store/containers.js';
 import type { ContainerRecord } from '../../src/store/types.js';
 import { identify } from '../../src/sys/proc.js';
 
@@ -53,6 +53,10 @@ test('a running record reads as the exit its run’s exit file gives; another ru
   // Only a running record: a paused one cannot have ended, an exited one is the truth.
   const exited = { ...running, status: 'exited' as const, exitCode: 2, finishedAt: '2026-12-02T11:20:37.000000000Z' };
   assert.deepEqual(trueState(exited, { pid: me.pid, status: 9, finishedAt: T }), exited);
+  // What recovery of a killed monitor takes its real status and time from: this run's file only.
+  assert.deepEqual(exitFor(running, { pid: me.pid, status: 9, finishedAt: T }), { pid: me.pid, status: 9, finishedAt: T });
+  assert.equal(exitFor(running, { pid: me.pid + 1, status: 9, finishedAt: T }), undefined);
+  assert.equal(exitFor(exited, { pid: me.pid, status: 9, finishedAt: T }), undefined);
 });
 
 test('a listing shows the exit file only while the record has no restart policy or memory limit (update may add them)', () => {

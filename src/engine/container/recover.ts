@@ -11,6 +11,7 @@ import { containerEvent } from '../../store/events.js';
 import { containerState } from '../../store/schema.js';
 import {
   abandoned,
+  exitFor,
   freshState,
   getContainer,
   listDiskStates,
@@ -62,9 +63,8 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
     }
     if (!(await killLeftovers(rec.id))) return; // try again at the next open rather than record a live container as exited
     // The monitor's exit file, if it got that far, has the real status and time.
-    const exit = readExitFile(store, rec.id);
-    const ended = trueState(disk, exit);
-    last = ended.status === 'exited' && exit ? ended : { ...trueState(disk), finishedAt: new Date().toISOString() };
+    const exit = exitFor(disk, readExitFile(store, rec.id));
+    last = exit ? trueState(disk, exit) : { ...trueState(disk), finishedAt: new Date().toISOString() };
     await writeState(store, rec.id, last);
     removeExitFile(store, rec.id);
   });

@@ -49,8 +49,8 @@ export interface AttachOptions {
   detachKeys?: string;
 }
 
-/** Lines the monitor writes on fd 3 while it starts: listening, started PID, error MESSAGE. */
 interface Launched {
+  /** The next line the monitor writes on fd 3 while it starts: listening, started PID, exited STATUS, error MESSAGE. */
   next: () => Promise<string | undefined>;
   /** Close our end of fd 3: dl-mon may now run the exit hook. */
   release: () => void;
