@@ -43,6 +43,31 @@ const metaUrl = (outfile) => ({
   },
 });
 
+/**
+ * node:fs/promises costs ~2.5 ms to load (it brings readline and the file
+ * watchers with it), and most commands never call it: the store's open and
+ * the records use synchronous reads. So in the bundles it is a module of
+ * forwarders that load it on their first call.
+ */
+const lazyFsPromises = {
+  name: 'lazy-fs-promises',
+  setup(b) {
+    // The forwarders' own require() is left to node.
+    b.onResolve({ filter: /^node:fs\/promises$/ }, (a) => (a.kind === 'require-call' ? undefined : { path: 'fs/promises', namespace: 'lazy-fs-promises' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-fs-promises' }, async () => {
+      const names = Object.keys(await import('node:fs/promises')).filter((n) => n !== 'constants' && n !== 'default');
+      return {
+        contents: [
+          "let fsp; const p = () => (fsp ??= require('node:fs/promises'));",
+          "export { constants } from 'node:fs';",
+          ...names.map((n) => `export function ${n}(...a) { return p().${n}(...a); }`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const OWN_BUNDLE = ['run', 'create', 'start', 'stop', 'kill', 'wait', 'rm', 'ps', 'inspect', 'logs', 'exec', 'pull', 'images', 'rmi', 'commit'];
 for (const name of OWN_BUNDLE) {
   // The launcher goes by the first word alone: it must name this command and no other.
@@ -88,7 +113,7 @@ for (const { entry, outfile, minify = false, plugins = [] } of bundles) {
     logLevel: 'warning',
     // keepNames: a minified function keeps its name for anything that reads it.
     ...(minify ? { minify: true, keepNames: true } : {}),
-    plugins: [metaUrl(outfile), ...plugins],
+    plugins: [metaUrl(outfile), lazyFsPromises, ...plugins],
   });
 }
 
@@ -105,9 +130,12 @@ for (const { outfile } of bundles) {
 // The code caches: bin/dockerlite writes one at the exit of a command that
 // compiled the modules behind `run` (their top levels and what --help uses),
 // or all of the hook's; what is not in it is compiled when first called, as
-// without a cache.
+// without a cache. The first real run of each bundle then writes a fuller
+// one beside it (.warm, see bin/dockerlite).
 for (const { outfile, cacheArgs } of bundles) {
+  // A stale .warm must go: V8 checks a cache against the source's length only.
   await rm(`${outfile}.cache`, { force: true });
+  await rm(`${outfile}.warm`, { force: true });
   const r = spawnSync(process.execPath, [`${repo}bin/dockerlite`, ...cacheArgs], {
     env: { ...process.env, DOCKERLITE_WRITE_CODE_CACHE: '1', DOCKERLITE_CONF: '/dev/null' },
     stdio: ['ignore', 'ignore', 'inherit'],
