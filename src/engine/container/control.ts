@@ -11,7 +11,7 @@ import { setFrozen, thaw } from '../../runtime/freezer.js';
 import { shortId } from '../../store/ids.js';
 import { writeJson } from '../../store/json.js';
 import { containerEvent } from '../../store/events.js';
-import { getContainer, isRunning, listContainers, readContainer, readState, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
+import { containerNames, getContainer, isRunning, readContainer, readState, signalOwner, updateState, type ContainerView } from '../../store/containers.js';
 import { parseSignal } from './signal.js';
 import { checkName } from './names.js';
 import { stopProber } from './health.js';
@@ -165,8 +165,8 @@ export async function renameContainer(store: Store, query: string, newName: stri
     const c = await getContainer(store, query);
     old = c.name;
     if (c.name === name) throw new InvalidArgument(`renaming container ${c.name} to the same name`);
-    const other = (await listContainers(store)).find((x) => x.name === name);
-    if (other) throw new Conflict(`the container name "${name}" is already in use by container ${shortId(other.id)}; choose another name`);
+    const other = containerNames(store).get(name);
+    if (other) throw new Conflict(`the container name "${name}" is already in use by container ${shortId(other)}; choose another name`);
     await store.lock(`container-${c.id}`, async () => {
       const rec = await readContainer(store, c.id);
       await writeJson(store.paths.containerConfig(c.id), { ...rec, name });

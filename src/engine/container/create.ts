@@ -14,7 +14,7 @@ import { containerEvent } from '../../store/events.js';
 import { CONTAINER_DIR_MODE } from '../../store/store.js';
 import { randomId, shortId } from '../../store/ids.js';
 import { scratchName } from '../../store/scratch.js';
-import { freshState, listContainers } from '../../store/containers.js';
+import { containerNames, freshState } from '../../store/containers.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as btrfs from '../../snapshots/btrfs.js';
 import { getImage, imageRootfs, topLayer } from '../image/images.js';
@@ -128,13 +128,12 @@ export async function createContainer(store: Store, o: CreateOptions): Promise<C
     await seedVolumes(store, join(scratch, 'rootfs'), mounts);
     await writeJson(join(scratch, 'state.json'), freshState());
     await store.lock('names', async () => {
-      const taken = new Set((await listContainers(store)).map((c) => c.name));
-      if (name !== undefined && taken.has(name)) {
-        const other = (await listContainers(store)).find((c) => c.name === name)!;
+      const taken = containerNames(store);
+      const other = name === undefined ? undefined : taken.get(name);
+      if (other)
         throw new Conflict(
-          `the container name "${name}" is already in use by container ${shortId(other.id)}; remove or rename that container, or choose another name`,
+          `the container name "${name}" is already in use by container ${shortId(other)}; remove or rename that container, or choose another name`,
         );
-      }
       let n = name;
       for (let i = 0; n === undefined || taken.has(n); i++) n = randomName() + (i > 5 ? `_${i}` : '');
       rec.name = n;
