@@ -262,7 +262,17 @@ export async function getContainer(store: Store, query: string): Promise<Contain
     const r = readRecord(store, query);
     if (r) return toView(r);
   }
-  return resolve('container', query.replace(/^\//, ''), await listContainers(store));
+  const q = query.replace(/^\//, '');
+  // A name, else a unique id prefix (resolve's next rules), found from the names alone: then
+  // only that container's state is read. LAST, no match or an ambiguous one go the whole way.
+  if (q !== 'LAST') {
+    const names = containerNames(store);
+    const prefixed = /^[0-9a-f]+$/.test(q) ? [...names.values()].filter((id) => id.startsWith(q)) : [];
+    const id = names.get(q) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+    const r = id && readRecord(store, id);
+    if (r) return toView(r);
+  }
+  return resolve('container', q, await listContainers(store));
 }
 
 /**

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
-import { containerNames } from '../../src/store/containers.js';
+import { containerNames, getContainer } from '../../src/store/containers.js';
+import { Ambiguous, NotFound } from '../../src/errors.js';
 
 test('every recorded name with its id; a corrupt record by its id; a half-made one not at all', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'dl-names-'));
@@ -43,4 +44,51 @@ test('every recorded name with its id; a corrupt record by its id; a half-made o
     ['db', b],
     ['web', a],
   ]);
+});
+
+test('getContainer by id, name, unique prefix and LAST; an ambiguous prefix or no match is an error', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'dl-names-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = new Store({
+    root,
+    loopFile: join(root, '..', 'unused.img'),
+    loopSizeMB: 1,
+    bridge: 'dl0',
+    subnet: '10.0.0.0/24',
+    pool: '10.1.0.0/16',
+    debug: false,
+  });
+  // b0... is also the name of the first: a name wins over an id prefix, as in dockerd.
+  const ids = ['a1' + '0'.repeat(62), 'a2' + '0'.repeat(62), 'b0' + '0'.repeat(62)];
+  const names = ['b0', 'two', 'three'];
+  ids.forEach((id, i) => {
+    mkdirSync(store.paths.container(id), { recursive: true });
+    const rec = {
+      id,
+      name: names[i],
+      created: `2026-12-02T14:0${i}:00Z`,
+      image: 'f'.repeat(64),
+      imageRef: 'busybox',
+      layer: '',
+      path: 'true',
+      args: [],
+      config: {},
+      hostConfig: {},
+    };
+    writeFileSync(store.paths.containerConfig(id), JSON.stringify(rec));
+  });
+  const idOf = async (q: string) => (await getContainer(store, q)).id;
+  assert.equal(await idOf(ids[1]), ids[1]);
+  assert.equal(await idOf('two'), ids[1]);
+  assert.equal(await idOf('/two'), ids[1]);
+  assert.equal(await idOf('a2'), ids[1]);
+  assert.equal(await idOf('b0'), ids[0], 'the name, not the prefix of the third');
+  assert.equal(await idOf('b00'), ids[2]);
+  assert.equal(await idOf('LAST'), ids[2]);
+  assert.equal((await getContainer(store, 'three')).state.status, 'created', 'the view has its state');
+  await assert.rejects(
+    getContainer(store, 'a'),
+    (e: unknown) => e instanceof Ambiguous && /a10000000000 \(b0\), a20000000000 \(two\)/.test((e as Error).message),
+  );
+  await assert.rejects(getContainer(store, 'nope'), NotFound);
 });
