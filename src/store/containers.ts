@@ -3,7 +3,8 @@
 // it runs). Reading it is all this module does, plus the state writes that
 // every part of dockerlite shares; creating and removing containers is the
 // engine's (engine/container/create.ts, remove.ts). Depends on store/ and sys/ only.
-import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Store } from './store.js';
 import type { ContainerRecord, ContainerState } from './types.js';
 import { ZERO_TIME } from './types.js';
@@ -149,8 +150,55 @@ export async function readState(store: Store, id: string): Promise<ContainerStat
   return trueState(state, exit);
 }
 
+/**
+ * Every state write goes through here, under the container's lock. A state
+ * that a crash could leave abandoned (abandoned(): running, paused,
+ * restarting, or a start under way) is marked in active/ before it is
+ * written, and the mark goes after a state that cannot be: so a store's open
+ * reads the states of the marked containers alone (listWatchedStates), not
+ * of every container.
+ */
 export async function writeState(store: Store, id: string, state: ContainerState, opts: WriteOptions = {}): Promise<void> {
+  const watch = watched(state);
+  if (watch) {
+    mkdirSync(store.paths.active, { recursive: true, mode: 0o700 });
+    writeFileSync(join(store.paths.active, id), '', { mode: 0o600 });
+  }
   await writeJson(store.paths.containerState(id), state, opts);
+  if (!watch) rmSync(join(store.paths.active, id), { force: true });
+}
+
+function watched(s: ContainerState): boolean {
+  return isRunning(s) || !!s.starterPid;
+}
+
+/** Set once every container's state that needs a mark has one (the first open by a dockerlite that keeps them). */
+const COMPLETE = '.complete';
+
+/**
+ * The states that a crash could have left abandoned, for the store's open:
+ * those of the marked containers. A store whose marks are not complete yet
+ * (made by an older dockerlite) has every state read once, the marks made,
+ * then the index declared complete: a writer marks before it writes, so one
+ * that runs meanwhile is marked either way.
+ */
+export function listWatchedStates(store: Store): Array<{ id: string; disk: ContainerState }> {
+  const dir = store.paths.active;
+  if (!existsSync(join(dir, COMPLETE))) {
+    const all = listDiskStates(store);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const { id, disk } of all) if (watched(disk)) writeFileSync(join(dir, id), '', { mode: 0o600 });
+    writeFileSync(join(dir, COMPLETE), '', { mode: 0o600 });
+    return all;
+  }
+  const out: Array<{ id: string; disk: ContainerState }> = [];
+  for (const id of readdirSync(dir)) {
+    if (id.startsWith('.')) continue;
+    // A removed container's mark: no writer can bring it back.
+    if (!existsSync(store.paths.container(id))) rmSync(join(dir, id), { force: true });
+    else out.push({ id, disk: readDiskStateSync(store, id).state });
+  }
+  return out;
 }
 
 /**
@@ -208,8 +256,8 @@ export function containerNames(store: Store): Map<string, string> {
   return out;
 }
 
-/** Every container's state.json as written, without the records (the sweep's look for abandoned ones). */
-export function listDiskStates(store: Store): Array<{ id: string; disk: ContainerState }> {
+/** Every container's state.json as written, without the records (listWatchedStates' first pass over a store). */
+function listDiskStates(store: Store): Array<{ id: string; disk: ContainerState }> {
   const out: Array<{ id: string; disk: ContainerState }> = [];
   for (const id of readdirSync(store.paths.containers)) if (!id.startsWith('.')) out.push({ id, disk: readDiskStateSync(store, id).state });
   return out;

@@ -83,4 +83,8 @@ export class Paths {
   get locks() {
     return join(this.root, 'locks');
   }
+  /** A mark per container whose state a crash could leave abandoned (store/containers.ts writeState). */
+  get active() {
+    return join(this.root, 'active');
+  }
 }

@@ -14,7 +14,7 @@ import {
   exitFor,
   freshState,
   getContainer,
-  listDiskStates,
+  listWatchedStates,
   readExitFile,
   readRecord,
   removeExitFile,
@@ -93,7 +93,7 @@ async function recoverAbandoned(store: Store, rec: ContainerRecord): Promise<voi
 /** Recover every running record whose monitor died: done when the store opens, not on every read. */
 export async function recoverAbandonedContainers(store: Store): Promise<void> {
   // state.json alone tells; the record is read only for the few that need recovering.
-  for (const { id, disk } of listDiskStates(store)) {
+  for (const { id, disk } of listWatchedStates(store)) {
     if (!abandoned(disk)) continue;
     const rec = readRecord(store, id)?.rec;
     if (rec) await recoverAbandoned(store, rec).catch((e: Error) => store.warn(`recovering container ${rec.id.slice(0, 12)}: ${e.message}`));

@@ -10,7 +10,7 @@ import { isAbandoned } from '../../store/scratch.js';
 import { listNames, removeAbandonedTemps } from '../../store/json.js';
 import { sweepLocks } from '../../store/lock.js';
 import { leased } from '../content/leases.js';
-import { abandoned, listDiskStates, listRecords, toView, type ContainerView } from '../../store/containers.js';
+import { abandoned, listRecords, listWatchedStates, toView, type ContainerView } from '../../store/containers.js';
 
 /** Scratch directories (loads, builds, debootstrap) whose process is gone. */
 async function removeAbandonedScratch(dir: string): Promise<void> {
@@ -67,7 +67,7 @@ export async function sweep(store: Store, o: SweepOptions = {}): Promise<void> {
   if (!o.listing) for (const n of containers) if (!n.startsWith('.')) dirs.push(p.container(n));
   for (const d of dirs) await removeAbandonedTemps(d);
   if (containers.some(isAbandoned)) await (await import('../container/remove.js')).removeAbandonedContainers(store);
-  if (!o.listing && listDiskStates(store).some(({ disk }) => abandoned(disk))) await recoverAbandoned(store);
+  if (!o.listing && listWatchedStates(store).some(({ disk }) => abandoned(disk))) await recoverAbandoned(store);
 }
 
 async function recoverAbandoned(store: Store): Promise<void> {
