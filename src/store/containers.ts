@@ -246,7 +246,7 @@ export function containerNames(store: Store): Map<string, string> {
     if (id.startsWith('.')) continue;
     let rec: ContainerRecord | null;
     try {
-      rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null);
+      rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null, store.textCache);
     } catch (e) {
       if (!(e instanceof CorruptState)) throw e;
       rec = placeholder(id, ZERO_TIME);
