@@ -160,16 +160,18 @@ export async function readState(store: Store, id: string): Promise<ContainerStat
  */
 export async function writeState(store: Store, id: string, state: ContainerState, opts: WriteOptions = {}): Promise<void> {
   const watch = watched(state);
-  if (watch) {
-    mkdirSync(store.paths.active, { recursive: true, mode: 0o700 });
-    writeFileSync(join(store.paths.active, id), '', { mode: 0o600 });
-  }
+  if (watch) markActive(store, id);
   await writeJson(store.paths.containerState(id), state, opts);
   if (!watch) rmSync(join(store.paths.active, id), { force: true });
 }
 
 function watched(s: ContainerState): boolean {
   return isRunning(s) || !!s.starterPid;
+}
+
+function markActive(store: Store, id: string): void {
+  mkdirSync(store.paths.active, { recursive: true, mode: 0o700 });
+  writeFileSync(join(store.paths.active, id), '', { mode: 0o600 });
 }
 
 /** Set once every container's state that needs a mark has one (the first open by a dockerlite that keeps them). */
@@ -186,8 +188,8 @@ export function listWatchedStates(store: Store): Array<{ id: string; disk: Conta
   const dir = store.paths.active;
   if (!existsSync(join(dir, COMPLETE))) {
     const all = listDiskStates(store);
+    for (const { id, disk } of all) if (watched(disk)) markActive(store, id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const { id, disk } of all) if (watched(disk)) writeFileSync(join(dir, id), '', { mode: 0o600 });
     writeFileSync(join(dir, COMPLETE), '', { mode: 0o600 });
     return all;
   }
@@ -244,14 +246,9 @@ export function containerNames(store: Store): Map<string, string> {
   const out = new Map<string, string>();
   for (const id of readdirSync(store.paths.containers)) {
     if (id.startsWith('.')) continue;
-    let rec: ContainerRecord | null;
-    try {
-      rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null, store.textCache);
-    } catch (e) {
-      if (!(e instanceof CorruptState)) throw e;
-      rec = placeholder(id, ZERO_TIME);
-    }
-    if (rec) out.set(rec.name, id);
+    const rec = readConfigSync(store, id);
+    if (rec instanceof CorruptState) out.set(id, id);
+    else if (rec) out.set(rec.name, id);
   }
   return out;
 }
@@ -263,19 +260,26 @@ function listDiskStates(store: Store): Array<{ id: string; disk: ContainerState 
   return out;
 }
 
-export function readRecord(store: Store, id: string): DiskRecord | undefined {
-  let rec: ContainerRecord | null;
+/** A container's config.json: the record, null when there is none, or what is wrong with it. */
+function readConfigSync(store: Store, id: string): ContainerRecord | null | CorruptState {
   try {
-    rec = readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null, store.textCache);
+    return readJsonOrSync(store.paths.containerConfig(id), named(containerRecord, id), null, store.textCache);
   } catch (e) {
-    if (!(e instanceof CorruptState)) throw e;
+    if (e instanceof CorruptState) return e;
+    throw e;
+  }
+}
+
+export function readRecord(store: Store, id: string): DiskRecord | undefined {
+  const rec = readConfigSync(store, id);
+  if (rec instanceof CorruptState) {
     let created = ZERO_TIME;
     try {
       created = statSync(store.paths.container(id)).mtime.toISOString();
     } catch {
       // gone meanwhile
     }
-    return { rec: placeholder(id, created), disk: deadState(e.message), corrupt: e.message };
+    return { rec: placeholder(id, created), disk: deadState(rec.message), corrupt: rec.message };
   }
   if (!rec) return undefined; // being created, or a removal's leftovers
   const { state, corrupt, exit } = readDiskStateSync(store, id);
@@ -315,8 +319,11 @@ export async function getContainer(store: Store, query: string): Promise<Contain
   // only that container's state is read. LAST, no match or an ambiguous one go the whole way.
   if (q !== 'LAST') {
     const names = containerNames(store);
-    const prefixed = /^[0-9a-f]+$/.test(q) ? [...names.values()].filter((id) => id.startsWith(q)) : [];
-    const id = names.get(q) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+    let id = names.get(q);
+    if (id === undefined && /^[0-9a-f]+$/.test(q)) {
+      const prefixed = [...names.values()].filter((x) => x.startsWith(q));
+      if (prefixed.length === 1) id = prefixed[0];
+    }
     const r = id && readRecord(store, id);
     if (r) return toView(r);
   }
